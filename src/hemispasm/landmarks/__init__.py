@@ -1,0 +1,1 @@
+"""Landmark backends (MediaPipe FaceMesh), parallel extraction and the landmark cache."""

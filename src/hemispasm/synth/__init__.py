@@ -1,0 +1,1 @@
+"""Synthetic hemifacial-spasm videos with ground truth, made from a real face photo."""
