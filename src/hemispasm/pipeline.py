@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
+from hemispasm import __version__
+from hemispasm.analysis.events import compute_closure, detect_events
+from hemispasm.analysis.faces import check_face_presence
+from hemispasm.analysis.grading import estimate_grades
 from hemispasm.analysis.landmarks import Landmarks
+from hemispasm.analysis.measurements import compute_measurements
+from hemispasm.analysis.metrics import compute_metrics, compute_quality
 from hemispasm.analysis.params import AnalysisParams
 from hemispasm.analysis.types import Event, Grades, Measurements, Metrics, Quality, SidePair
+from hemispasm.errors import VideoTooShortError
+from hemispasm.landmarks.cache import LandmarkCache
+from hemispasm.landmarks.extract import extract_landmarks
+from hemispasm.landmarks.mediapipe_backend import MODEL_NAME
 from hemispasm.video.info import VideoInfo
+from hemispasm.video.reader import probe_video
+
+ProgressFn = Callable[[int, int], None]
 
 
 @dataclass(frozen=True, eq=False)
@@ -24,3 +39,61 @@ class Analysis:
     grades: Grades
     params: AnalysisParams
     software: dict[str, str]
+
+
+def analyze_video(
+    path: Path,
+    params: AnalysisParams | None = None,
+    *,
+    mirrored: bool = False,
+    workers: int = 2,
+    cache: LandmarkCache | None = None,
+    progress: ProgressFn | None = None,
+) -> Analysis:
+    """Measure the spasms in one face video.
+
+    Raises the specific :class:`~hemispasm.errors.HemispasmError` subclass for each kind of bad
+    input (not a video, too short, no face, several faces, ...).
+    """
+    params = params or AnalysisParams()
+    info = probe_video(path, mirrored=mirrored)
+    _check_duration(info.path, info.duration_s, params)
+    landmarks = cache.load(info) if cache is not None else None
+    if landmarks is None:
+        landmarks = extract_landmarks(
+            info.path, info=info, mirrored=mirrored, workers=workers, progress=progress
+        )
+        if cache is not None:
+            cache.save(info, landmarks)
+    elif progress is not None:
+        progress(landmarks.n_frames, landmarks.n_frames)
+    _check_duration(info.path, landmarks.duration_s, params)
+    check_face_presence(landmarks, params, label=str(info.path))
+    return analyze_landmarks(info, landmarks, params)
+
+
+def analyze_landmarks(info: VideoInfo, landmarks: Landmarks, params: AnalysisParams) -> Analysis:
+    """The pure part of an analysis: landmarks in, measurements, events and grades out."""
+    measurements = compute_measurements(landmarks, params)
+    closure = compute_closure(measurements, params)
+    events = detect_events(measurements, closure, params)
+    metrics = compute_metrics(measurements, closure, events, params)
+    return Analysis(
+        source=info,
+        quality=compute_quality(landmarks, measurements, params),
+        landmarks=landmarks,
+        measurements=measurements,
+        closure=closure,
+        events=events,
+        metrics=metrics,
+        grades=estimate_grades(metrics, params),
+        params=params,
+        software={"version": __version__, "landmark_model": MODEL_NAME},
+    )
+
+
+def _check_duration(path: Path, duration_s: float, params: AnalysisParams) -> None:
+    if duration_s < params.min_video_s:
+        raise VideoTooShortError(
+            f"{path}: video is {duration_s:.1f} s long; at least {params.min_video_s:g} s is needed"
+        )

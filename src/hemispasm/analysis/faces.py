@@ -1,0 +1,48 @@
+"""Is there one analysable face in the video? Refuses videos with no face or several faces."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hemispasm.analysis.landmarks import Landmarks
+from hemispasm.analysis.params import AnalysisParams
+from hemispasm.errors import MultipleFacesError, NoFaceError
+
+
+def check_face_presence(landmarks: Landmarks, params: AnalysisParams, *, label: str) -> None:
+    """Raise when the video cannot be analysed because of who is (not) in view.
+
+    Parameters
+    ----------
+    landmarks : Landmarks
+        Output of a landmark backend; ``n_faces`` per frame.
+    params : AnalysisParams
+        ``min_face_fraction`` and ``max_multi_face_fraction`` are used.
+    label : str
+        Names the video in the error message (usually its path).
+
+    Raises
+    ------
+    NoFaceError
+        Fewer than ``min_face_fraction`` of the frames show a single face.
+    MultipleFacesError
+        More than ``max_multi_face_fraction`` of the frames show two or more faces.
+    """
+    n = landmarks.n_frames
+    if n == 0:
+        raise NoFaceError(f"{label}: no frames could be decoded, so no face was found")
+    n_faces = np.asarray(landmarks.n_faces)
+    multi = float(np.mean(n_faces >= 2))
+    if multi > params.max_multi_face_fraction:
+        raise MultipleFacesError(
+            f"{label}: several faces are in view in {multi:.0%} of frames; "
+            "record one person at a time"
+        )
+    found = float(np.mean(landmarks.valid))
+    if found == 0.0:
+        raise NoFaceError(f"{label}: no face was found in any frame")
+    if found < params.min_face_fraction:
+        raise NoFaceError(
+            f"{label}: a face was found in only {found:.0%} of frames "
+            f"(at least {params.min_face_fraction:.0%} needed); the face is lost for long stretches"
+        )

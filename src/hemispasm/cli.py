@@ -1,0 +1,259 @@
+"""Command line: argument parsing and exit codes only. The work happens in pipeline and synth."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from hemispasm import __version__
+from hemispasm import errors as E
+
+VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm"})
+
+EXIT_OK = 0
+EXIT_SOME_FAILED = 1
+EXIT_USAGE = 2  # argparse's own code for bad arguments
+# One place maps each error class to its exit code; the most specific class wins (MRO order).
+EXIT_CODES: dict[type[E.HemispasmError], int] = {
+    E.VideoReadError: 3,
+    E.UnsupportedCodecError: 4,
+    E.VideoTooShortError: 5,
+    E.NoFaceError: 6,
+    E.MultipleFacesError: 7,
+    E.OutputError: 8,
+    E.InvalidParameterError: 9,
+    E.HemispasmError: 10,
+}
+
+
+def exit_code_for(error: E.HemispasmError) -> int:
+    """The documented exit code of an error: that of its most specific listed class."""
+    for cls in type(error).__mro__:
+        if cls in EXIT_CODES:
+            return EXIT_CODES[cls]  # type: ignore[index]
+    return EXIT_CODES[E.HemispasmError]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``hemispasm`` command."""
+    parser = argparse.ArgumentParser(
+        prog="hemispasm",
+        description="Objective measurement of hemifacial spasm from face videos.",
+    )
+    parser.add_argument("--version", action="version", version=f"hemispasm {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    a = sub.add_parser("analyze", help="measure spasms and blinks in one or more face videos")
+    a.add_argument("inputs", nargs="+", type=Path, help="video files or folders of videos")
+    a.add_argument("--out", type=Path, default=Path("hemispasm-output"), help="output folder")
+    a.add_argument(
+        "--mirrored", action="store_true", help="the video was saved mirrored (front camera)"
+    )
+    a.add_argument("--annotate", action="store_true", help="also write an annotated video")
+    a.add_argument("--workers", type=_positive_int, default=min(2, os.cpu_count() or 1))
+    a.add_argument("--no-cache", action="store_true", help="do not read or write the landmark cache")
+    a.add_argument("--cache-dir", type=Path, default=None, help="landmark cache folder")
+
+    s = sub.add_parser("synth", help="make a synthetic spasm video with ground truth")
+    s.add_argument("--out", type=Path, required=True, help="output folder")
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--side", choices=("left", "right"), default="left")
+    s.add_argument("--fps", type=float, default=30.0)
+    s.add_argument("--size", type=_size, default=(640, 480), help="WxH, e.g. 640x480")
+    s.add_argument("--duration", type=float, default=30.0, help="seconds")
+    s.add_argument("--no-spasms", action="store_true", help="only normal blinks and head motion")
+    s.add_argument("--codec", default="libx264")
+    s.add_argument("--container", default="mp4")
+    s.add_argument("--vfr", action="store_true", help="variable frame rate, like phone videos")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``hemispasm`` console script."""
+    args = build_parser().parse_args(argv)
+    _quiet_native_logging()
+    console = Console(stderr=True)
+    try:
+        if args.command == "analyze":
+            return _analyze(args, console)
+        if args.command == "synth":
+            return _synth(args, console)
+    except E.HemispasmError as error:
+        console.print(f"hemispasm: error: {error}", markup=False, highlight=False, soft_wrap=True)
+        return exit_code_for(error)
+    except KeyboardInterrupt:
+        console.print("hemispasm: interrupted", markup=False)
+        return 130
+    raise AssertionError(f"unhandled command {args.command!r}")  # argparse guarantees a command
+
+
+def _synth(args: argparse.Namespace, console: Console) -> int:
+    from hemispasm.synth.generate import make_synthetic_video
+
+    result = make_synthetic_video(
+        args.out,
+        seed=args.seed,
+        side=args.side,
+        fps=args.fps,
+        size=args.size,
+        duration_s=args.duration,
+        spasms=not args.no_spasms,
+        codec=args.codec,
+        container=args.container,
+        vfr=args.vfr,
+    )
+    print(result.video_path)
+    console.print(f"ground truth: {result.truth_path}", markup=False, highlight=False)
+    return EXIT_OK
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    video: Path
+    out_dir: Path | None
+    summary: dict[str, object] | None
+    error: E.HemispasmError | None
+
+
+def _analyze(args: argparse.Namespace, console: Console) -> int:
+    from hemispasm.landmarks.cache import LandmarkCache
+    from hemispasm.pipeline import analyze_video
+    from hemispasm.report.outputs import write_outputs
+
+    videos = collect_videos(args.inputs)
+    cache = None if args.no_cache else LandmarkCache(args.cache_dir)
+    several = len(videos) > 1
+    outcomes: list[_Outcome] = []
+    for video in videos:
+        out_dir = args.out / video.stem if several else args.out
+        try:
+            with _progress(console, f"analysing {video.name}") as progress:
+                analysis = analyze_video(
+                    video,
+                    mirrored=args.mirrored,
+                    workers=args.workers,
+                    cache=cache,
+                    progress=progress,
+                )
+                report_dir = write_outputs(
+                    analysis, video_path=video, out_dir=out_dir, annotate=args.annotate
+                )
+        except E.HemispasmError as error:
+            if not several:
+                raise
+            console.print(f"hemispasm: error: {error}", markup=False, highlight=False)
+            outcomes.append(_Outcome(video, None, None, error))
+            continue
+        m = analysis.metrics
+        outcomes.append(
+            _Outcome(
+                video,
+                report_dir,
+                {
+                    "side": m.affected_side or "-",
+                    "spasms/min": f"{m.spasms_per_min:.1f}",
+                    "blinks/min": f"{m.blinks_per_min:.1f}",
+                    "% closed": f"{m.pct_time_affected_eye_half_closed:.1f}",
+                    "JRS": str(analysis.grades.jankovic_total.value),
+                    "SMC": str(analysis.grades.smc_grade.value),
+                },
+                None,
+            )
+        )
+    _print_summary(outcomes, console)
+    failed = [o for o in outcomes if o.error is not None]
+    if not failed:
+        return EXIT_OK
+    return EXIT_SOME_FAILED
+
+
+def collect_videos(inputs: Sequence[Path]) -> list[Path]:
+    """Expand folders to the video files they hold (sorted); files are taken as given."""
+    videos: list[Path] = []
+    for item in inputs:
+        if item.is_dir():
+            found = sorted(p for p in item.iterdir() if p.suffix.lower() in VIDEO_SUFFIXES)
+            if not found:
+                raise E.VideoReadError(f"{item}: folder holds no video files")
+            videos.extend(found)
+        else:
+            videos.append(item)
+    stems = [v.stem for v in videos]
+    if len(set(stems)) != len(stems):
+        raise E.InvalidParameterError(
+            "inputs: two videos share a file name; their reports would overwrite each other"
+        )
+    return videos
+
+
+def _print_summary(outcomes: list[_Outcome], console: Console) -> None:
+    out = Console()
+    if len(outcomes) == 1 and outcomes[0].out_dir is not None:
+        out.print(f"report: {outcomes[0].out_dir / 'report.html'}", markup=False, highlight=False)
+    table = Table(title="hemispasm analyze (video estimates; a clinician makes the rating)")
+    table.add_column("video")
+    keys = ["side", "spasms/min", "blinks/min", "% closed", "JRS", "SMC"]
+    for key in keys:
+        table.add_column(key, justify="right")
+    table.add_column("report or error")
+    for o in outcomes:
+        if o.summary is not None and o.out_dir is not None:
+            row = [str(o.summary[k]) for k in keys]
+            table.add_row(o.video.name, *row, str(o.out_dir / "report.html"))
+        else:
+            table.add_row(o.video.name, *["-"] * len(keys), f"failed: {o.error}")
+    out.print(table)
+
+
+@contextlib.contextmanager
+def _progress(console: Console, label: str) -> Iterator[object]:
+    """A progress callback drawing a bar on a terminal, and a silent one elsewhere."""
+    if not console.is_terminal:
+        yield None
+        return
+    columns = (TextColumn("{task.description}"), BarColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task(label, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+def _quiet_native_logging() -> None:
+    """Silence the face model's native log lines, which would bury our one-line messages."""
+    os.environ.setdefault("GLOG_minloglevel", "2")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    logging.getLogger("absl").setLevel(logging.ERROR)
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, but got {value}")
+    return value
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"size must look like 640x480, but got {text!r}") from None
+    if w < 64 or h < 64 or w > 4096 or h > 4096:
+        raise argparse.ArgumentTypeError(f"size must be 64x64 to 4096x4096, but got {text!r}")
+    return w, h
+
+
+if __name__ == "__main__":
+    sys.exit(main())
