@@ -5,10 +5,11 @@ from __future__ import annotations
 from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
+from typing import cast
 
 import av
 import numpy as np
-from av.codec.context import Flags
+from av.video.stream import VideoStream
 
 from hemispasm.errors import InvalidParameterError, OutputError
 
@@ -48,6 +49,7 @@ _ALLOWED: dict[str, frozenset[str]] = {
 _FRAME_COUNTED = frozenset({"avi"})
 
 _PTS_HZ = 90_000  # the MPEG clock: fine enough for any frame interval we write
+_FF_QP2LAMBDA = 118  # FFmpeg's quantiser-to-lambda factor
 _MPEG4_MAX_DEN = 65_535  # MPEG-4 part 2 limits the time-base denominator
 
 
@@ -147,7 +149,7 @@ class VideoWriter:
         except (OSError, av.FFmpegError) as exc:
             raise OutputError(f"cannot open {str(self.path)!r} for writing: {exc}") from exc
         try:
-            self._stream = self._container.add_stream(encoder, rate=rate)
+            self._stream = cast(VideoStream, self._container.add_stream(encoder, rate=rate))
             cc = self._stream.codec_context
             cc.width = self.width
             cc.height = self.height
@@ -155,7 +157,7 @@ class VideoWriter:
             cc.time_base = self._time_base
             self._stream.time_base = self._time_base
             if encoder in ("libx264", "libx265"):
-                opts = {"crf": str(crf), "preset": "veryfast"}
+                opts: dict[str, object] = {"crf": str(crf), "preset": "veryfast"}
                 if encoder == "libx265":
                     opts["x265-params"] = "log-level=error"
                 self._stream.options = opts
@@ -167,12 +169,15 @@ class VideoWriter:
                 }
                 cc.bit_rate = max(1_000_000, self.width * self.height * 4)
             else:  # mpeg4, mjpeg: constant quantiser
-                cc.flags |= Flags.qscale
-                cc.qscale = _qscale_from_crf(int(crf))
-                cc.qmin = cc.qmax = _qscale_from_crf(int(crf))
+                q = _qscale_from_crf(int(crf))
+                cc.qscale = True  # the QSCALE flag: constant quality from global_quality
+                cc.global_quality = q * _FF_QP2LAMBDA
+                cc.qmin = cc.qmax = q
         except (av.FFmpegError, ValueError, TypeError) as exc:
             self._container.close()
-            raise OutputError(f"cannot set up codec {codec!r} for {str(self.path)!r}: {exc}") from exc
+            raise OutputError(
+                f"cannot set up codec {codec!r} for {str(self.path)!r}: {exc}"
+            ) from exc
 
     def write(self, frame_rgb_uint8: np.ndarray, timestamp_s: float | None = None) -> None:
         """Encode one (height, width, 3) uint8 RGB frame shown at ``timestamp_s`` seconds.
@@ -195,7 +200,7 @@ class VideoWriter:
         if self.container_format in _FRAME_COUNTED:
             pts = self.frames_written
         else:
-            pts = int(round(timestamp_s / float(self._time_base)))
+            pts = round(timestamp_s / float(self._time_base))
         if self._last_pts is not None and pts <= self._last_pts:
             raise InvalidParameterError(
                 f"timestamp_s must increase from frame to frame, but got {timestamp_s!r} after "
@@ -204,6 +209,8 @@ class VideoWriter:
         vf = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24")
         vf.pts = pts
         vf.time_base = self._time_base
+        if self._container is None:
+            raise OutputError(f"cannot write to {str(self.path)!r}: the writer is closed")
         try:
             for packet in self._stream.encode(vf):
                 self._container.mux(packet)

@@ -1,0 +1,139 @@
+"""The base face of synthetic videos: a real photo with its landmarks, framed as a close-up."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from hemispasm.analysis.types import Side
+from hemispasm.errors import InvalidParameterError, NoFaceError
+
+# FaceMesh canonical indices, subject's sides (the subject's left eye is on the image's right).
+UPPER_LID: dict[Side, tuple[int, ...]] = {
+    "right": (246, 161, 160, 159, 158, 157, 173),
+    "left": (466, 388, 387, 386, 385, 384, 398),
+}
+LOWER_LID: dict[Side, tuple[int, ...]] = {
+    "right": (7, 163, 144, 145, 153, 154, 155),
+    "left": (249, 390, 373, 374, 380, 381, 382),
+}
+EYE_CORNERS: dict[Side, tuple[int, int]] = {"right": (33, 133), "left": (263, 362)}  # outer, inner
+BROW: dict[Side, tuple[int, ...]] = {
+    "right": (70, 63, 105, 66, 107, 46, 53, 52, 65, 55),
+    "left": (300, 293, 334, 296, 336, 276, 283, 282, 295, 285),
+}
+CHEEK: dict[Side, tuple[int, ...]] = {
+    "right": (117, 118, 119, 100, 101, 50, 101, 36),
+    "left": (346, 347, 348, 329, 330, 280, 330, 266),
+}
+MOUTH_CORNER: dict[Side, int] = {"right": 61, "left": 291}
+FOREHEAD, CHIN = 10, 152
+
+FACE_HEIGHT_FRACTION = 0.62
+"""Forehead-to-chin landmark distance over frame height: a clinic close-up."""
+
+CANVAS_MARGIN = 0.125
+"""Extra border rendered around the frame on each side, room for head motion."""
+
+
+@dataclass(frozen=True, eq=False)
+class BaseFace:
+    """The rest face, drawn on a canvas a little larger than the output frame.
+
+    Attributes
+    ----------
+    image : uint8 array (canvas_h, canvas_w, 3), RGB.
+    landmarks : float64 array (478, 2), FaceMesh points in canvas pixels (x, y).
+    offset : (x, y) of the output frame's top-left corner on the canvas, pixels.
+    size : (width, height) of the output frame.
+    """
+
+    image: np.ndarray
+    landmarks: np.ndarray
+    offset: tuple[float, float]
+    size: tuple[int, int]
+
+    @property
+    def face_height_px(self) -> float:
+        """Forehead-to-chin landmark distance, pixels."""
+        return float(np.linalg.norm(self.landmarks[FOREHEAD] - self.landmarks[CHIN]))
+
+    def points(self, indices: tuple[int, ...]) -> np.ndarray:
+        """Landmarks ``indices`` as a (N, 2) array."""
+        return self.landmarks[list(indices)]
+
+
+@functools.cache
+def source_image() -> np.ndarray:
+    """The source photo: scikit-image's bundled astronaut portrait, (512, 512, 3) uint8 RGB."""
+    from skimage import data
+
+    img = data.astronaut()
+    img.setflags(write=False)
+    return img
+
+
+@functools.cache
+def source_landmarks() -> np.ndarray:
+    """FaceMesh landmarks (478, 3) of the source photo in its pixels (z scaled like x). Cached."""
+    import mediapipe as mp
+
+    img = source_image()
+    h, w = img.shape[:2]
+    with mp.solutions.face_mesh.FaceMesh(
+        static_image_mode=True, refine_landmarks=True, max_num_faces=1
+    ) as mesh:
+        result = mesh.process(np.ascontiguousarray(img))
+    if not result.multi_face_landmarks:
+        raise NoFaceError("FaceMesh found no face in the synthetic source photo")
+    pts = np.array(
+        [(p.x * w, p.y * h, p.z * w) for p in result.multi_face_landmarks[0].landmark],
+        dtype=np.float64,
+    )
+    pts.setflags(write=False)
+    return pts
+
+
+@functools.cache
+def load_base_face(*, size: tuple[int, int] = (640, 480)) -> BaseFace:
+    """The base face framed as a close-up for an output frame of ``size`` = (width, height).
+
+    The face (forehead to chin) fills ``FACE_HEIGHT_FRACTION`` of the frame height, or less if the
+    frame is so narrow that the face would not fit its width. Cached per size; do not modify.
+    """
+    width, height = size
+    if not (isinstance(width, int) and isinstance(height, int) and width >= 64 and height >= 64):
+        raise InvalidParameterError(f"size must be two integers >= 64, but got {size!r}")
+    src = source_image()
+    lm = source_landmarks()[:, :2]
+    face_h = float(np.linalg.norm(lm[FOREHEAD] - lm[CHIN]))
+    face_w = float(lm[:, 0].max() - lm[:, 0].min())
+    scale = min(FACE_HEIGHT_FRACTION * height / face_h, 0.8 * width / face_w)
+    center = np.array(
+        [0.5 * (lm[:, 0].min() + lm[:, 0].max()), 0.5 * (lm[FOREHEAD, 1] + lm[CHIN, 1])]
+    )
+    mx, my = round(CANVAS_MARGIN * width), round(CANVAS_MARGIN * height)
+    canvas_w, canvas_h = width + 2 * mx, height + 2 * my
+    # Source -> canvas: scale about the face centre, which lands slightly above the frame centre.
+    target = np.array([canvas_w / 2.0, canvas_h / 2.0 + 0.02 * height])
+    affine = np.array(
+        [[scale, 0.0, target[0] - scale * center[0]], [0.0, scale, target[1] - scale * center[1]]]
+    )
+    interp = cv2.INTER_CUBIC if scale > 1.0 else cv2.INTER_AREA
+    image = cv2.warpAffine(
+        np.ascontiguousarray(src),
+        affine,
+        (canvas_w, canvas_h),
+        flags=interp,
+        borderMode=cv2.BORDER_REFLECT101,
+    )
+    if scale > 1.5:  # restore some crispness lost in the enlargement, as a camera would show
+        blur = cv2.GaussianBlur(image, (0, 0), sigmaX=0.6 * scale)
+        image = cv2.addWeighted(image, 1.5, blur, -0.5, 0)
+    landmarks = lm @ affine[:, :2].T + affine[:, 2]
+    image.setflags(write=False)
+    landmarks.setflags(write=False)
+    return BaseFace(image=image, landmarks=landmarks, offset=(float(mx), float(my)), size=size)
