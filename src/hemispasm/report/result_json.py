@@ -183,7 +183,7 @@ def load_result(path: str | Path) -> dict[str, Any]:
     except json.JSONDecodeError as exc:
         raise ValueError(f"{str(path)!r} is not valid JSON: {exc}") from exc
     validate_result(data)
-    return data  # type: ignore[no-any-return]
+    return data
 
 
 def _refuse_constant(name: str) -> float:
@@ -206,8 +206,7 @@ def _check(obj: Mapping[str, Any], key: str, types: tuple[type, ...], where: str
     ok = isinstance(value, types) and not (isinstance(value, bool) and bool not in types)
     if not ok:
         raise ValueError(
-            f"{where}.{key} must be {_type_names(types)}, but got {type(value).__name__} "
-            f"{value!r}"
+            f"{where}.{key} must be {_type_names(types)}, but got {type(value).__name__} {value!r}"
         )
     if isinstance(value, float) and not math.isfinite(value):
         raise ValueError(f"{where}.{key} must be finite (use null), but got {value!r}")
@@ -268,9 +267,13 @@ def validate_result(d: Any) -> None:
         for key, types in _EVENT_KEYS.items():
             _check(event, key, types, where)
         if event["kind"] not in _EVENT_KINDS:
-            raise ValueError(f"{where}.kind must be one of {_EVENT_KINDS}, but got {event['kind']!r}")
+            raise ValueError(
+                f"{where}.kind must be one of {_EVENT_KINDS}, but got {event['kind']!r}"
+            )
         if event["side"] not in _EVENT_SIDES:
-            raise ValueError(f"{where}.side must be one of {_EVENT_SIDES}, but got {event['side']!r}")
+            raise ValueError(
+                f"{where}.side must be one of {_EVENT_SIDES}, but got {event['side']!r}"
+            )
         if event["end_s"] < event["start_s"]:
             raise ValueError(
                 f"{where}.end_s must not precede start_s, but got {event['start_s']!r} to "
