@@ -1,8 +1,8 @@
 """Scoring detected events against ground truth (synthetic videos, annotated recordings).
 
-The matching rule is fixed before any comparison so that figures are comparable: events are matched
-one-to-one within each kind, pairs with the largest time overlap first, after widening every interval
-by ``widen_s`` on both sides.
+The matching rule is fixed before any comparison so that figures are comparable: events are
+matched one-to-one within each kind, pairs with the largest time overlap first, after widening every
+interval by ``widen_s`` on both sides.
 """
 
 from __future__ import annotations

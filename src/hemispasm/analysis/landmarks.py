@@ -50,7 +50,9 @@ class Landmarks:
             if shape != (t,):
                 raise ValueError(f"{name} must have shape ({t},), but got {shape}")
         if self.width <= 0 or self.height <= 0:
-            raise ValueError(f"width and height must be positive, but got {self.width}x{self.height}")
+            raise ValueError(
+                f"width and height must be positive, but got {self.width}x{self.height}"
+            )
         ts = np.asarray(self.timestamps_s, dtype=np.float64)
         if t > 1 and not np.all(np.diff(ts) > 0):
             raise ValueError("timestamps_s must be strictly increasing")

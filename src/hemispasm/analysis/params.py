@@ -1,36 +1,203 @@
-"""Frozen, validated analysis parameters. Every analysis records the values it used."""
+"""Frozen, validated analysis parameters. Every analysis records the values it used.
+
+Conventions: times in seconds; closures run from 0 (eye open as at rest) to 1 (aperture zero);
+distances are in inter-ocular distances (IOD, the distance between the two eye centres of the same
+frame); angles in degrees. FaceMesh under-reads eyelid closure (a full closure reads about 0.6-0.7,
+slope about 0.67 against the true closure), and the closure thresholds below are set with that in
+mind.
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 
 from hemispasm.errors import InvalidParameterError
 
 
+class InvalidParameterTypeError(InvalidParameterError, TypeError):
+    """A parameter has the wrong kind of value (for example a string where a number is needed).
+
+    It is both an :class:`~hemispasm.errors.InvalidParameterError` (so the CLI maps it like any bad
+    parameter) and a :class:`TypeError` (the house convention for a value of the wrong kind).
+    """
+
+
+# (name, low, high, low_inclusive, high_inclusive); None means unbounded on that side.
+_BOUNDS: dict[str, tuple[float | None, float | None, bool, bool]] = {
+    "merge_gap_s": (0.0, None, True, True),
+    "tonic_min_s": (0.0, None, False, True),
+    "min_video_s": (0.0, None, True, True),
+    "max_abs_yaw_deg": (0.0, 90.0, False, True),
+    "max_abs_pitch_deg": (0.0, 90.0, False, True),
+    "max_abs_roll_deg": (0.0, 180.0, False, True),
+    "min_face_fraction": (0.0, 1.0, True, True),
+    "max_multi_face_fraction": (0.0, 1.0, True, True),
+    "max_shape_deviation_iod": (0.0, None, False, True),
+    "max_gap_fill_s": (0.0, None, True, True),
+    "smoothing_s": (0.0, None, True, True),
+    "baseline_window_s": (0.0, None, False, True),
+    "baseline_step_s": (0.0, None, False, True),
+    "baseline_percentile": (50.0, 100.0, True, True),
+    "baseline_open_band": (0.0, 1.0, False, False),
+    "closure_on": (0.0, 1.0, False, False),
+    "closure_rest": (0.0, 1.0, False, False),
+    "closure_noise_k": (0.0, None, True, True),
+    "blink_max_onset_lag_s": (0.0, None, True, True),
+    "blink_min_peak_ratio": (0.0, 1.0, True, True),
+    "blink_min_duration_ratio": (0.0, 1.0, True, True),
+    "closed_closure": (0.0, 1.0, False, False),
+    "region_z_min": (0.0, None, True, True),
+    "region_z_margin": (0.0, None, True, True),
+    "region_noise_floor_iod": (0.0, None, False, True),
+    "min_unusable_span_s": (0.0, None, True, True),
+    "elevated_blink_rate_per_min": (0.0, None, False, True),
+    "full_spasm_closure": (0.0, 1.0, False, False),
+    "severe_closed_pct": (0.0, 100.0, False, True),
+    "frequent_tonic_per_min": (0.0, None, False, True),
+    "region_spread_min_fraction": (0.0, 1.0, False, True),
+}
+
+
 @dataclass(frozen=True, kw_only=True)
 class AnalysisParams:
-    """Parameters of the analysis core. Times in seconds, closures 0 (open) to 1 (closed)."""
+    """Parameters of the analysis core.
 
+    All fields are keyword-only numbers; construction validates each one and raises
+    :class:`InvalidParameterTypeError` (a ``TypeError``) for a non-number and
+    :class:`~hemispasm.errors.InvalidParameterError` (a ``ValueError``) for a number out of range,
+    naming the parameter and the value.
+
+    Examples
+    --------
+    >>> AnalysisParams(merge_gap_s=0.2).merge_gap_s
+    0.2
+    """
+
+    # --- events ----------------------------------------------------------------------------------
     merge_gap_s: float = 0.15
-    """Closures separated by less than this much return to rest are one event."""
+    """Closures separated by less than this much return to rest are one event (s)."""
     tonic_min_s: float = 1.0
-    """A spasm sustained at least this long is tonic."""
+    """A closure sustained above ``closure_on`` at least this long is tonic (s)."""
+
+    # --- video-level refusal (checked by the pipeline) -------------------------------------------
     min_video_s: float = 3.0
-    """Shorter videos are refused."""
-    max_abs_yaw_deg: float = 35.0
-    max_abs_pitch_deg: float = 30.0
+    """Shorter videos are refused (s)."""
     min_face_fraction: float = 0.5
     """Below this fraction of frames with a face, the video is refused (NoFaceError)."""
     max_multi_face_fraction: float = 0.2
     """Above this fraction of frames with several faces, the video is refused."""
 
+    # --- per-frame usability ---------------------------------------------------------------------
+    max_abs_yaw_deg: float = 35.0
+    """Frames with the head turned further than this (left or right) are unusable (deg)."""
+    max_abs_pitch_deg: float = 30.0
+    """Frames with the head nodded further than this (up or down) are unusable (deg)."""
+    max_abs_roll_deg: float = 45.0
+    """Frames with the head tilted further than this are unusable (deg). Roll itself is removed by
+    the face frame; past this the landmark model is less reliable."""
+    max_shape_deviation_iod: float = 0.15
+    """A frame whose pose-free face shape differs from the video's median shape by more than this
+    (median over all 478 points, in IOD) holds a landmark glitch and is unusable. A spasm moves only
+    a minority of the points, so it does not move the median."""
+
+    # --- signal conditioning ---------------------------------------------------------------------
+    max_gap_fill_s: float = 0.2
+    """Unusable gaps up to this long inside a usable stretch are bridged by linear interpolation
+    for event detection (s). Shorter than most blinks, so a blink is not invented."""
+    smoothing_s: float = 0.02
+    """Standard deviation of the Gaussian applied to the closure before event detection (s). Below
+    half a frame interval it has no effect (e.g. at 30 fps or less with the default)."""
+    baseline_window_s: float = 20.0
+    """Length of the centred window over which each eye's open-eye aperture is estimated (s)."""
+    baseline_step_s: float = 0.5
+    """The open-eye baseline is computed every this many seconds and interpolated between (s)."""
+    baseline_percentile: float = 90.0
+    """High percentile of the aperture in the window that marks an open eye. 90 tolerates an eye
+    closed up to about 90% of any window."""
+    baseline_open_band: float = 0.2
+    """Apertures within this fraction below the high percentile count as open; their median is
+    the baseline (so 0 closure is the eye at rest, not its widest)."""
+
+    # --- closure thresholds (hysteresis) ---------------------------------------------------------
+    closure_on: float = 0.2
+    """An episode starts when an eye's closure reaches this. About 30% true closure, given that
+    FaceMesh under-reads closure."""
+    closure_rest: float = 0.08
+    """An episode ends (and starts) where the closure crosses this, i.e. where the eye is back to
+    rest. Raised to ``closure_noise_k`` times the eye's closure noise when that is larger."""
+    closure_noise_k: float = 4.0
+    """The rest threshold is at least this many standard deviations of frame-to-frame closure
+    noise; the start threshold is then at least twice the rest threshold."""
+
+    # --- blink or spasm --------------------------------------------------------------------------
+    blink_max_onset_lag_s: float = 0.06
+    """Both eyes must start closing within this of each other for a blink (s); never less than
+    one frame interval, so the rule still works at 15 fps."""
+    blink_min_peak_ratio: float = 0.6
+    """For a blink, the smaller eye's peak closure must be at least this fraction of the larger."""
+    blink_min_duration_ratio: float = 0.5
+    """For a blink, the shorter eye's closure must last at least this fraction of the longer."""
+    closed_closure: float = 0.5
+    """Closure above which an eye counts as closed for time fractions (about 75% true closure)."""
+
+    # --- regions ---------------------------------------------------------------------------------
+    region_z_min: float = 4.0
+    """A region (brow, cheek, mouth) moved during an event when its robust z-score (deviation from
+    its rolling median over its own noise) reached this."""
+    region_z_margin: float = 2.0
+    """... and exceeded the other side's z-score by at least this much."""
+    region_noise_floor_iod: float = 0.002
+    """Floor of a region signal's noise (IOD), so a perfectly still signal cannot yield huge
+    z-scores from rounding."""
+
+    # --- quality ---------------------------------------------------------------------------------
+    min_unusable_span_s: float = 0.5
+    """Unusable stretches at least this long are listed in the quality record (s)."""
+
+    # --- grading (see grading.py for the rules) --------------------------------------------------
+    elevated_blink_rate_per_min: float = 30.0
+    """Blink rate above which blinking counts as increased (resting rates are about 10-20/min)."""
+    full_spasm_closure: float = 0.5
+    """A spasm whose peak closure reaches this is a 'real spasm' rather than fluttering."""
+    severe_closed_pct: float = 25.0
+    """Jankovic severity 4 when the affected eye is closed at least this % of the usable time."""
+    frequent_tonic_per_min: float = 1.0
+    """SMC III when tonic spasms occur at least this often per usable minute."""
+    region_spread_min_fraction: float = 0.25
+    """SMC II when cheek or mouth moved in at least this fraction of the affected side's spasms."""
+
     def __post_init__(self) -> None:
-        for name, value in asdict(self).items():
+        for f in fields(self):
+            value = getattr(self, f.name)
             if not isinstance(value, (int, float)) or isinstance(value, bool):
-                raise InvalidParameterError(f"{name} must be a number, but got {value!r}")
+                raise InvalidParameterTypeError(f"{f.name} must be a number, but got {value!r}")
+            if value != value or value in (float("inf"), float("-inf")):
+                raise InvalidParameterError(f"{f.name} must be finite, but got {value!r}")
             if value < 0:
-                raise InvalidParameterError(f"{name} must be >= 0, but got {value!r}")
+                raise InvalidParameterError(f"{f.name} must be >= 0, but got {value!r}")
+            bounds = _BOUNDS.get(f.name)
+            if bounds is not None:
+                _check_bounds(f.name, float(value), bounds)
+        if self.closure_rest >= self.closure_on:
+            raise InvalidParameterError(
+                f"closure_rest must be below closure_on, but got closure_rest={self.closure_rest!r}"
+                f" and closure_on={self.closure_on!r}"
+            )
 
     def to_dict(self) -> dict[str, float]:
         """Plain dict for result.json."""
         return {k: float(v) for k, v in asdict(self).items()}
+
+
+def _check_bounds(
+    name: str, value: float, bounds: tuple[float | None, float | None, bool, bool]
+) -> None:
+    low, high, low_inclusive, high_inclusive = bounds
+    too_low = low is not None and (value < low if low_inclusive else value <= low)
+    too_high = high is not None and (value > high if high_inclusive else value >= high)
+    if too_low or too_high:
+        left = "[" if low_inclusive else "("
+        right = "]" if high_inclusive else ")"
+        lo = "-inf" if low is None else f"{low:g}"
+        hi = "inf" if high is None else f"{high:g}"
+        raise InvalidParameterError(f"{name} must be in {left}{lo}, {hi}{right}, but got {value!r}")

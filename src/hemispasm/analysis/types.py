@@ -39,9 +39,9 @@ class SidePair:
 class Event:
     """One blink or spasm. Times in seconds from the start of the video.
 
-    ``peak_closure`` is 0 (open as at rest) to 1 (fully closed) on the event's side (for a blink, the
-    larger of the two eyes). ``tonic`` is True when the closure was sustained for at least the tonic
-    threshold (1 s by default). ``regions`` lists the face regions that moved, eye first.
+    ``peak_closure`` is 0 (open as at rest) to 1 (fully closed) on the event's side (for a blink,
+    the larger of the two eyes). ``tonic`` is True when the closure was sustained for at least the
+    tonic threshold (1 s by default). ``regions`` lists the face regions that moved, eye first.
     """
 
     kind: EventKind
@@ -103,6 +103,9 @@ class Measurements:
     yaw_deg, pitch_deg, roll_deg : head pose estimate.
     face_found : bool, a single face was found.
     usable : bool, face found and pose and confidence within limits.
+    inter_ocular_px : optional, distance between the eye centres in pixels (NaN without a face).
+    shape_deviation_iod : optional, median distance of the frame's pose-free face shape from the
+        video's median shape, in inter-ocular distances (large = landmark glitch).
     """
 
     timestamps_s: np.ndarray
@@ -115,6 +118,8 @@ class Measurements:
     roll_deg: np.ndarray
     face_found: np.ndarray
     usable: np.ndarray
+    inter_ocular_px: np.ndarray | None = None
+    shape_deviation_iod: np.ndarray | None = None
 
     @property
     def n_frames(self) -> int:
@@ -140,7 +145,11 @@ class Metrics:
     region_involvement: dict[str, float]
     """Fraction (0-1) of the affected side's spasms in which each region moved."""
     asymmetry_index: float
-    """(affected - other) / (affected + other) of time-averaged closure; 0 symmetric, 1 one-sided."""
+    """(affected - other) / (affected + other) of mean closure; 0 symmetric, 1 one-sided."""
+    max_spasm_peak_closure: float | None = None
+    """Largest peak closure among the spasms (None without spasms)."""
+    tonic_spasms_per_min: float = 0.0
+    """Tonic spasms per usable minute."""
 
 
 @dataclass(frozen=True)
@@ -155,7 +164,7 @@ class GradeEstimate:
 
 @dataclass(frozen=True)
 class Grades:
-    """Video-based estimates of clinical scales. Estimates that support, never replace, a clinician."""
+    """Video-based estimates of clinical scales, to support (never replace) a clinician."""
 
     jankovic_severity: GradeEstimate
     jankovic_frequency: GradeEstimate

@@ -1,0 +1,295 @@
+"""compute_closure and detect_events: known answers on synthetic faces, and properties.
+
+A "full" closure here is 0.65 of the lid gap, about what FaceMesh reads for a shut eye.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hemispasm.analysis.events import compute_closure, detect_episodes, detect_events
+from hemispasm.analysis.measurements import compute_measurements
+from hemispasm.analysis.params import AnalysisParams
+from hemispasm.analysis.types import Event, Measurements, SidePair
+from tests.analysis.synth_landmarks import make_landmarks, pulse, times, total
+
+FULL = 0.65
+JITTER_PX = 0.08
+FPS_ALL = (15, 24, 30, 60)
+FPS_GOOD = (24, 30, 60)
+
+
+def analyse(t: np.ndarray, params: AnalysisParams | None = None, **curves) -> tuple[Event, ...]:
+    curves.setdefault("jitter_px", JITTER_PX)
+    m = compute_measurements(make_landmarks(t, **curves))
+    return detect_events(m, compute_closure(m, params), params)
+
+
+def tremor(start: float, hold: float, amplitude: float, hz: float, depth: float):
+    """A sustained closure with a sinusoidal tremor on top."""
+    base = pulse(start, hold, amplitude, ramp_s=0.1)
+
+    def curve(t: np.ndarray) -> np.ndarray:
+        inside = (t >= start + 0.1) & (t <= start + 0.1 + hold)
+        return base(t) + np.where(inside, depth * np.sin(2 * np.pi * hz * (t - start)), 0.0)
+
+    return curve
+
+
+# --- closure ----------------------------------------------------------------------------------
+
+
+def test_closure_is_zero_at_rest_and_follows_the_lid() -> None:
+    t = times(8, 30)
+    m = compute_measurements(make_landmarks(t, closure_right=pulse(3, 0.3, 0.6)))
+    c = compute_closure(m)
+    assert np.nanmax(c.right[:60]) == pytest.approx(0.0, abs=1e-6)
+    assert np.nanmax(c.right) == pytest.approx(0.6, abs=0.01)
+    assert np.nanmax(c.left) == pytest.approx(0.0, abs=1e-6)
+
+
+def test_closure_is_nan_where_unusable_and_clipped_to_0_1() -> None:
+    t = times(8, 30)
+    valid = np.ones(t.size, bool)
+    valid[100:110] = False
+    m = compute_measurements(make_landmarks(t, jitter_px=0.3, valid=valid))
+    c = compute_closure(m)
+    assert np.isnan(c.left[100:110]).all()
+    finite = c.left[np.isfinite(c.left)]
+    assert finite.min() >= 0.0 and finite.max() <= 1.0
+
+
+def test_closure_adapts_to_a_slow_change_of_the_open_eye() -> None:
+    # The open eye narrows by 20% over 60 s (fatigue, lighting): not a closure.
+    t = times(60, 15)
+    m = compute_measurements(make_landmarks(t, closure_left=lambda s: 0.2 * s / 60, jitter_px=0.05))
+    assert detect_events(m, compute_closure(m)) == ()
+
+
+# --- known answers ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fps", FPS_ALL)
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_a_one_sided_twitch_is_one_spasm_on_that_side(fps: int, side: str) -> None:
+    events = analyse(times(6, fps), **{f"closure_{side}": pulse(3, 0.15, 0.5)})
+    assert len(events) == 1
+    e = events[0]
+    assert (e.kind, e.side, e.tonic, e.regions) == ("spasm", side, False, ("eye",))
+    assert 2.95 < e.start_s < 3.1 and 3.15 < e.end_s < 3.3
+    assert e.peak_closure == pytest.approx(0.5, abs=0.06)
+
+
+@pytest.mark.parametrize("fps", FPS_ALL)
+def test_a_symmetric_closure_of_both_eyes_is_one_blink(fps: int) -> None:
+    blink = pulse(3, 0.1, FULL)
+    events = analyse(times(6, fps), closure_left=blink, closure_right=blink)
+    assert [(e.kind, e.side) for e in events] == [("blink", "both")]
+    assert events[0].peak_closure == pytest.approx(FULL, abs=0.06)
+
+
+@pytest.mark.parametrize("fps", FPS_ALL)
+def test_a_closure_much_deeper_on_one_side_is_a_spasm_of_that_side(fps: int) -> None:
+    events = analyse(
+        times(6, fps), closure_left=pulse(3, 0.2, FULL), closure_right=pulse(3, 0.1, 0.25)
+    )
+    assert [(e.kind, e.side) for e in events] == [("spasm", "left")]
+
+
+@pytest.mark.parametrize("fps", FPS_ALL)
+def test_two_closures_100_ms_apart_are_one_event(fps: int) -> None:
+    curve = total(pulse(3, 0.1, FULL, ramp_s=0.04), pulse(3.28, 0.1, FULL, ramp_s=0.04))
+    events = analyse(times(6, fps), closure_right=curve)
+    assert [(e.kind, e.side) for e in events] == [("spasm", "right")]
+    assert events[0].end_s > 3.4
+
+
+@pytest.mark.parametrize("fps", FPS_GOOD)
+def test_two_closures_200_ms_apart_are_two_events(fps: int) -> None:
+    curve = total(pulse(3, 0.1, FULL, ramp_s=0.04), pulse(3.38, 0.1, FULL, ramp_s=0.04))
+    events = analyse(times(6, fps), closure_right=curve)
+    assert [(e.kind, e.side) for e in events] == [("spasm", "right")] * 2
+
+
+def test_at_15_fps_two_closures_400_ms_apart_are_still_two_events() -> None:
+    curve = total(pulse(3, 0.1, FULL, ramp_s=0.04), pulse(3.58, 0.1, FULL, ramp_s=0.04))
+    assert len(analyse(times(6, 15), closure_right=curve)) == 2
+
+
+@pytest.mark.parametrize("fps", FPS_ALL)
+def test_a_2_s_closure_with_6_hz_tremor_is_one_tonic_spasm(fps: int) -> None:
+    events = analyse(times(8, fps), closure_left=tremor(3, 2.0, 0.6, 6.0, 0.12))
+    assert len(events) == 1
+    e = events[0]
+    assert (e.kind, e.side, e.tonic) == ("spasm", "left", True)
+    assert e.duration_s == pytest.approx(2.2, abs=0.15)
+
+
+@pytest.mark.parametrize("fps", FPS_ALL)
+def test_a_burst_of_twitches_with_pauses_is_several_clonic_spasms(fps: int) -> None:
+    burst = total(*(pulse(2 + 0.5 * i, 0.05, 0.4, ramp_s=0.05) for i in range(5)))
+    events = analyse(times(6, fps), closure_right=burst)
+    assert [(e.kind, e.side, e.tonic) for e in events] == [("spasm", "right", False)] * 5
+
+
+def test_a_spasm_that_pulls_the_same_side_mouth_and_cheek_lists_those_regions() -> None:
+    events = analyse(
+        times(6, 30),
+        closure_left=pulse(3, 0.3, FULL),
+        mouth_left=pulse(3, 0.3, 0.04),
+        cheek_left=pulse(3, 0.3, 0.03),
+    )
+    assert [(e.side, e.regions) for e in events] == [("left", ("eye", "cheek", "mouth"))]
+
+
+def test_a_mouth_movement_on_the_other_side_is_not_credited_to_the_spasm() -> None:
+    events = analyse(
+        times(6, 30), closure_left=pulse(3, 0.3, FULL), mouth_right=pulse(3, 0.3, 0.04)
+    )
+    assert [(e.side, e.regions) for e in events] == [("left", ("eye",))]
+
+
+def test_an_event_in_an_unusable_stretch_is_not_reported() -> None:
+    t = times(6, 30)
+    valid = np.ones(t.size, bool)
+    valid[85:100] = False  # 0.5 s without a face, across the closure
+    assert analyse(t, closure_left=pulse(2.9, 0.3, FULL), valid=valid) == ()
+
+
+def test_a_short_gap_inside_a_closure_is_bridged() -> None:
+    t = times(6, 30)
+    valid = np.ones(t.size, bool)
+    valid[92:94] = False  # 67 ms lost in the middle of the closure
+    events = analyse(t, closure_left=pulse(2.9, 0.4, FULL), valid=valid)
+    assert [(e.kind, e.side) for e in events] == [("spasm", "left")]
+
+
+# --- properties -------------------------------------------------------------------------------
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 10_000), fps=st.sampled_from(FPS_ALL), jitter=st.floats(0.0, 0.15))
+def test_an_open_face_has_no_events(seed: int, fps: int, jitter: float) -> None:
+    assert analyse(times(8, fps), jitter_px=jitter, seed=seed) == ()
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    yaw=st.floats(-15, 15),
+    roll=st.floats(-15, 15),
+    zoom=st.floats(0.7, 1.4),
+    period=st.floats(1.0, 4.0),
+    seed=st.integers(0, 10_000),
+)
+def test_head_turns_tilts_and_zoom_make_no_events(
+    yaw: float, roll: float, zoom: float, period: float, seed: int
+) -> None:
+    def wave(amplitude: float, offset: float = 0.0):
+        return lambda t: offset + amplitude * np.sin(2 * np.pi * t / period)
+
+    events = analyse(
+        times(8, 30),
+        yaw_deg=wave(yaw),
+        roll_deg=wave(roll),
+        pitch_deg=wave(0.5 * roll),
+        zoom=wave(zoom - 1.0, 1.0),
+        shift_px=(wave(30.0), wave(-20.0)),
+        seed=seed,
+    )
+    assert events == ()
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    shift=st.floats(0.0, 500.0), start=st.floats(1.0, 4.0), side=st.sampled_from(["left", "right"])
+)
+def test_shifting_time_shifts_events(shift: float, start: float, side: str) -> None:
+    curves = {f"closure_{side}": pulse(start, 0.2, 0.5)}
+    t = times(6, 30)
+    base = analyse(t, seed=1, **curves)
+    moved = analyse(t + shift, seed=1, **{f"closure_{side}": pulse(start + shift, 0.2, 0.5)})
+    assert len(base) == len(moved) == 1
+    for a, b in zip(base, moved, strict=True):
+        assert (a.kind, a.side, a.tonic, a.regions) == (b.kind, b.side, b.tonic, b.regions)
+        assert b.start_s - a.start_s == pytest.approx(shift, abs=1e-6)
+        assert b.end_s - a.end_s == pytest.approx(shift, abs=1e-6)
+
+
+def _mirror(m: Measurements) -> Measurements:
+    return replace(
+        m,
+        aperture=m.aperture.swapped(),
+        brow=m.brow.swapped(),
+        cheek=m.cheek.swapped(),
+        mouth_corner=m.mouth_corner.swapped(),
+    )
+
+
+_OTHER = {"left": "right", "right": "left", "both": "both"}
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    starts=st.lists(st.floats(0.5, 7.0), min_size=1, max_size=4),
+    amplitudes=st.lists(st.floats(0.1, 0.9), min_size=4, max_size=4),
+    holds=st.lists(st.floats(0.0, 1.5), min_size=4, max_size=4),
+    seed=st.integers(0, 10_000),
+)
+def test_swapping_left_and_right_swaps_the_sides(
+    starts: list[float], amplitudes: list[float], holds: list[float], seed: int
+) -> None:
+    left = total(*(pulse(s, h, a) for s, h, a in zip(starts, holds, amplitudes, strict=False)))
+    right = pulse(4.0, 0.1, 0.6)
+    t = times(10, 30)
+    m = compute_measurements(
+        make_landmarks(t, closure_left=left, closure_right=right, jitter_px=JITTER_PX, seed=seed)
+    )
+    events = detect_events(m, compute_closure(m))
+    mirrored = _mirror(m)
+    swapped = detect_events(mirrored, compute_closure(mirrored))
+    assert [(e.kind, _OTHER[e.side], e.start_s, e.regions) for e in events] == [
+        (e.kind, e.side, e.start_s, e.regions) for e in swapped
+    ]
+    m2 = compute_measurements(
+        make_landmarks(t, closure_left=right, closure_right=left, jitter_px=0.0, seed=seed)
+    )
+    m1 = compute_measurements(make_landmarks(t, closure_left=left, closure_right=right))
+    a = detect_events(m1, compute_closure(m1))
+    b = detect_events(m2, compute_closure(m2))
+    assert [(e.kind, _OTHER[e.side]) for e in a] == [(e.kind, e.side) for e in b]
+
+
+def test_episodes_are_reported_per_eye() -> None:
+    m = compute_measurements(
+        make_landmarks(
+            times(6, 30), closure_left=pulse(2, 0.1, FULL), closure_right=pulse(4, 0.1, 0.4)
+        )
+    )
+    episodes = detect_episodes(m, compute_closure(m))
+    assert [e.side for e in episodes] == ["left", "right"]
+    assert episodes[0].area > episodes[1].area > 0
+
+
+# --- bad input --------------------------------------------------------------------------------
+
+
+def test_it_rejects_closure_of_the_wrong_shape() -> None:
+    m = compute_measurements(make_landmarks(times(1, 30)))
+    bad = SidePair(left=np.zeros(5), right=np.zeros(30))
+    with pytest.raises(ValueError, match=r"closure.left must have shape \(30,\), but got \(5,\)"):
+        detect_events(m, bad)
+
+
+def test_it_rejects_the_wrong_argument_types() -> None:
+    m = compute_measurements(make_landmarks(times(1, 30)))
+    with pytest.raises(TypeError, match="closure must be a SidePair, but got tuple"):
+        detect_events(m, (np.zeros(30), np.zeros(30)))  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="measurements must be a Measurements, but got dict"):
+        compute_closure({})  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="params must be an AnalysisParams"):
+        compute_closure(m, params=0.15)  # type: ignore[arg-type]

@@ -1,0 +1,31 @@
+"""The analysis core imports NumPy, SciPy and the standard library only."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+FORBIDDEN = ("cv2", "mediapipe", "av", "sqlalchemy", "fastapi", "matplotlib", "skimage")
+MODULES = (
+    "hemispasm.analysis.landmarks",
+    "hemispasm.analysis.params",
+    "hemispasm.analysis.types",
+    "hemispasm.analysis.signals",
+    "hemispasm.analysis.measurements",
+    "hemispasm.analysis.events",
+    "hemispasm.analysis.metrics",
+    "hemispasm.analysis.grading",
+)
+
+
+def test_importing_the_analysis_core_loads_no_model_video_or_web_library() -> None:
+    code = (
+        "import importlib, sys\n"
+        f"for name in {MODULES!r}:\n"
+        "    importlib.import_module(name)\n"
+        f"print(','.join(m for m in {FORBIDDEN!r} if m in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert result.stdout.strip() == ""
