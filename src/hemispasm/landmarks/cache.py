@@ -1,0 +1,135 @@
+"""Landmark cache: one ``.npz`` file per video content, backend and reading options.
+
+Keyed by the file's content hash (not its name), the backend's name and version, whether frames
+were un-mirrored and the downscale bound, so any change that could change the landmarks misses.
+Files are written to a temporary name and renamed into place, so a crash never leaves half a file;
+a file that cannot be read back is treated as a miss.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from hemispasm.analysis.landmarks import Landmarks
+
+__all__ = ["cache_path", "default_cache_dir", "load_cached", "save_cached"]
+
+CACHE_DIR_ENV = "HEMISPASM_CACHE_DIR"
+_FORMAT = 1
+
+
+def default_cache_dir() -> Path:
+    """``$HEMISPASM_CACHE_DIR`` when set, else ``~/.cache/hemispasm/landmarks``."""
+    configured = os.environ.get(CACHE_DIR_ENV)
+    if configured:
+        return Path(configured)
+    return Path.home() / ".cache" / "hemispasm" / "landmarks"
+
+
+def cache_path(
+    *,
+    video_sha256: str,
+    backend_name: str,
+    backend_version: str,
+    mirrored: bool,
+    max_side: int | None,
+    cache_dir: str | Path | None = None,
+) -> Path:
+    """Where the landmarks for this video and these options are cached."""
+    if len(video_sha256) != 64 or any(c not in "0123456789abcdef" for c in video_sha256):
+        raise ValueError(f"video_sha256 must be 64 lowercase hex digits, but got {video_sha256!r}")
+    key = _key(video_sha256, backend_name, backend_version, mirrored, max_side)
+    options = hashlib.sha256(key.encode()).hexdigest()[:16]
+    folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    return folder / f"{video_sha256[:32]}-{options}.npz"
+
+
+def load_cached(
+    *,
+    video_sha256: str,
+    backend_name: str,
+    backend_version: str,
+    mirrored: bool,
+    max_side: int | None,
+    cache_dir: str | Path | None = None,
+) -> Landmarks | None:
+    """The cached landmarks, or None when absent, unreadable or made with other options."""
+    path = cache_path(
+        video_sha256=video_sha256,
+        backend_name=backend_name,
+        backend_version=backend_version,
+        mirrored=mirrored,
+        max_side=max_side,
+        cache_dir=cache_dir,
+    )
+    key = _key(video_sha256, backend_name, backend_version, mirrored, max_side)
+    try:
+        with path.open("rb") as f, np.load(f, allow_pickle=False) as data:
+            if str(data["key"]) != key:
+                return None
+            return Landmarks(
+                points=data["points"],
+                valid=data["valid"],
+                timestamps_s=data["timestamps_s"],
+                width=int(data["width"]),
+                height=int(data["height"]),
+                n_faces=data["n_faces"],
+            )
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        return None
+
+
+def save_cached(
+    landmarks: Landmarks,
+    *,
+    video_sha256: str,
+    backend_name: str,
+    backend_version: str,
+    mirrored: bool,
+    max_side: int | None,
+    cache_dir: str | Path | None = None,
+) -> Path:
+    """Write the landmarks to the cache atomically and return the file's path."""
+    path = cache_path(
+        video_sha256=video_sha256,
+        backend_name=backend_name,
+        backend_version=backend_version,
+        mirrored=mirrored,
+        max_side=max_side,
+        cache_dir=cache_dir,
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = _key(video_sha256, backend_name, backend_version, mirrored, max_side)
+    fd, tmp_name = tempfile.mkstemp(prefix=path.stem, suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(
+                f,
+                key=np.array(key),
+                points=landmarks.points,
+                valid=landmarks.valid,
+                timestamps_s=landmarks.timestamps_s,
+                width=np.array(landmarks.width),
+                height=np.array(landmarks.height),
+                n_faces=landmarks.n_faces,
+            )
+        os.replace(tmp_name, path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _key(
+    video_sha256: str, backend_name: str, backend_version: str, mirrored: bool, max_side: int | None
+) -> str:
+    return (
+        f"format={_FORMAT};video={video_sha256};backend={backend_name};version={backend_version};"
+        f"mirrored={bool(mirrored)};max_side={max_side}"
+    )

@@ -1,0 +1,93 @@
+"""Tests of landmark extraction with MediaPipe FaceMesh, in one process and in several."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from hemispasm.analysis.landmarks import N_POINTS
+from hemispasm.errors import VideoReadError
+from hemispasm.landmarks.backend import LandmarkBackend
+from hemispasm.landmarks.extract import extract_landmarks
+from hemispasm.landmarks.mediapipe_backend import MediaPipeFaceMesh
+
+
+@pytest.fixture(scope="module")
+def face_landmarks(landmark_videos):
+    path, info = landmark_videos["face"]
+    return extract_landmarks(path, info=info, workers=1)
+
+
+def test_the_backend_meets_the_protocol():
+    with MediaPipeFaceMesh() as backend:
+        assert isinstance(backend, LandmarkBackend)
+        assert backend.name == "mediapipe-facemesh"
+        assert "0.10.21" in backend.version
+
+
+def test_a_face_video_gives_valid_landmarks_inside_the_frame(face_landmarks, landmark_videos):
+    _, info = landmark_videos["face"]
+    lm = face_landmarks
+    assert lm.n_frames == 150
+    assert lm.valid.mean() > 0.95
+    assert lm.points.shape == (150, N_POINTS, 3)
+    xy = lm.points[lm.valid, :, :2]
+    assert np.all((xy[..., 0] >= 0) & (xy[..., 0] < info.width))
+    assert np.all((xy[..., 1] >= 0) & (xy[..., 1] < info.height))
+    assert np.all(lm.n_faces[lm.valid] == 1)
+    assert (lm.width, lm.height) == (320, 240)
+
+
+def test_two_workers_match_one(face_landmarks, landmark_videos):
+    path, info = landmark_videos["face"]
+    calls = []
+    lm2 = extract_landmarks(path, info=info, workers=2, progress=lambda d, t: calls.append((d, t)))
+    assert lm2.n_frames == face_landmarks.n_frames
+    np.testing.assert_array_equal(lm2.timestamps_s, face_landmarks.timestamps_s)
+    both = lm2.valid & face_landmarks.valid
+    assert both.mean() > 0.95
+    diff = np.abs(lm2.points[both, :, :2] - face_landmarks.points[both, :, :2])
+    assert np.median(diff) < 0.5
+    assert calls[-1] == (150, 150)
+    assert all(d2 >= d1 for (d1, _), (d2, _) in itertools.pairwise(calls))
+
+
+def test_downscaled_landmarks_are_in_full_frame_pixels(face_landmarks, landmark_videos):
+    path, info = landmark_videos["face"]
+    small = extract_landmarks(path, info=info, workers=1, max_side=160)
+    both = small.valid & face_landmarks.valid
+    assert both.mean() > 0.9
+    diff = np.abs(small.points[both, :, :2] - face_landmarks.points[both, :, :2])
+    assert np.median(diff) < 2.0
+
+
+def test_a_blank_video_has_no_valid_frame(landmark_videos):
+    path, info = landmark_videos["gray"]
+    lm = extract_landmarks(path, info=info, workers=1)
+    assert lm.n_frames == 30
+    assert not lm.valid.any()
+    assert np.isnan(lm.points).all()
+    assert np.all(lm.n_faces == 0)
+
+
+def test_two_faces_side_by_side_are_counted(landmark_videos):
+    path, info = landmark_videos["two_faces"]
+    lm = extract_landmarks(path, info=info, workers=1)
+    assert np.mean(lm.n_faces == 2) > 0.9
+    assert lm.valid.mean() > 0.9
+
+
+def test_it_rejects_zero_workers(landmark_videos):
+    path, info = landmark_videos["gray"]
+    with pytest.raises(ValueError, match="workers must be a positive integer"):
+        extract_landmarks(path, info=info, workers=0)
+
+
+def test_a_read_error_in_a_worker_comes_back_as_itself(landmark_videos, tmp_path):
+    _, info = landmark_videos["face"]
+    broken = tmp_path / "broken.mp4"
+    broken.write_text("no longer a video")
+    with pytest.raises(VideoReadError, match=r"broken\.mp4: cannot open as a video"):
+        extract_landmarks(broken, info=info, workers=2)
