@@ -79,14 +79,19 @@ def main() -> None:
     WORK.mkdir(exist_ok=True)
     cases = [
         ("speed, 30 fps 640x480, 60 s", make_video("vga60", fps=30, size="640x480", duration_s=60)),
-        ("memory, 30 fps 1280x720, 60 s", make_video("hd60", fps=30, size="1280x720", duration_s=60)),
+        (
+            "memory, 30 fps 1280x720, 60 s",
+            make_video("hd60", fps=30, size="1280x720", duration_s=60),
+        ),
     ]
     if not args.quick:
         long_video = make_video("hd600", fps=30, size="1280x720", duration_s=600)
         cases.append(("memory, 30 fps 1280x720, 600 s", long_video))
     cpu = platform.processor() or platform.machine()
-    print(f"Measured {date.today().isoformat()} on {psutil.cpu_count()} cores ({cpu}), "
-          f"{psutil.virtual_memory().total / 2**30:.0f} GiB, Python {platform.python_version()}.")
+    print(
+        f"Measured {date.today().isoformat()} on {psutil.cpu_count()} cores ({cpu}), "
+        f"{psutil.virtual_memory().total / 2**30:.0f} GiB, Python {platform.python_version()}."
+    )
     print()
     print("| case | video s | wall s | x real time | peak RSS (MiB, all processes) |")
     print("| --- | ---: | ---: | ---: | ---: |")

@@ -7,7 +7,7 @@ import contextlib
 import logging
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +18,7 @@ from rich.table import Table
 from hemispasm import __version__
 from hemispasm import errors as E
 
+ProgressFn = Callable[[int, int], None]
 VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm"})
 
 EXIT_OK = 0
@@ -40,7 +41,7 @@ def exit_code_for(error: E.HemispasmError) -> int:
     """The documented exit code of an error: that of its most specific listed class."""
     for cls in type(error).__mro__:
         if cls in EXIT_CODES:
-            return EXIT_CODES[cls]  # type: ignore[index]
+            return EXIT_CODES[cls]
     return EXIT_CODES[E.HemispasmError]
 
 
@@ -61,7 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     a.add_argument("--annotate", action="store_true", help="also write an annotated video")
     a.add_argument("--workers", type=_positive_int, default=min(2, os.cpu_count() or 1))
-    a.add_argument("--no-cache", action="store_true", help="do not read or write the landmark cache")
+    a.add_argument(
+        "--no-cache", action="store_true", help="do not read or write the landmark cache"
+    )
     a.add_argument("--cache-dir", type=Path, default=None, help="landmark cache folder")
 
     s = sub.add_parser("synth", help="make a synthetic spasm video with ground truth")
@@ -126,12 +129,10 @@ class _Outcome:
 
 
 def _analyze(args: argparse.Namespace, console: Console) -> int:
-    from hemispasm.landmarks.cache import LandmarkCache
     from hemispasm.pipeline import analyze_video
     from hemispasm.report.outputs import write_outputs
 
     videos = collect_videos(args.inputs)
-    cache = None if args.no_cache else LandmarkCache(args.cache_dir)
     several = len(videos) > 1
     outcomes: list[_Outcome] = []
     for video in videos:
@@ -142,7 +143,8 @@ def _analyze(args: argparse.Namespace, console: Console) -> int:
                     video,
                     mirrored=args.mirrored,
                     workers=args.workers,
-                    cache=cache,
+                    use_cache=not args.no_cache,
+                    cache_dir=args.cache_dir,
                     progress=progress,
                 )
                 report_dir = write_outputs(
@@ -216,7 +218,7 @@ def _print_summary(outcomes: list[_Outcome], console: Console) -> None:
 
 
 @contextlib.contextmanager
-def _progress(console: Console, label: str) -> Iterator[object]:
+def _progress(console: Console, label: str) -> Iterator[ProgressFn | None]:
     """A progress callback drawing a bar on a terminal, and a silent one elsewhere."""
     if not console.is_terminal:
         yield None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict
 
 from hemispasm import __version__
 from hemispasm.analysis.events import compute_closure, detect_events
@@ -16,9 +17,9 @@ from hemispasm.analysis.metrics import compute_metrics, compute_quality
 from hemispasm.analysis.params import AnalysisParams
 from hemispasm.analysis.types import Event, Grades, Measurements, Metrics, Quality, SidePair
 from hemispasm.errors import VideoTooShortError
-from hemispasm.landmarks.cache import LandmarkCache
+from hemispasm.landmarks.cache import load_cached, save_cached
 from hemispasm.landmarks.extract import extract_landmarks
-from hemispasm.landmarks.mediapipe_backend import MODEL_NAME
+from hemispasm.landmarks.mediapipe_backend import BACKEND_NAME, backend_version
 from hemispasm.video.info import VideoInfo
 from hemispasm.video.reader import probe_video
 
@@ -47,7 +48,8 @@ def analyze_video(
     *,
     mirrored: bool = False,
     workers: int = 2,
-    cache: LandmarkCache | None = None,
+    use_cache: bool = True,
+    cache_dir: Path | None = None,
     progress: ProgressFn | None = None,
 ) -> Analysis:
     """Measure the spasms in one face video.
@@ -58,13 +60,21 @@ def analyze_video(
     params = params or AnalysisParams()
     info = probe_video(path, mirrored=mirrored)
     _check_duration(info.path, info.duration_s, params)
-    landmarks = cache.load(info) if cache is not None else None
+    key = _CacheKey(
+        video_sha256=info.sha256,
+        backend_name=BACKEND_NAME,
+        backend_version=backend_version(),
+        mirrored=mirrored,
+        max_side=None,
+        cache_dir=cache_dir,
+    )
+    landmarks = load_cached(**key) if use_cache else None
     if landmarks is None:
         landmarks = extract_landmarks(
             info.path, info=info, mirrored=mirrored, workers=workers, progress=progress
         )
-        if cache is not None:
-            cache.save(info, landmarks)
+        if use_cache:
+            save_cached(landmarks, **key)
     elif progress is not None:
         progress(landmarks.n_frames, landmarks.n_frames)
     _check_duration(info.path, landmarks.duration_s, params)
@@ -88,8 +98,20 @@ def analyze_landmarks(info: VideoInfo, landmarks: Landmarks, params: AnalysisPar
         metrics=metrics,
         grades=estimate_grades(metrics, params),
         params=params,
-        software={"version": __version__, "landmark_model": MODEL_NAME},
+        software={
+            "version": __version__,
+            "landmark_model": f"{BACKEND_NAME} {backend_version()}",
+        },
     )
+
+
+class _CacheKey(TypedDict):
+    video_sha256: str
+    backend_name: str
+    backend_version: str
+    mirrored: bool
+    max_side: int | None
+    cache_dir: Path | None
 
 
 def _check_duration(path: Path, duration_s: float, params: AnalysisParams) -> None:

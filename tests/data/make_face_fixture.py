@@ -1,6 +1,7 @@
 """One-off: FaceMesh landmarks of skimage.data.astronaut() -> tests/data/face_478.npy.
 
-Run from the repository root with the project's environment: .venv/bin/python tests/data/make_face_fixture.py
+Run from the repository root with the project's environment:
+.venv/bin/python tests/data/make_face_fixture.py
 """
 
 from pathlib import Path

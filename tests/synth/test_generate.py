@@ -115,5 +115,5 @@ def test_a_30_s_video_renders_fast(tmp_path: Path) -> None:
 
 
 def test_truth_reads_like_its_json(result) -> None:
-    assert result.truth["side"] == "right"
-    assert result.truth["events"] == [e.to_dict() for e in result.truth.events]
+    assert result.truth.to_dict()["side"] == "right"
+    assert result.truth.to_dict()["events"] == [e.to_dict() for e in result.truth.events]

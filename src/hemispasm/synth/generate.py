@@ -52,10 +52,6 @@ class SynthTruth:
         """Per-time activations, at the video's frame times unless ``times_s`` is given."""
         return self.schedule.activations(self.frame_times_s if times_s is None else times_s)
 
-    def __getitem__(self, key: str) -> Any:
-        """A field of the JSON form, e.g. ``truth["events"]`` (a list of event dicts)."""
-        return self.to_dict()[key]
-
     def to_dict(self) -> dict[str, Any]:
         """The JSON form written to truth.json."""
         return {
