@@ -27,8 +27,8 @@ def _face_frame(size: tuple[int, int] = (320, 240)) -> np.ndarray:
     side = min(w, h)
     small = (transform.resize(face, (side, side), anti_aliasing=True) * 255).astype(np.uint8)
     frame = np.full((h, w, 3), 128, np.uint8)
-    x0 = (w - side) // 2
-    frame[:, x0 : x0 + side] = small[:h]
+    x0, y0 = (w - side) // 2, (h - side) // 2
+    frame[y0 : y0 + side, x0 : x0 + side] = small
     return frame
 
 

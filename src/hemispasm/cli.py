@@ -153,7 +153,9 @@ def _analyze(args: argparse.Namespace, console: Console) -> int:
         except E.HemispasmError as error:
             if not several:
                 raise
-            console.print(f"hemispasm: error: {error}", markup=False, highlight=False)
+            console.print(
+                f"hemispasm: error: {error}", markup=False, highlight=False, soft_wrap=True
+            )
             outcomes.append(_Outcome(video, None, None, error))
             continue
         m = analysis.metrics
@@ -199,7 +201,9 @@ def collect_videos(inputs: Sequence[Path]) -> list[Path]:
 
 
 def _print_summary(outcomes: list[_Outcome], console: Console) -> None:
-    out = Console()
+    out = Console(highlight=False)
+    if not out.is_terminal:
+        out = Console(highlight=False, width=240)  # a pipe or file: never truncate a path
     if len(outcomes) == 1 and outcomes[0].out_dir is not None:
         out.print(f"report: {outcomes[0].out_dir / 'report.html'}", markup=False, highlight=False)
     table = Table(title="hemispasm analyze (video estimates; a clinician makes the rating)")
