@@ -1,0 +1,56 @@
+"""The composed pipeline: mirroring, the landmark cache, recorded parameters."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hemispasm import pipeline
+from hemispasm.analysis.params import AnalysisParams
+from hemispasm.synth.generate import SynthResult, make_synthetic_video
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def left_video(tmp_path_factory: pytest.TempPathFactory) -> SynthResult:
+    out = tmp_path_factory.mktemp("pipeline")
+    return make_synthetic_video(out, seed=5, side="left", duration_s=12.0)
+
+
+def test_a_mirrored_recording_swaps_the_affected_side(
+    left_video: SynthResult, tmp_path: Path
+) -> None:
+    plain = pipeline.analyze_video(left_video.video_path, cache_dir=tmp_path)
+    mirrored = pipeline.analyze_video(left_video.video_path, mirrored=True, cache_dir=tmp_path)
+    assert plain.metrics.affected_side == "left"
+    assert mirrored.metrics.affected_side == "right"
+    assert mirrored.source.mirrored and not plain.source.mirrored
+    plain_spasms = [e for e in plain.events if e.kind == "spasm"]
+    mirrored_spasms = [e for e in mirrored.events if e.kind == "spasm"]
+    assert {e.side for e in plain_spasms} == {"left"}
+    assert {e.side for e in mirrored_spasms} == {"right"}
+
+
+def test_reanalysis_with_other_parameters_reuses_the_cached_landmarks(
+    left_video: SynthResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = pipeline.analyze_video(left_video.video_path, cache_dir=tmp_path)
+
+    def no_model(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the face model ran although the landmarks were cached")
+
+    monkeypatch.setattr(pipeline, "extract_landmarks", no_model)
+    stricter = AnalysisParams(closure_on=0.3)
+    second = pipeline.analyze_video(left_video.video_path, stricter, cache_dir=tmp_path)
+    assert second.landmarks.n_frames == first.landmarks.n_frames
+    assert second.params.closure_on == 0.3
+    spasms = [e for e in second.events if e.kind == "spasm"]
+    assert len(spasms) <= len([e for e in first.events if e.kind == "spasm"])
+
+
+def test_the_analysis_records_software_and_model_versions(left_video: SynthResult) -> None:
+    analysis = pipeline.analyze_video(left_video.video_path, use_cache=False, workers=1)
+    assert analysis.software["version"]
+    assert "mediapipe" in analysis.software["landmark_model"]
