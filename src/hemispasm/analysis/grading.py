@@ -130,8 +130,8 @@ def smc_grade(metrics: Metrics, params: AnalysisParams) -> GradeEstimate:
     p = params
     rule = (
         f"No grade if no spasm was seen. III if tonic spasms (closure sustained at least "
-        f"{p.tonic_min_s:g} s) occurred at least {p.frequent_tonic_per_min:g} times per usable "
-        f"minute (frequent tonic spasms that interfere with vision); otherwise II if the "
+        f"{p.tonic_min_s:g} s) occurred at a rate of at least {p.frequent_tonic_per_min:g} per "
+        f"usable minute (frequent tonic spasms that interfere with vision); otherwise II if the "
         f"same-side cheek or mouth corner moved with at least {p.region_spread_min_fraction:.0%} "
         f"of the affected side's spasms (spread beyond the eye); otherwise I (around the eye "
         "only). IV (disfiguring asymmetry) is never estimated: it describes the face at rest, "
