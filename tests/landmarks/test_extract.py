@@ -10,7 +10,7 @@ import pytest
 from hemispasm.analysis.landmarks import N_POINTS
 from hemispasm.errors import VideoReadError
 from hemispasm.landmarks.backend import LandmarkBackend
-from hemispasm.landmarks.extract import extract_landmarks
+from hemispasm.landmarks.extract import _Claims, extract_landmarks
 from hemispasm.landmarks.mediapipe_backend import MediaPipeFaceMesh
 
 
@@ -91,3 +91,25 @@ def test_a_read_error_in_a_worker_comes_back_as_itself(landmark_videos, tmp_path
     broken.write_text("no longer a video")
     with pytest.raises(VideoReadError, match=r"broken\.mp4: cannot open as a video"):
         extract_landmarks(broken, info=info, workers=2)
+
+
+def test_claims_hand_out_every_segment_once_whatever_is_asked():
+    rng = np.random.default_rng(3)
+    claims = _Claims([0] * 9)
+    got = []
+    while (k := claims.claim(int(rng.integers(-2, 12)))) is not None:
+        got.append(k)
+    assert sorted(got) == list(range(9))
+    assert claims.claim(0) is None
+
+
+def test_a_free_next_segment_is_given_so_decoding_runs_on():
+    claims = _Claims([1, 0, 0, 0, 1, 0])
+    assert claims.claim(1) == 1
+    assert claims.claim(2) == 2
+
+
+def test_a_taken_segment_gives_the_middle_of_the_longest_free_run():
+    claims = _Claims([1, 0, 1, 0, 0, 0, 0, 1, 0])
+    assert claims.claim(2) == 5  # run 3..6: its owner keeps 3 and 4 in a row
+    assert claims.claim(None) == 4  # 3..4 is now the longest: 3 stays next to 2

@@ -97,6 +97,20 @@ def test_it_rejects_a_tiny_max_side(sample_videos):
         next(iter_frames(sample_videos[("mp4", "libx264")], max_side=4))
 
 
+@pytest.mark.parametrize(("suffix", "encoder", "codec"), COMBOS, ids=COMBO_IDS)
+def test_one_decoder_thread_gives_the_same_frames(sample_videos, suffix, encoder, codec):
+    path = sample_videos[(suffix, encoder)]
+    default = list(iter_frames(path, start_s=0.7))
+    single = list(iter_frames(path, start_s=0.7, threads=1))
+    assert [t for t, _ in single] == [t for t, _ in default]
+    assert all(np.array_equal(a, b) for (_, a), (_, b) in zip(single, default, strict=True))
+
+
+def test_it_rejects_zero_decoder_threads(sample_videos):
+    with pytest.raises(ValueError, match="threads must be a positive integer or None"):
+        next(iter_frames(sample_videos[("mp4", "libx264")], threads=0))
+
+
 # --- rotation and mirroring ----------------------------------------------------------------------
 
 

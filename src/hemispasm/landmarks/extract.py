@@ -1,19 +1,22 @@
 """Face landmarks of a whole video, landmarked in parallel time segments.
 
 MediaPipe's FaceMesh keeps to about one core, so the speed-up comes from processes. The video is
-cut in time into segments (a few per process); this process and ``workers - 1`` helper processes
-each take the next unclaimed segment until none is left, so this process starts at once while the
-helpers are still importing MediaPipe. Each segment is decoded from the keyframe before its start
-and landmarked with a fresh FaceMesh (so results do not depend on which process took which
-segment), and the parts are joined in time order. The reader gives every frame the same time
-whichever range it is read in, so the join has no frame missing or repeated.
+cut in time into segments at fixed times (a few per process), and each segment is landmarked with
+a fresh FaceMesh, so results do not depend on which process took which segment. With more than one
+worker, helper processes do all the landmarking (they load only the face part of MediaPipe, and
+start together); each begins at its own share of the video and decodes on from one segment into
+the next, seeking only when it has to take over a segment elsewhere (the middle of the longest
+run nobody has taken), so little is decoded twice. The parts are joined in time order. The reader
+gives every frame the same time whichever range it is read in, so the join has no frame missing
+or repeated.
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
 import queue
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, MutableSequence
 from concurrent.futures import Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -24,7 +27,7 @@ import numpy as np
 
 from hemispasm.analysis.landmarks import N_POINTS, Landmarks
 from hemispasm.errors import HemispasmError
-from hemispasm.landmarks.mediapipe_backend import MediaPipeFaceMesh
+from hemispasm.landmarks.mediapipe_backend import MediaPipeFaceMesh, import_face_solutions_only
 from hemispasm.video.info import VideoInfo
 from hemispasm.video.reader import iter_frames
 
@@ -79,8 +82,8 @@ def extract_landmarks(
         Flip frames horizontally first (a front-camera recording saved mirrored). Defaults to
         ``info.mirrored``.
     workers : int
-        Number of processes, this one included; 1 runs in this process only. Short videos use
-        fewer (segments last at least 2 s).
+        Number of landmarking processes; 1 runs in this process only, more run that many helper
+        processes while this one waits. Short videos use fewer (segments last at least 2 s).
     max_side : int, optional
         Scale frames down so their long side is at most this before landmarking; points are scaled
         back to the full frame's pixels.
@@ -115,7 +118,7 @@ def extract_landmarks(
         height=info.height,
         min_detection_confidence=min_detection_confidence,
     )
-    helpers = min(workers, n_segments) - 1
+    helpers = min(workers, n_segments) if workers > 1 else 0
     parts = _run(job, helpers, info.frames, progress)
     return _join(parts, width=info.width, height=info.height)
 
@@ -124,16 +127,43 @@ def extract_landmarks(
 
 
 class _Claims:
-    """Hands out segment numbers, once each, across processes."""
+    """Hands out segment numbers, once each, across processes.
 
-    def __init__(self, counter: Any) -> None:
-        self._counter = counter
+    A process asks for the segment after the one it finished, so it can decode on without a seek;
+    when that one is taken, it gets the middle of the longest run of segments nobody has taken,
+    which leaves the process working before that run its next segments in a row.
+    """
 
-    def next(self) -> int:
-        with self._counter.get_lock():
-            k = int(self._counter.value)
-            self._counter.value = k + 1
-        return k
+    def __init__(self, taken: MutableSequence[int], lock: Any = None) -> None:
+        self._taken = taken
+        self._lock = lock if lock is not None else contextlib.nullcontext()
+
+    def claim(self, wanted: int | None) -> int | None:
+        """Take ``wanted`` if it is still free, otherwise another free segment; None if none is."""
+        with self._lock:
+            taken = list(self._taken)
+            if wanted is not None and 0 <= wanted < len(taken) and not taken[wanted]:
+                k: int | None = wanted
+            else:
+                k = _middle_of_longest_free_run(taken)
+            if k is not None:
+                self._taken[k] = 1
+            return k
+
+
+def _middle_of_longest_free_run(taken: list[int]) -> int | None:
+    best_start, best_length = 0, 0
+    start = None
+    for k, flag in enumerate([*taken, 1]):
+        if not flag and start is None:
+            start = k
+        elif flag and start is not None:
+            if k - start > best_length:
+                best_start, best_length = start, k - start
+            start = None
+    if best_length == 0:
+        return None
+    return best_start + best_length // 2
 
 
 def _run(job: _Job, helpers: int, total: int, progress: ProgressCallback | None) -> list[_Part]:
@@ -145,13 +175,15 @@ def _run(job: _Job, helpers: int, total: int, progress: ProgressCallback | None)
         if progress is not None:
             progress(done, max(total, done))
 
+    n_segments = len(job.segments)
     if helpers == 0:
-        return [_landmark_segment(job, k, report) for k in range(len(job.segments))]
+        claims = _Claims([0] * n_segments)
+        return _collect(_claim_and_run(job, claims, 0, report, lambda: False), n_segments, job)
 
     ctx = _mp_context()
     messages: Any = ctx.Queue()
     stop = ctx.Event()
-    counter = ctx.Value("i", 0)
+    taken = ctx.Array("b", n_segments)
     futures: list[Future[list[tuple[int, _Part]]]] = []
 
     def drain() -> None:
@@ -168,27 +200,21 @@ def _run(job: _Job, helpers: int, total: int, progress: ProgressCallback | None)
                 stop.set()
                 _raise_from_helper(future, job.path)
 
-    def report_here(n: int) -> None:
-        report(n)
-        drain()
-
     executor = ProcessPoolExecutor(
         max_workers=helpers,
         mp_context=ctx,
         initializer=_init_helper,
-        initargs=(messages, stop, counter),
+        initargs=(messages, stop, taken),
     )
     try:
-        futures.extend(executor.submit(_helper_main, job) for _ in range(helpers))
-        mine = _claim_and_run(job, _Claims(counter), report_here, stop.is_set)
+        futures.extend(
+            executor.submit(_helper_main, job, i * n_segments // helpers) for i in range(helpers)
+        )
         while not all(future.done() for future in futures):
             wait(futures, timeout=_POLL_S)
             drain()
         drain()
-        parts = dict(mine)
-        for future in futures:
-            parts.update(future.result())
-        return [parts[k] for k in range(len(job.segments))]
+        return _collect([item for future in futures for item in future.result()], n_segments, job)
     except BaseException:
         stop.set()
         raise
@@ -196,6 +222,14 @@ def _run(job: _Job, helpers: int, total: int, progress: ProgressCallback | None)
         executor.shutdown(wait=True, cancel_futures=True)
         messages.close()
         messages.join_thread()
+
+
+def _collect(items: list[tuple[int, _Part]], n_segments: int, job: _Job) -> list[_Part]:
+    parts = dict(items)
+    missing = [k for k in range(n_segments) if k not in parts]
+    if missing:
+        raise HemispasmError(f"{job.path}: landmark extraction lost segments {missing}")
+    return [parts[k] for k in range(n_segments)]
 
 
 def _raise_from_helper(future: Future[Any], path: Path) -> None:
@@ -208,22 +242,49 @@ def _raise_from_helper(future: Future[Any], path: Path) -> None:
 
 
 def _mp_context() -> mp.context.BaseContext:
-    method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
-    return mp.get_context(method)
+    if "forkserver" not in mp.get_all_start_methods():
+        return mp.get_context("spawn")
+    ctx = mp.get_context("forkserver")
+    # The fork server imports this module (NumPy, PyAV) once, before it forks the helpers, instead
+    # of each helper importing it; this takes effect only if the server has not yet started.
+    ctx.set_forkserver_preload(["__main__", __name__])
+    return ctx
 
 
 def _claim_and_run(
     job: _Job,
     claims: _Claims,
+    home: int,
     report: Callable[[int], None],
     should_stop: Callable[[], bool],
 ) -> list[tuple[int, _Part]]:
-    parts = []
-    while not should_stop():
-        k = claims.next()
-        if k >= len(job.segments):
-            break
-        parts.append((k, _landmark_segment(job, k, report, should_stop)))
+    """Landmark segments until none is left: from ``home`` on, then wherever one is free."""
+    parts: list[tuple[int, _Part]] = []
+    k = claims.claim(home)
+    while k is not None and not should_stop():
+        # Decode from segment k's start and on into the following segments while this process
+        # gets them; seek anew only for a segment elsewhere.
+        frames = iter_frames(
+            job.path,
+            start_s=job.segments[k][0],
+            mirrored=job.mirrored,
+            max_side=job.max_side,
+            threads=1,  # the processes already fill the cores
+        )
+        try:
+            pending: tuple[float, np.ndarray] | None = None
+            while True:
+                part, pending = _landmark_segment(job, k, frames, pending, report, should_stop)
+                parts.append((k, part))
+                if should_stop():
+                    return parts
+                following = claims.claim(k + 1)
+                if following != k + 1:
+                    k = following
+                    break
+                k = following
+        finally:
+            frames.close()
     return parts
 
 
@@ -232,43 +293,58 @@ def _claim_and_run(
 _helper_state: dict[str, Any] = {}
 
 
-def _init_helper(messages: Any, stop: Any, counter: Any) -> None:
-    _helper_state.update(messages=messages, stop=stop, claims=_Claims(counter))
+def _init_helper(messages: Any, stop: Any, taken: Any) -> None:
+    _helper_state.update(messages=messages, stop=stop, claims=_Claims(taken, taken.get_lock()))
+    import_face_solutions_only()  # this process runs nothing else
 
 
-def _helper_main(job: _Job) -> list[tuple[int, _Part]]:
+def _helper_main(job: _Job, home: int) -> list[tuple[int, _Part]]:
     messages = _helper_state["messages"]
     stop = _helper_state["stop"]
-    return _claim_and_run(job, _helper_state["claims"], messages.put, stop.is_set)
+    return _claim_and_run(job, _helper_state["claims"], home, messages.put, stop.is_set)
 
 
 def _landmark_segment(
     job: _Job,
     k: int,
+    frames: Iterator[tuple[float, np.ndarray]],
+    pending: tuple[float, np.ndarray] | None,
     report: Callable[[int], None],
-    should_stop: Callable[[], bool] | None = None,
-) -> _Part:
+    should_stop: Callable[[], bool],
+) -> tuple[_Part, tuple[float, np.ndarray] | None]:
+    """Landmark segment ``k`` from ``frames`` (after ``pending``, a frame already read).
+
+    Returns the part and the first frame read past the segment's end (None at the video's end).
+    """
+    end_s = job.segments[k][1]
     times: list[float] = []
     rows: list[np.ndarray] = []
     counts: list[int] = []
     missing = np.full((N_POINTS, 3), np.nan, dtype=np.float32)
+    scale = None
     unreported = 0
-    with MediaPipeFaceMesh(min_detection_confidence=job.min_detection_confidence) as backend:
-        frames = iter_frames(
-            job.path,
-            start_s=job.segments[k][0],
-            end_s=job.segments[k][1],
-            mirrored=job.mirrored,
-            max_side=job.max_side,
-        )
-        for t, rgb in frames:
+    backend: MediaPipeFaceMesh | None = None
+    try:
+        while True:
+            item = pending if pending is not None else next(frames, None)
+            pending = None
+            if item is None:
+                break
+            t, rgb = item
+            if end_s is not None and t >= end_s:
+                pending = item
+                break
+            if backend is None:
+                backend = MediaPipeFaceMesh(min_detection_confidence=job.min_detection_confidence)
             points, n_faces = backend.process(rgb, t)
             if points is None:
                 points = missing
             elif rgb.shape[1] != job.width or rgb.shape[0] != job.height:
-                sx = job.width / rgb.shape[1]
-                sy = job.height / rgb.shape[0]
-                points = points * np.array([sx, sy, sx], dtype=np.float32)
+                if scale is None:
+                    sx = job.width / rgb.shape[1]
+                    sy = job.height / rgb.shape[0]
+                    scale = np.array([sx, sy, sx], dtype=np.float32)
+                points = points * scale
             times.append(t)
             rows.append(points)
             counts.append(n_faces)
@@ -276,15 +352,19 @@ def _landmark_segment(
             if unreported >= _REPORT_EVERY:
                 report(unreported)
                 unreported = 0
-                if should_stop is not None and should_stop():
+                if should_stop():
                     break
         if unreported:
             report(unreported)
-    return _Part(
+    finally:
+        if backend is not None:
+            backend.close()
+    part = _Part(
         timestamps_s=np.asarray(times, dtype=np.float64),
         points=np.stack(rows) if rows else np.empty((0, N_POINTS, 3), dtype=np.float32),
         n_faces=np.asarray(counts, dtype=np.int8),
     )
+    return part, pending
 
 
 def _join(parts: list[_Part], *, width: int, height: int) -> Landmarks:

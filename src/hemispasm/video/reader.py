@@ -146,7 +146,8 @@ def iter_frames(
     end_s: float | None = None,
     mirrored: bool = False,
     max_side: int | None = None,
-) -> Iterator[tuple[float, np.ndarray]]:
+    threads: int | None = None,
+) -> Generator[tuple[float, np.ndarray], None, None]:
     """Yield ``(time_s, rgb)`` for each frame with ``start_s <= time_s < end_s``, in time order.
 
     ``time_s`` is the presentation time in seconds from the stream's start (the same value whatever
@@ -154,6 +155,9 @@ def iter_frames(
     repeated). ``rgb`` is a fresh C-contiguous uint8 array of shape (H, W, 3), rotated for
     display, flipped horizontally when ``mirrored``, and scaled down so its long side is at most
     ``max_side``. A truncated file yields the frames that decode, then stops.
+
+    ``threads`` is the number of decoder threads: None lets FFmpeg choose (about one per core);
+    1 decodes in the calling thread, which is faster when several processes decode at once.
 
     Raises
     ------
@@ -167,10 +171,15 @@ def iter_frames(
         raise ValueError(f"max_side must be an integer >= 16 or None, but got {max_side!r}")
     if start_s is not None and end_s is not None and end_s < start_s:
         raise ValueError(f"end_s must not be before start_s, but got {start_s} and {end_s}")
+    if threads is not None and (not isinstance(threads, int) or threads < 1):
+        raise ValueError(f"threads must be a positive integer or None, but got {threads!r}")
     _check_file(path)
     with _open_input(path) as container:
         stream = _video_stream(container, path)
-        stream.thread_type = "AUTO"
+        if threads is None:
+            stream.thread_type = "AUTO"
+        else:
+            stream.thread_count = threads
         origin = int(stream.start_time or 0)
         time_base = stream.time_base or Fraction(1, 90000)
         frames = _decode_from(container, stream, path, origin, time_base, start_s)
