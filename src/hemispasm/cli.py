@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import logging
 import os
 import sys
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -129,8 +131,12 @@ class _Outcome:
 
 
 def _analyze(args: argparse.Namespace, console: Console) -> int:
+    # The report code (matplotlib) loads in the background while the landmark helpers work.
+    report_import = threading.Thread(
+        target=importlib.import_module, args=("hemispasm.report.outputs",), daemon=True
+    )
+    report_import.start()
     from hemispasm.pipeline import analyze_video
-    from hemispasm.report.outputs import write_outputs
 
     videos = collect_videos(args.inputs)
     several = len(videos) > 1
@@ -147,6 +153,9 @@ def _analyze(args: argparse.Namespace, console: Console) -> int:
                     cache_dir=args.cache_dir,
                     progress=progress,
                 )
+                report_import.join()
+                from hemispasm.report.outputs import write_outputs
+
                 report_dir = write_outputs(
                     analysis, video_path=video, out_dir=out_dir, annotate=args.annotate
                 )

@@ -78,7 +78,7 @@ from hemispasm.video.reader import iter_frames
 import_face_solutions_only()
 with MediaPipeFaceMesh() as backend:
     found = [backend.process(rgb, t)[0] is not None for t, rgb in iter_frames({str(path)!r})]
-heavy = sorted(m for m in ("matplotlib", "cv2", "mediapipe.tasks") if m in sys.modules)
+heavy = sorted(m for m in ("matplotlib", "mediapipe.tasks") if m in sys.modules)
 print(sum(found), len(found), heavy)
 """
     done = subprocess.run(

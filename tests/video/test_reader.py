@@ -58,6 +58,21 @@ def test_it_returns_the_picture_that_was_encoded(video_dir):
     assert np.abs(decoded[2].astype(int) - written[2]).mean() < 6
 
 
+def test_the_fast_colour_conversion_matches_ffmpegs_own(video_dir):
+    import av
+
+    path = video_dir / "colour_check.mp4"
+    write_video(path, codec="libx264", n_frames=3)
+    with av.open(str(path)) as container:
+        frame = next(container.decode(video=0))
+        assert frame.format.name == "yuv420p"
+        reference = frame.to_ndarray(format="rgb24").astype(int)
+    fast = next(iter(iter_frames(path)))[1]
+    assert fast.shape == reference.shape
+    assert np.abs(fast - reference).mean() < 2.0
+    assert np.abs(fast - reference).max() <= 8
+
+
 @pytest.mark.parametrize(("suffix", "encoder", "codec"), COMBOS, ids=COMBO_IDS)
 def test_time_chunks_concatenate_to_the_whole_video(sample_videos, suffix, encoder, codec):
     path = sample_videos[(suffix, encoder)]

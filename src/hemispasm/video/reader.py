@@ -333,6 +333,12 @@ def _decode_all(
 
 def _to_rgb(frame: av.VideoFrame, size: tuple[int, int] | None) -> np.ndarray:
     if size is None or size == (frame.width, frame.height):
+        if frame.format.name == "yuv420p" and frame.width % 2 == 0 and frame.height % 2 == 0:
+            # OpenCV's planar conversion is about four times faster than swscale's here and
+            # differs by about one grey level (both use BT.601 limited range).
+            import cv2
+
+            return cv2.cvtColor(frame.to_ndarray(), cv2.COLOR_YUV2RGB_I420)
         return frame.to_ndarray(format="rgb24")
     width, height = size
     return frame.to_ndarray(format="rgb24", width=width, height=height, interpolation="AREA")
