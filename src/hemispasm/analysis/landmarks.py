@@ -24,7 +24,7 @@ class Landmarks:
         x and y in pixels of the (rotated, un-mirrored) frame, origin top-left; z in the same pixel
         scale as x (MediaPipe's relative depth times the frame width). NaN where ``valid`` is False.
     valid : ndarray of bool, shape (T,)
-        True where exactly one face was found in the frame.
+        True where a face was found in the frame (with several, the largest is kept).
     timestamps_s : ndarray of float64, shape (T,)
         Presentation time of each frame in seconds, strictly increasing.
     width, height : int
