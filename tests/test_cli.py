@@ -152,3 +152,26 @@ def test_it_refuses_two_videos_with_one_name(tmp_path: Path) -> None:
     (tmp_path / "b").mkdir()
     with pytest.raises(E.InvalidParameterError, match="share a file name"):
         collect_videos([tmp_path / "a" / "x.mp4", tmp_path / "b" / "x.mp4"])
+
+
+def test_it_skips_hidden_files_in_a_folder(tmp_path: Path) -> None:
+    (tmp_path / "._clip.mp4").write_bytes(b"resource fork")
+    (tmp_path / "clip.mp4").write_bytes(b"")
+    assert collect_videos([tmp_path]) == [tmp_path / "clip.mp4"]
+
+
+def test_an_unexpected_failure_is_one_line_with_its_own_exit_code(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from hemispasm import cli, pipeline
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("something no one expected")
+
+    monkeypatch.setattr(pipeline, "analyze_video", broken)
+    monkeypatch.delenv("HEMISPASM_DEBUG", raising=False)
+    code = cli.main(["analyze", str(tmp_path / "x.mp4"), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == cli.EXIT_INTERNAL
+    assert err.count("\n") == 1 and "RuntimeError: something no one expected" in err
+    assert "Traceback" not in err

@@ -26,6 +26,7 @@ VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm"})
 EXIT_OK = 0
 EXIT_SOME_FAILED = 1
 EXIT_USAGE = 2  # argparse's own code for bad arguments
+EXIT_INTERNAL = 70  # an unexpected failure (a bug): EX_SOFTWARE from sysexits.h
 # One place maps each error class to its exit code; the most specific class wins (MRO order).
 EXIT_CODES: dict[type[E.HemispasmError], int] = {
     E.VideoReadError: 3,
@@ -99,6 +100,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         console.print("hemispasm: interrupted", markup=False)
         return 130
+    except Exception as error:  # a bug, not bad input: one line, the traceback only on request
+        if os.environ.get("HEMISPASM_DEBUG"):
+            raise
+        console.print(
+            f"hemispasm: internal error: {type(error).__name__}: {error} "
+            "(set HEMISPASM_DEBUG=1 to see where)",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+        return EXIT_INTERNAL
     raise AssertionError(f"unhandled command {args.command!r}")  # argparse guarantees a command
 
 
@@ -159,9 +171,13 @@ def _analyze(args: argparse.Namespace, console: Console) -> int:
                 report_dir = write_outputs(
                     analysis, video_path=video, out_dir=out_dir, annotate=args.annotate
                 )
-        except E.HemispasmError as error:
+        except Exception as error:
             if not several:
                 raise
+            if not isinstance(error, E.HemispasmError):
+                error = E.HemispasmError(
+                    f"{video}: internal error: {type(error).__name__}: {error}"
+                )
             console.print(
                 f"hemispasm: error: {error}", markup=False, highlight=False, soft_wrap=True
             )
@@ -195,7 +211,11 @@ def collect_videos(inputs: Sequence[Path]) -> list[Path]:
     videos: list[Path] = []
     for item in inputs:
         if item.is_dir():
-            found = sorted(p for p in item.iterdir() if p.suffix.lower() in VIDEO_SUFFIXES)
+            found = sorted(
+                p
+                for p in item.iterdir()
+                if p.suffix.lower() in VIDEO_SUFFIXES and not p.name.startswith(".")
+            )
             if not found:
                 raise E.VideoReadError(f"{item}: folder holds no video files")
             videos.extend(found)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,7 +10,7 @@ from typing import TypedDict
 
 from hemispasm import __version__
 from hemispasm.analysis.events import compute_closure, detect_events
-from hemispasm.analysis.faces import check_face_presence
+from hemispasm.analysis.faces import check_face_presence, check_usable_time
 from hemispasm.analysis.grading import estimate_grades
 from hemispasm.analysis.landmarks import Landmarks
 from hemispasm.analysis.measurements import compute_measurements
@@ -24,6 +25,7 @@ from hemispasm.video.info import VideoInfo
 from hemispasm.video.reader import probe_video
 
 ProgressFn = Callable[[int, int], None]
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, eq=False)
@@ -59,7 +61,8 @@ def analyze_video(
     """
     params = params or AnalysisParams()
     info = probe_video(path, mirrored=mirrored)
-    _check_duration(info.path, info.duration_s, params)
+    if info.duration_s > 0:  # 0: the container does not say (some browser recordings)
+        _check_duration(info.path, info.duration_s, params)
     key = _CacheKey(
         video_sha256=info.sha256,
         backend_name=BACKEND_NAME,
@@ -74,12 +77,17 @@ def analyze_video(
             info.path, info=info, mirrored=mirrored, workers=workers, progress=progress
         )
         if use_cache:
-            save_cached(landmarks, **key)
+            try:
+                save_cached(landmarks, **key)
+            except OSError as error:  # a cache failure must never fail an analysis
+                log.warning("landmark cache not written: %s", error)
     elif progress is not None:
         progress(landmarks.n_frames, landmarks.n_frames)
     _check_duration(info.path, landmarks.duration_s, params)
     check_face_presence(landmarks, params, label=str(info.path))
-    return analyze_landmarks(info, landmarks, params)
+    analysis = analyze_landmarks(info, landmarks, params)
+    check_usable_time(analysis.metrics.usable_duration_s, params, label=str(info.path))
+    return analysis
 
 
 def analyze_landmarks(info: VideoInfo, landmarks: Landmarks, params: AnalysisParams) -> Analysis:

@@ -46,3 +46,18 @@ def check_face_presence(landmarks: Landmarks, params: AnalysisParams, *, label: 
             f"{label}: a face was found in only {found:.0%} of frames "
             f"(at least {params.min_face_fraction:.0%} needed); the face is lost for long stretches"
         )
+
+
+def check_usable_time(usable_duration_s: float, params: AnalysisParams, *, label: str) -> None:
+    """Raise when too little of the video could be measured (face turned away, unreliable).
+
+    Raises
+    ------
+    NoFaceError
+        ``usable_duration_s`` is below ``min_video_s``.
+    """
+    if usable_duration_s < params.min_video_s:
+        raise NoFaceError(
+            f"{label}: only {usable_duration_s:.1f} s could be measured (at least "
+            f"{params.min_video_s:g} s needed); the face was turned away, too small or unclear"
+        )
