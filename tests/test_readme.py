@@ -8,7 +8,7 @@ import pytest
 
 from hemispasm.analysis.grading import estimate_grades
 from hemispasm.analysis.types import Metrics
-from hemispasm.cli import EXIT_CODES
+from hemispasm.cli import EXIT_CODES, EXIT_INTERNAL
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
 
@@ -41,6 +41,14 @@ def _rules() -> list[str]:
 @pytest.mark.parametrize("rule", _rules())
 def test_it_documents_each_grade_rule_word_for_word(rule: str) -> None:
     assert rule in README
+
+
+def test_it_has_no_placeholder_left() -> None:
+    assert "MEASURED_FIGURES" not in README
+
+
+def test_it_documents_the_internal_error_code() -> None:
+    assert f"| {EXIT_INTERNAL} |" in README
 
 
 @pytest.mark.parametrize(("error", "code"), list(EXIT_CODES.items()))

@@ -56,8 +56,12 @@ class Landmarks:
         ts = np.asarray(self.timestamps_s, dtype=np.float64)
         if t > 1 and not np.all(np.diff(ts) > 0):
             raise ValueError("timestamps_s must be strictly increasing")
-        # Store read-only float32 / bool copies so no stage can mutate a shared array.
-        object.__setattr__(self, "points", _frozen(points.astype(np.float32, copy=True)))
+        # Store read-only float32 / bool arrays so no stage can mutate a shared array. A read-only
+        # float32 array is kept as it is: at 5.7 kB a frame, a copy of a long video's points
+        # would cost hundreds of MB.
+        if points.dtype != np.float32 or points.flags.writeable:
+            points = points.astype(np.float32, copy=True)
+        object.__setattr__(self, "points", _frozen(points))
         object.__setattr__(self, "valid", _frozen(np.asarray(self.valid, dtype=bool).copy()))
         object.__setattr__(self, "timestamps_s", _frozen(ts.copy()))
         object.__setattr__(self, "n_faces", _frozen(np.asarray(self.n_faces, dtype=np.int8).copy()))
