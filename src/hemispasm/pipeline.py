@@ -61,7 +61,7 @@ def analyze_video(
     """
     params = params or AnalysisParams()
     info = probe_video(path, mirrored=mirrored)
-    if info.duration_s > 0:  # 0: the container does not say (some browser recordings)
+    if info.duration_known:  # some browser recordings do not say; checked after decoding
         _check_duration(info.path, info.duration_s, params)
     key = _CacheKey(
         video_sha256=info.sha256,

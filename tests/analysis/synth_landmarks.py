@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from hemispasm.analysis.facemesh import CHEEK, EYE_CORNERS, LOWER_LID, MOUTH_CORNER, UPPER_LID
 from hemispasm.analysis.landmarks import Landmarks
-from hemispasm.analysis.measurements import CHEEK, EYE_CORNERS, LOWER_LID, MOUTH_CORNER, UPPER_LID
 
 FACE = np.load(Path(__file__).resolve().parents[1] / "data" / "face_478.npy").astype(np.float64)
 CENTRE = FACE[[33, 133, 263, 362]].mean(axis=0)

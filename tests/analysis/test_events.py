@@ -12,8 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hemispasm.analysis.events import compute_closure, detect_episodes, detect_events
+from hemispasm.analysis.episodes import Episode
+from hemispasm.analysis.events import _spasm_sides, compute_closure, detect_episodes, detect_events
 from hemispasm.analysis.measurements import compute_measurements
+from hemispasm.analysis.metrics import compute_metrics
 from hemispasm.analysis.params import AnalysisParams
 from hemispasm.analysis.types import Event, Measurements, SidePair
 from tests.analysis.synth_landmarks import make_landmarks, pulse, times, total
@@ -293,3 +295,90 @@ def test_it_rejects_the_wrong_argument_types() -> None:
         compute_closure({})  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="params must be an AnalysisParams"):
         compute_closure(m, params=0.15)  # type: ignore[arg-type]
+
+
+# --- review fixes -----------------------------------------------------------------------------
+
+
+def _episode(side: str, **kw) -> Episode:
+    base = dict(start_s=1.0, end_s=1.3, peak_s=1.1, peak_closure=0.5, sustained_s=0.1, area=0.1)
+    base.update(kw)
+    return Episode(side=side, **base)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "expected"),
+    [
+        (dict(peak_closure=0.6), dict(peak_closure=0.5), ("left",)),
+        (dict(start_s=1.02), dict(start_s=1.0), ("right",)),
+        ({}, {}, ("left", "right")),
+    ],
+)
+def test_equal_areas_are_decided_the_same_way_when_the_sides_are_swapped(
+    left: dict, right: dict, expected: tuple
+) -> None:
+    by_side = {"left": [_episode("left", **left)], "right": [_episode("right", **right)]}
+    mirrored = {"left": [_episode("left", **right)], "right": [_episode("right", **left)]}
+    assert _spasm_sides(by_side) == expected  # type: ignore[arg-type]
+    assert tuple(sorted(_OTHER[s] for s in expected)) == _spasm_sides(mirrored)  # type: ignore[arg-type]
+
+
+def test_a_mouth_corner_pulled_in_and_down_is_not_spread() -> None:
+    events = analyse(
+        times(6, 30), closure_left=pulse(3, 0.3, FULL), mouth_left=pulse(3, 0.3, -0.04)
+    )
+    assert [(e.side, e.regions) for e in events] == [("left", ("eye",))]
+
+
+def test_a_lowered_cheek_is_not_spread_but_a_raised_one_is() -> None:
+    down = analyse(times(6, 30), closure_left=pulse(3, 0.3, FULL), cheek_left=pulse(3, 0.3, -0.03))
+    up = analyse(times(6, 30), closure_left=pulse(3, 0.3, FULL), cheek_left=pulse(3, 0.3, 0.03))
+    assert [e.regions for e in down] == [("eye",)]
+    assert [e.regions for e in up] == [("eye", "cheek")]
+
+
+@pytest.mark.parametrize("start", [-0.1, 5.8])
+def test_a_closure_cut_off_by_the_start_or_end_of_the_video_is_not_reported(start: float) -> None:
+    t = times(6, 30)
+    cut = analyse(t, closure_left=total(pulse(start, 0.5, FULL), pulse(3, 0.2, FULL)))
+    assert [(e.kind, e.side, round(e.start_s)) for e in cut] == [("spasm", "left", 3)]
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 10_000))
+def test_a_variable_frame_rate_gives_the_same_events_within_a_frame(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    dt = rng.uniform(1 / 45, 1 / 20, 400)
+    irregular = np.concatenate([[0.0], np.cumsum(dt)])
+    irregular = irregular[irregular < 10.0]
+    curves = dict(
+        closure_left=total(pulse(2, 0.15, 0.5), pulse(6, 1.5, FULL)),
+        closure_right=pulse(4, 0.1, FULL),
+    )
+    blink = pulse(8.5, 0.1, FULL)
+    curves["closure_left"] = total(curves["closure_left"], blink)
+    curves["closure_right"] = total(curves["closure_right"], blink)
+    results = []
+    for t in (times(10, 30), irregular):
+        m = compute_measurements(make_landmarks(t, jitter_px=JITTER_PX, seed=seed, **curves))
+        c = compute_closure(m)
+        events = detect_events(m, c)
+        results.append((events, compute_metrics(m, c, events)))
+    (regular, m_reg), (varying, m_var) = results
+    assert [(e.kind, e.side, e.tonic) for e in regular] == [
+        (e.kind, e.side, e.tonic) for e in varying
+    ]
+    assert [(e.kind, e.side) for e in regular] == [
+        ("spasm", "left"),
+        ("spasm", "right"),
+        ("spasm", "left"),
+        ("blink", "both"),
+    ]
+    frame = float(np.max(np.diff(irregular)))
+    for a, b in zip(regular, varying, strict=True):
+        assert abs(a.start_s - b.start_s) <= frame and abs(a.end_s - b.end_s) <= frame
+    assert (m_reg.spasm_count, m_reg.blink_count, m_reg.tonic_spasm_count) == (
+        m_var.spasm_count,
+        m_var.blink_count,
+        m_var.tonic_spasm_count,
+    )

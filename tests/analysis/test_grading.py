@@ -65,7 +65,17 @@ def values(g: Grades) -> tuple:
             spasms(longest_spasm_s=1.5, tonic_spasm_count=1, tonic_spasms_per_min=0.5),
             (3, 3, 6, "I"),
         ),
-        (spasms(pct_time_affected_eye_half_closed=30.0, longest_spasm_s=3.0), (4, 3, 7, "I")),
+        (
+            spasms(
+                pct_time_affected_eye_half_closed=30.0,
+                longest_spasm_s=3.0,
+                tonic_spasm_count=1,
+                tonic_spasms_per_min=0.5,
+            ),
+            (4, 3, 7, "I"),
+        ),
+        # Long from rest to rest (slow ramps) but never sustained closed: not tonic, so not 3.
+        (spasms(longest_spasm_s=1.5), (2, 2, 4, "I")),
         (spasms(pct_time_affected_eye_half_closed=60.0, longest_spasm_s=3.0), (4, 4, 8, "I")),
         (
             spasms(region_involvement={"eye": 1.0, "brow": 0.0, "cheek": 0.5, "mouth": 0.3}),

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from hemispasm.analysis.landmarks import Landmarks
 from hemispasm.analysis.measurements import compute_measurements
 from hemispasm.analysis.params import AnalysisParams
-from tests.analysis.synth_landmarks import make_landmarks, pulse, times
+from tests.analysis.synth_landmarks import FACE, make_landmarks, pulse, times
 
 
 def test_a_closing_lid_shrinks_only_its_own_eyes_aperture() -> None:
@@ -107,3 +107,16 @@ def test_it_rejects_the_wrong_argument_types() -> None:
 def test_landmarks_of_the_wrong_shape_are_refused() -> None:
     with pytest.raises(ValueError, match=r"points must have shape \(T, 478, 3\)"):
         Landmarks(np.zeros((2, 468, 3)), np.ones(2, bool), np.arange(2.0), 10, 10, np.ones(2))
+
+
+@pytest.mark.parametrize("angle", [10.0, -10.0])
+def test_pitch_is_positive_when_the_chin_goes_up(angle: float) -> None:
+    t = times(0.1, 30)
+    base = compute_measurements(make_landmarks(t))
+    lm = make_landmarks(t, pitch_deg=angle)
+    pts = np.asarray(lm.points[0], dtype=np.float64)
+    # Image y points down and z away from the camera: with the chin up, the chin comes forward
+    # (smaller z) and the forehead goes back, and the chin rises in the image relative to its rest.
+    chin_up = pts[152, 2] - pts[10, 2] < FACE[152, 2] - FACE[10, 2]
+    change = compute_measurements(lm).pitch_deg[0] - base.pitch_deg[0]
+    assert change == pytest.approx(abs(angle) if chin_up else -abs(angle), abs=1.5)

@@ -75,7 +75,7 @@ def test_quality_lists_unusable_stretches_and_warns() -> None:
     assert q.usable
     assert q.unusable_spans == ((2.0, 3.0),)
     assert q.face_found_fraction == pytest.approx(1 - 16 / 150)
-    assert any("no single face" in w for w in q.warnings)
+    assert any("no face was found" in w for w in q.warnings)
     assert any("low frame rate" in w for w in q.warnings)
 
 
@@ -104,3 +104,31 @@ def test_events_are_taken_as_given() -> None:
     assert metrics.affected_side == "right"
     assert metrics.region_involvement["cheek"] == 1.0
     assert metrics.mean_spasm_duration_s == pytest.approx(0.5)
+
+
+def test_blinks_alone_give_no_time_closed_even_with_a_spasm_side() -> None:
+    # Long, deep blinks of both eyes plus one brief, shallow left twitch: the left side is
+    # affected, but its eye was only closed past closed_closure during blinks.
+    blinks = total(*(pulse(2 + 2 * i, 0.3, 0.65) for i in range(4)))
+    *_, metrics = run(
+        times(12, 30), closure_left=total(blinks, pulse(10.5, 0.1, 0.35)), closure_right=blinks
+    )
+    assert metrics.blink_count == 4 and metrics.affected_side == "left"
+    assert metrics.pct_time_affected_eye_half_closed == 0.0
+
+
+def test_the_time_closed_counts_frames_inside_the_affected_sides_spasms() -> None:
+    _, m, c, _, _ = run(times(6, 30), closure_left=pulse(2, 1.0, 0.65))
+    inside = Event("spasm", "left", 1.9, 3.2, 2.5, 0.65, True, ("eye",))
+    before = Event("spasm", "left", 0.5, 0.8, 0.6, 0.3, False, ("eye",))
+    closed = compute_metrics(m, c, (inside, before)).pct_time_affected_eye_half_closed
+    outside = compute_metrics(m, c, (before,)).pct_time_affected_eye_half_closed
+    assert closed == pytest.approx(100 * 1.05 / 6, abs=2.0)
+    assert outside == 0.0
+
+
+def test_the_pose_warning_names_the_roll_limit() -> None:
+    t = times(10, 30)
+    lm = make_landmarks(t, roll_deg=np.where(t < 5, 0.0, 60.0))
+    q = compute_quality(lm, compute_measurements(lm))
+    assert any("roll 45 deg" in w and "yaw 35 deg" in w for w in q.warnings)

@@ -39,7 +39,7 @@ def estimate_grades(metrics: Metrics, params: AnalysisParams | None = None) -> G
     metrics : Metrics
         Output of ``compute_metrics``.
     params : AnalysisParams, optional
-        The grading thresholds (``elevated_blink_rate_per_min``, ``tonic_min_s``,
+        The grading thresholds (``elevated_blink_rate_per_min``, ``tonic_min_s``, ``merge_gap_s``,
         ``full_spasm_closure``, ``severe_closed_pct``, ``frequent_tonic_per_min``,
         ``region_spread_min_fraction``); defaults to ``AnalysisParams()``.
 
@@ -79,15 +79,15 @@ def jankovic_frequency(metrics: Metrics, params: AnalysisParams) -> GradeEstimat
     rule = (
         f"4 if spasms were seen and the affected eye was closed (closure above "
         f"{p.closed_closure:g}) for at least 50% of the usable time; otherwise 3 if any spasm "
-        f"lasted longer than {p.tonic_min_s:g} s; otherwise 2 if there were spasms, all shorter "
-        f"(fluttering); otherwise 1 if there were no spasms but more than "
-        f"{p.elevated_blink_rate_per_min:g} blinks per minute; otherwise 0. The video's "
+        f"was tonic (its closure stayed above the start threshold for at least "
+        f"{p.tonic_min_s:g} s, dips shorter than {p.merge_gap_s:g} s bridged); otherwise 2 if "
+        f"there were spasms, none tonic (fluttering); otherwise 1 if there were no spasms but "
+        f"more than {p.elevated_blink_rate_per_min:g} blinks per minute; otherwise 0. The video's "
         "share of time closed stands in for the scale's share of waking time."
     )
-    longest = metrics.longest_spasm_s or 0.0
     if metrics.spasm_count > 0 and metrics.pct_time_affected_eye_half_closed >= 50.0:
         value = 4
-    elif metrics.spasm_count > 0 and longest > p.tonic_min_s:
+    elif metrics.spasm_count > 0 and metrics.tonic_spasm_count > 0:
         value = 3
     elif metrics.spasm_count > 0:
         value = 2

@@ -23,29 +23,12 @@ from __future__ import annotations
 import numpy as np
 
 from hemispasm.analysis.checks import check_params, check_type
+from hemispasm.analysis.facemesh import BROW, CHEEK, EYE_CORNERS, LOWER_LID, MOUTH_CORNER, UPPER_LID
 from hemispasm.analysis.landmarks import N_POINTS, Landmarks
 from hemispasm.analysis.params import AnalysisParams
 from hemispasm.analysis.types import Measurements, Side, SidePair
 
-# --- FaceMesh indices (canonical 468/478-point mesh), checked against a FaceMesh run -------------
-EYE_CORNERS: dict[Side, tuple[int, int]] = {"right": (33, 133), "left": (263, 362)}
-"""(outer, inner) corner of each eye."""
-UPPER_LID: dict[Side, tuple[int, ...]] = {
-    "right": (246, 161, 160, 159, 158, 157, 173),
-    "left": (466, 388, 387, 386, 385, 384, 398),
-}
-LOWER_LID: dict[Side, tuple[int, ...]] = {
-    "right": (7, 163, 144, 145, 153, 154, 155),
-    "left": (249, 390, 373, 374, 380, 381, 382),
-}
-"""Lower-lid points; the i-th lies straight below the i-th upper-lid point of the same eye."""
-BROW: dict[Side, tuple[int, ...]] = {"right": (105, 66, 107), "left": (334, 296, 336)}
-CHEEK: dict[Side, tuple[int, ...]] = {
-    "right": (117, 118, 119, 101, 50),
-    "left": (346, 347, 348, 330, 280),
-}
-"""Infraorbital cheek points (lifted by a spasm of the lower lid and zygomaticus)."""
-MOUTH_CORNER: dict[Side, int] = {"right": 61, "left": 291}
+# --- FaceMesh indices beyond the shared table of hemispasm.analysis.facemesh ------------------
 NOSE_MIDLINE: tuple[int, ...] = (168, 6, 197, 195, 5, 4, 1, 2)
 """Nose bridge to subnasale: the reference for the mouth corner."""
 MIRROR_PAIRS: tuple[tuple[int, int], ...] = (

@@ -1,7 +1,7 @@
 """Events and signals to summary figures (:class:`Metrics`) and a data-quality record.
 
-Every rate and percentage is per *usable* time (frames with one face, head pose within limits and
-no landmark glitch), not per wall-clock time, so a video where the face is lost for a while is not
+Every rate and percentage is per *usable* time (frames with a face, head pose within limits and no
+landmark glitch), not per wall-clock time, so a video where the face is lost for a while is not
 credited with spasm-free minutes it did not show.
 """
 
@@ -24,6 +24,7 @@ from hemispasm.analysis.types import (
     Quality,
     Side,
     SidePair,
+    other_side,
 )
 
 _LOW_FPS = 20.0
@@ -56,9 +57,11 @@ def compute_metrics(
         ``affected_side`` is the side with more spasms (ties broken by the longer total spasm time,
         then by the larger mean closure); None without spasms. Counts and durations cover all
         spasms; ``region_involvement`` covers the affected side's spasms. The time closed is the %
-        of usable time the affected eye's closure exceeds ``closed_closure`` (0 without an affected
-        side). ``asymmetry_index`` is ``(affected - other) / (affected + other)`` of the mean
-        closure over usable time; without an affected side, ``|left - right| / (left + right)``.
+        of usable time that lies inside one of the affected side's spasms (start to end) and in
+        which the affected eye's closure exceeds ``closed_closure``; blinks do not count (0 without
+        an affected side). ``asymmetry_index`` is ``(affected - other) / (affected + other)`` of the
+        mean closure over usable time; without an affected side,
+        ``|left - right| / (left + right)``.
 
     Raises
     ------
@@ -95,12 +98,14 @@ def compute_metrics(
         involvement: dict[str, float] = {r: 0.0 for r in REGIONS}
     else:
         c = np.asarray(closure.side(affected), dtype=np.float64)
-        closed = usable & (np.nan_to_num(c, nan=0.0) > params.closed_closure)
-        pct_closed = 100.0 * float(weights[closed].sum()) / usable_s if usable_s > 0 else 0.0
-        other: Side = "right" if affected == "left" else "left"
-        a, o = mean_closure[affected], mean_closure[other]
-        asymmetry = (a - o) / (a + o) if a + o > 0 else 0.0
         own = [e for e in spasms if e.side == affected]
+        in_spasm = np.zeros(t.shape, dtype=bool)
+        for e in own:
+            in_spasm |= (t >= e.start_s) & (t <= e.end_s)
+        closed = usable & in_spasm & (np.nan_to_num(c, nan=0.0) > params.closed_closure)
+        pct_closed = 100.0 * float(weights[closed].sum()) / usable_s if usable_s > 0 else 0.0
+        a, o = mean_closure[affected], mean_closure[other_side(affected)]
+        asymmetry = (a - o) / (a + o) if a + o > 0 else 0.0
         involvement = {str(r): sum(r in e.regions for e in own) / len(own) for r in REGIONS}
 
     durations = [e.duration_s for e in spasms]
@@ -141,9 +146,11 @@ def compute_quality(
     -------
     Quality
         ``usable`` is True when a face was found in at least ``min_face_fraction`` of the frames,
-        at most ``max_multi_face_fraction`` showed several faces and the usable time is at least
-        ``min_video_s``. ``unusable_spans`` lists (start_s, end_s) of unusable stretches of at
-        least ``min_unusable_span_s``. ``warnings`` are plain sentences for the report.
+        at most ``max_multi_face_fraction`` showed several faces (such frames are analysed, as the
+        landmark backend keeps the largest face; too many of them refuse the video) and the
+        usable time is at least ``min_video_s``. ``unusable_spans`` lists (start_s, end_s) of
+        unusable stretches of at least ``min_unusable_span_s``. ``warnings`` are plain sentences
+        for the report.
     """
     params = check_params(params)
     check_type("landmarks", landmarks, Landmarks)
@@ -179,7 +186,7 @@ def compute_quality(
 
     warnings: list[str] = []
     if 1.0 - found_fraction > _WARN_FRACTION:
-        warnings.append(f"no single face was found in {1.0 - found_fraction:.0%} of the frames")
+        warnings.append(f"no face was found in {1.0 - found_fraction:.0%} of the frames")
     if multi_fraction > 0:
         warnings.append(f"several faces were in view in {multi_fraction:.0%} of the frames")
     with np.errstate(invalid="ignore"):
@@ -192,7 +199,8 @@ def compute_quality(
         warnings.append(
             f"the head was turned, nodded or tilted past the limits for "
             f"{float(durations[turned].sum()):.1f} s (yaw {params.max_abs_yaw_deg:g} deg, "
-            f"pitch {params.max_abs_pitch_deg:g} deg); those frames were not analysed"
+            f"pitch {params.max_abs_pitch_deg:g} deg, roll {params.max_abs_roll_deg:g} deg); "
+            "those frames were not analysed"
         )
     if measurements.shape_deviation_iod is not None:
         with np.errstate(invalid="ignore"):

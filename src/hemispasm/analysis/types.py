@@ -15,6 +15,26 @@ SIDES: tuple[Side, Side] = ("left", "right")
 REGIONS: tuple[Region, ...] = ("eye", "brow", "cheek", "mouth")
 
 
+def other_side(side: Side) -> Side:
+    """The subject's other side: ``"left"`` for ``"right"`` and the reverse.
+
+    Raises
+    ------
+    ValueError
+        If ``side`` is neither ``"left"`` nor ``"right"``.
+
+    Examples
+    --------
+    >>> other_side("left")
+    'right'
+    """
+    if side == "left":
+        return "right"
+    if side == "right":
+        return "left"
+    raise ValueError(f"side must be 'left' or 'right', but got {side!r}")
+
+
 @dataclass(frozen=True, eq=False)
 class SidePair:
     """One per-frame signal for each side of the subject's face, float64 arrays of shape (T,)."""
@@ -101,7 +121,8 @@ class Measurements:
     cheek : infraorbital cheek height below the eye (smaller = cheek raised).
     mouth_corner : mouth-corner position along its up-and-out direction (larger = pulled up/out).
     yaw_deg, pitch_deg, roll_deg : head pose estimate.
-    face_found : bool, a single face was found.
+    face_found : bool, a face was found (with several in view, the landmark backend keeps the
+        largest; such frames are not excluded).
     usable : bool, face found and pose and confidence within limits.
     inter_ocular_px : optional, distance between the eye centres in pixels (NaN without a face).
     shape_deviation_iod : optional, median distance of the frame's pose-free face shape from the

@@ -8,28 +8,24 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from hemispasm.analysis.facemesh import BROW as _BROW_CORE
+from hemispasm.analysis.facemesh import CHEEK as _CHEEK_CORE
+from hemispasm.analysis.facemesh import EYE_CORNERS as EYE_CORNERS
+from hemispasm.analysis.facemesh import LOWER_LID as LOWER_LID
+from hemispasm.analysis.facemesh import MOUTH_CORNER as MOUTH_CORNER
+from hemispasm.analysis.facemesh import UPPER_LID as UPPER_LID
 from hemispasm.analysis.types import Side
 from hemispasm.errors import InvalidParameterError, NoFaceError
 
-# FaceMesh canonical indices, subject's sides (the subject's left eye is on the image's right).
-UPPER_LID: dict[Side, tuple[int, ...]] = {
-    "right": (246, 161, 160, 159, 158, 157, 173),
-    "left": (466, 388, 387, 386, 385, 384, 398),
-}
-LOWER_LID: dict[Side, tuple[int, ...]] = {
-    "right": (7, 163, 144, 145, 153, 154, 155),
-    "left": (249, 390, 373, 374, 380, 381, 382),
-}
-EYE_CORNERS: dict[Side, tuple[int, int]] = {"right": (33, 133), "left": (263, 362)}  # outer, inner
+# FaceMesh indices (subject's sides) are the shared table; this face warps a wider brow and cheek.
 BROW: dict[Side, tuple[int, ...]] = {
-    "right": (70, 63, 105, 66, 107, 46, 53, 52, 65, 55),
-    "left": (300, 293, 334, 296, 336, 276, 283, 282, 295, 285),
+    "right": (*_BROW_CORE["right"], 70, 63, 46, 53, 52, 65, 55),
+    "left": (*_BROW_CORE["left"], 300, 293, 276, 283, 282, 295, 285),
 }
 CHEEK: dict[Side, tuple[int, ...]] = {
-    "right": (117, 118, 119, 100, 101, 50, 101, 36),
-    "left": (346, 347, 348, 329, 330, 280, 330, 266),
+    "right": (*_CHEEK_CORE["right"], 100, 101, 36),
+    "left": (*_CHEEK_CORE["left"], 329, 330, 266),
 }
-MOUTH_CORNER: dict[Side, int] = {"right": 61, "left": 291}
 FOREHEAD, CHIN = 10, 152
 
 FACE_HEIGHT_FRACTION = 0.62
