@@ -70,12 +70,14 @@ def write_video(
     hflip: bool = False,
     gop: int | None = None,
     seed: int = 0,
+    container_options: dict[str, str] | None = None,
 ) -> list[np.ndarray]:
     """Write a short video and return the RGB frames that went in.
 
     ``pts`` (in ``time_base`` units, default 1/fps) gives variable frame timing;
     ``rotation_ccw_deg`` writes a display matrix; the picture jitters by up to 3 source pixels per
-    frame (seeded).
+    frame (seeded). ``container_options`` go to the muxer (``{"live": "1"}`` writes Matroska / WebM
+    as a browser's MediaRecorder does: no duration and no index).
     """
     rng = np.random.default_rng(seed)
     make = CONTENT[content]
@@ -89,7 +91,7 @@ def write_video(
     if codec in ("libvpx", "libvpx-vp9"):
         options = {"deadline": "realtime", "cpu-used": "8"}
     frames = []
-    with av.open(str(path), "w") as container:
+    with av.open(str(path), "w", options=container_options or {}) as container:
         stream = container.add_stream(codec, rate=fps, options=options)
         stream.width = width
         stream.height = height

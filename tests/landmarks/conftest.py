@@ -15,7 +15,7 @@ from tests.landmarks._videos import write_video
 def landmark_videos(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, VideoInfo]]:
     folder = tmp_path_factory.mktemp("landmark_videos")
     specs = {
-        "face": {"content": "face", "n_frames": 150, "gop": 30},  # 5 s: two segments or more
+        "face": {"content": "face", "n_frames": 150, "gop": 30},  # 5 s
         "gray": {"content": "gray", "n_frames": 30},
         "two_faces": {"content": "two_faces", "width": 480, "height": 240, "n_frames": 30},
     }

@@ -7,6 +7,7 @@ import pytest
 
 from hemispasm.analysis.landmarks import N_POINTS, Landmarks
 from hemispasm.landmarks.cache import cache_path, default_cache_dir, load_cached, save_cached
+from hemispasm.landmarks.version import EXTRACTION_VERSION
 
 SHA = "ab" * 32
 KEY = {
@@ -57,6 +58,16 @@ def test_saved_landmarks_load_back_equal(tmp_path):
 def test_other_options_miss(tmp_path, change):
     save_cached(_landmarks(), **KEY, cache_dir=tmp_path)
     assert load_cached(**{**KEY, **change}, cache_dir=tmp_path) is None
+
+
+def test_landmarks_from_other_extraction_code_miss(tmp_path):
+    save_cached(_landmarks(), **KEY, cache_dir=tmp_path, extraction_version=EXTRACTION_VERSION - 1)
+    assert load_cached(**KEY, cache_dir=tmp_path) is None
+    assert load_cached(**KEY, cache_dir=tmp_path, extraction_version=EXTRACTION_VERSION - 1)
+
+
+def test_the_extraction_version_was_bumped_for_the_new_colour_conversion():
+    assert EXTRACTION_VERSION >= 2
 
 
 def test_a_missing_entry_is_a_miss(tmp_path):

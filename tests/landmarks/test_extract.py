@@ -9,6 +9,7 @@ import pytest
 
 from hemispasm.analysis.landmarks import N_POINTS
 from hemispasm.errors import VideoReadError
+from hemispasm.landmarks import extract
 from hemispasm.landmarks.backend import LandmarkBackend
 from hemispasm.landmarks.extract import _Claims, extract_landmarks
 from hemispasm.landmarks.mediapipe_backend import MediaPipeFaceMesh
@@ -40,18 +41,42 @@ def test_a_face_video_gives_valid_landmarks_inside_the_frame(face_landmarks, lan
     assert (lm.width, lm.height) == (320, 240)
 
 
-def test_two_workers_match_one(face_landmarks, landmark_videos):
+def _same_with_nan(a: np.ndarray, b: np.ndarray) -> bool:
+    return a.shape == b.shape and np.array_equal(a, b, equal_nan=True)
+
+
+@pytest.fixture
+def one_second_segments(monkeypatch):
+    """Cut every 1 s, so the 5 s face video has five segments (the cut is made in this process)."""
+    monkeypatch.setattr(extract, "_SEGMENT_S", 1.0)
+
+
+@pytest.mark.usefixtures("one_second_segments")
+def test_two_workers_give_the_same_landmarks_as_one(landmark_videos):
     path, info = landmark_videos["face"]
+    assert len(extract.segment_edges(info.duration_s)) == 4
+    lm1 = extract_landmarks(path, info=info, workers=1)
     calls = []
     lm2 = extract_landmarks(path, info=info, workers=2, progress=lambda d, t: calls.append((d, t)))
-    assert lm2.n_frames == face_landmarks.n_frames
-    np.testing.assert_array_equal(lm2.timestamps_s, face_landmarks.timestamps_s)
-    both = lm2.valid & face_landmarks.valid
-    assert both.mean() > 0.95
-    diff = np.abs(lm2.points[both, :, :2] - face_landmarks.points[both, :, :2])
-    assert np.median(diff) < 0.5
+    lm3 = extract_landmarks(path, info=info, workers=3)
+    assert lm1.valid.mean() > 0.95
+    for other in (lm2, lm3):
+        np.testing.assert_array_equal(other.timestamps_s, lm1.timestamps_s)
+        np.testing.assert_array_equal(other.valid, lm1.valid)
+        np.testing.assert_array_equal(other.n_faces, lm1.n_faces)
+        assert _same_with_nan(other.points, lm1.points)
     assert calls[-1] == (150, 150)
     assert all(d2 >= d1 for (d1, _), (d2, _) in itertools.pairwise(calls))
+
+
+def test_segments_are_cut_every_five_seconds_whatever_the_workers():
+    assert extract.segment_edges(60.0) == [5.0 * k for k in range(1, 12)]
+    assert extract.segment_edges(62.0) == extract.segment_edges(60.0)  # the last runs to the end
+    assert extract.segment_edges(58.0) == extract.segment_edges(60.0)
+    assert extract.segment_edges(7.0) == []  # 7 s: one segment
+    assert extract.segment_edges(8.0) == [5.0]
+    assert extract.segment_edges(5.0) == []
+    assert extract.segment_edges(0.0) == []  # duration unknown: one segment
 
 
 def test_downscaled_landmarks_are_in_full_frame_pixels(face_landmarks, landmark_videos):

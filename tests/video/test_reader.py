@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import itertools
 from pathlib import Path
 from types import SimpleNamespace
 
+import av
+import av.error
 import numpy as np
 import pytest
 
 from hemispasm.errors import UnsupportedCodecError, VideoReadError
+from hemispasm.video import reader
 from hemispasm.video.reader import (
     Orientation,
     _check_decoder,
@@ -269,3 +273,85 @@ def test_a_codec_without_decoder_is_unsupported():
     stream = SimpleNamespace(codec_context=None, codec=SimpleNamespace(name="exotic"))
     with pytest.raises(UnsupportedCodecError, match=r"clip\.mov: video codec 'exotic' cannot"):
         _check_decoder(stream, Path("clip.mov"))
+
+
+# --- browser recordings without a duration -------------------------------------------------------
+
+
+@pytest.mark.parametrize(("suffix", "encoder"), [("webm", "libvpx"), ("mkv", "libx264")])
+def test_a_recording_without_a_duration_gets_it_from_its_packets(video_dir, suffix, encoder):
+    # Written as a live stream, the way MediaRecorder writes: the header has no duration.
+    path = video_dir / f"live_{encoder}.{suffix}"
+    write_video(path, codec=encoder, n_frames=N_FRAMES, fps=FPS, container_options={"live": "1"})
+    with av.open(str(path)) as container:
+        assert container.duration is None and not container.streams.video[0].duration
+    info = probe_video(path)
+    assert info.duration_known is True
+    assert info.duration_s == pytest.approx(N_FRAMES / FPS, abs=0.05)
+    assert info.frames == N_FRAMES
+    assert len(list(iter_frames(path))) == N_FRAMES
+
+
+def test_a_duration_nothing_tells_is_reported_unknown(video_dir, monkeypatch):
+    path = video_dir / "live_unknown.webm"
+    write_video(path, codec="libvpx", n_frames=10, container_options={"live": "1"})
+    monkeypatch.setattr(reader, "_duration_from_packets", lambda container, stream: (0.0, 0))
+    info = probe_video(path)
+    assert info.duration_known is False
+    assert (info.duration_s, info.frames) == (0.0, 0)
+
+
+def test_a_header_duration_is_known(sample_videos):
+    assert probe_video(sample_videos[("webm", "libvpx")]).duration_known is True
+
+
+# --- unreadable files ----------------------------------------------------------------------------
+# The tests run as root, for whom chmod 000 blocks nothing, so the refusals are stood in for.
+
+
+def _refuse(*args, **kwargs):
+    raise PermissionError(errno.EACCES, "Permission denied")
+
+
+def test_a_file_that_cannot_be_hashed_is_a_read_error(sample_videos, monkeypatch):
+    monkeypatch.setattr(Path, "open", _refuse)
+    with pytest.raises(VideoReadError, match=r"face_libx264\.mp4: cannot read: Permission denied$"):
+        probe_video(sample_videos[("mp4", "libx264")])
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        PermissionError(errno.EACCES, "Permission denied"),
+        av.error.PermissionError(-errno.EACCES, "Permission denied"),
+        av.error.OSError(-errno.EIO, "Input/output error"),
+    ],
+    ids=["python", "ffmpeg-permission", "ffmpeg-io"],
+)
+def test_a_file_that_cannot_be_opened_is_a_read_error(sample_videos, monkeypatch, error):
+    def refuse(*args, **kwargs):
+        raise error
+
+    path = sample_videos[("mp4", "libx264")]
+    monkeypatch.setattr(reader, "_sha256_of", lambda path: "0" * 64)
+    monkeypatch.setattr(reader.av, "open", refuse)
+    with pytest.raises(VideoReadError, match=rf"{path.name}: cannot read: {error.strerror}$"):
+        probe_video(path)
+    with pytest.raises(VideoReadError, match=rf"{path.name}: cannot read: {error.strerror}$"):
+        next(iter_frames(path))
+
+
+def test_a_file_that_cannot_be_statted_is_a_read_error(sample_videos, monkeypatch):
+    path = sample_videos[("mp4", "libx264")]
+    real_stat = Path.stat
+    calls = []
+
+    def stat(self, *args, **kwargs):
+        calls.append(self)
+        if self == path and len(calls) > 2:  # exists() and is_file() pass, the size read fails
+            raise PermissionError(errno.EACCES, "Permission denied")
+        return real_stat(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "stat", stat)
+    with pytest.raises(VideoReadError, match=r"cannot read: Permission denied$"):
+        probe_video(path)

@@ -1,6 +1,7 @@
 """Landmark cache: one ``.npz`` file per video content, backend and reading options.
 
-Keyed by the file's content hash (not its name), the backend's name and version, whether frames
+Keyed by the file's content hash (not its name), the backend's name and version, the version of
+our own extraction code (:data:`~hemispasm.landmarks.version.EXTRACTION_VERSION`), whether frames
 were un-mirrored and the downscale bound, so any change that could change the landmarks misses.
 Files are written to a temporary name and renamed into place, so a crash never leaves half a file;
 a file that cannot be read back is treated as a miss.
@@ -17,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from hemispasm.analysis.landmarks import Landmarks
+from hemispasm.landmarks.version import EXTRACTION_VERSION
 
 __all__ = ["cache_path", "default_cache_dir", "load_cached", "save_cached"]
 
@@ -40,11 +42,16 @@ def cache_path(
     mirrored: bool,
     max_side: int | None,
     cache_dir: str | Path | None = None,
+    extraction_version: int = EXTRACTION_VERSION,
 ) -> Path:
-    """Where the landmarks for this video and these options are cached."""
+    """Where the landmarks for this video and these options are cached.
+
+    ``extraction_version`` defaults to this code's :data:`EXTRACTION_VERSION`; it is a parameter
+    only so tests can stand in for older code.
+    """
     if len(video_sha256) != 64 or any(c not in "0123456789abcdef" for c in video_sha256):
         raise ValueError(f"video_sha256 must be 64 lowercase hex digits, but got {video_sha256!r}")
-    key = _key(video_sha256, backend_name, backend_version, mirrored, max_side)
+    key = _key(video_sha256, backend_name, backend_version, mirrored, max_side, extraction_version)
     options = hashlib.sha256(key.encode()).hexdigest()[:16]
     folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     return folder / f"{video_sha256[:32]}-{options}.npz"
@@ -58,6 +65,7 @@ def load_cached(
     mirrored: bool,
     max_side: int | None,
     cache_dir: str | Path | None = None,
+    extraction_version: int = EXTRACTION_VERSION,
 ) -> Landmarks | None:
     """The cached landmarks, or None when absent, unreadable or made with other options."""
     path = cache_path(
@@ -67,8 +75,9 @@ def load_cached(
         mirrored=mirrored,
         max_side=max_side,
         cache_dir=cache_dir,
+        extraction_version=extraction_version,
     )
-    key = _key(video_sha256, backend_name, backend_version, mirrored, max_side)
+    key = _key(video_sha256, backend_name, backend_version, mirrored, max_side, extraction_version)
     try:
         with path.open("rb") as f, np.load(f, allow_pickle=False) as data:
             if str(data["key"]) != key:
@@ -94,6 +103,7 @@ def save_cached(
     mirrored: bool,
     max_side: int | None,
     cache_dir: str | Path | None = None,
+    extraction_version: int = EXTRACTION_VERSION,
 ) -> Path:
     """Write the landmarks to the cache atomically and return the file's path."""
     path = cache_path(
@@ -103,9 +113,10 @@ def save_cached(
         mirrored=mirrored,
         max_side=max_side,
         cache_dir=cache_dir,
+        extraction_version=extraction_version,
     )
     path.parent.mkdir(parents=True, exist_ok=True)
-    key = _key(video_sha256, backend_name, backend_version, mirrored, max_side)
+    key = _key(video_sha256, backend_name, backend_version, mirrored, max_side, extraction_version)
     fd, tmp_name = tempfile.mkstemp(prefix=path.stem, suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
@@ -127,9 +138,14 @@ def save_cached(
 
 
 def _key(
-    video_sha256: str, backend_name: str, backend_version: str, mirrored: bool, max_side: int | None
+    video_sha256: str,
+    backend_name: str,
+    backend_version: str,
+    mirrored: bool,
+    max_side: int | None,
+    extraction_version: int,
 ) -> str:
     return (
         f"format={_FORMAT};video={video_sha256};backend={backend_name};version={backend_version};"
-        f"mirrored={bool(mirrored)};max_side={max_side}"
+        f"extraction={extraction_version};mirrored={bool(mirrored)};max_side={max_side}"
     )

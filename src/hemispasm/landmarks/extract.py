@@ -1,14 +1,17 @@
-"""Face landmarks of a whole video, landmarked in parallel time segments.
+"""Face landmarks of a whole video, landmarked in time segments, in parallel when asked.
 
 MediaPipe's FaceMesh keeps to about one core, so the speed-up comes from processes. The video is
-cut in time into segments at fixed times (a few per process), and each segment is landmarked with
-a fresh FaceMesh, so results do not depend on which process took which segment. With more than one
-worker, helper processes do all the landmarking (they load only the face part of MediaPipe, and
-start together); each begins at its own share of the video and decodes on from one segment into
-the next, seeking only when it has to take over a segment elsewhere (the middle of the longest
-run nobody has taken), so little is decoded twice. The parts are joined in time order. The reader
-gives every frame the same time whichever range it is read in, so the join has no frame missing
-or repeated.
+cut into segments at fixed times (every 5 s from the start, the last one running on to the end,
+so it lasts up to 7.5 s), which depend on the video's duration only, never on the number of
+workers, and each segment is landmarked with a fresh FaceMesh. FaceMesh tracks a face from frame
+to frame, so its output depends on where tracking started; with the same cuts for any
+``workers``, one worker and several give identical landmarks. With one worker, this process
+landmarks the segments in order, decoding straight through. With more, helper processes do all
+the landmarking (they load only the face part of MediaPipe, and start together); each begins at
+its own share of the video and decodes on from one segment into the next, seeking only when it
+has to take over a segment elsewhere (the middle of the longest run nobody has taken), so little
+is decoded twice. The parts are joined in time order. The reader gives every frame the same time
+whichever range it is read in, so the join has no frame missing or repeated.
 """
 
 from __future__ import annotations
@@ -31,13 +34,12 @@ from hemispasm.landmarks.mediapipe_backend import MediaPipeFaceMesh, import_face
 from hemispasm.video.info import VideoInfo
 from hemispasm.video.reader import iter_frames
 
-__all__ = ["ProgressCallback", "extract_landmarks"]
+__all__ = ["ProgressCallback", "extract_landmarks", "segment_edges"]
 
 ProgressCallback = Callable[[int, int], None]
 """Called as ``progress(frames_done, frames_total)`` from the calling process."""
 
-_MIN_SEGMENT_S = 2.0
-_SEGMENTS_PER_WORKER = 4
+_SEGMENT_S = 5.0
 _REPORT_EVERY = 10
 _POLL_S = 0.1
 
@@ -83,7 +85,8 @@ def extract_landmarks(
         ``info.mirrored``.
     workers : int
         Number of landmarking processes; 1 runs in this process only, more run that many helper
-        processes while this one waits. Short videos use fewer (segments last at least 2 s).
+        processes while this one waits (at most one per segment, so short videos use fewer). The
+        landmarks are the same whatever the number.
     max_side : int, optional
         Scale frames down so their long side is at most this before landmarking; points are scaled
         back to the full frame's pixels.
@@ -102,11 +105,8 @@ def extract_landmarks(
     """
     if not isinstance(workers, int) or workers < 1:
         raise ValueError(f"workers must be a positive integer, but got {workers!r}")
-    n_segments = 1
-    if workers > 1:
-        n_segments = min(workers * _SEGMENTS_PER_WORKER, int(info.duration_s // _MIN_SEGMENT_S))
-    n_segments = max(1, n_segments)
-    edges = [info.duration_s * k / n_segments for k in range(1, n_segments)]
+    edges = segment_edges(info.duration_s)
+    n_segments = len(edges) + 1
     starts: list[float | None] = [None, *edges]
     ends: list[float | None] = [*edges, None]
     job = _Job(
@@ -118,9 +118,19 @@ def extract_landmarks(
         height=info.height,
         min_detection_confidence=min_detection_confidence,
     )
-    helpers = min(workers, n_segments) if workers > 1 else 0
+    helpers = min(workers, n_segments) if workers > 1 and n_segments > 1 else 0
     parts = _run(job, helpers, info.frames, progress)
     return _join(parts, width=info.width, height=info.height)
+
+
+def segment_edges(duration_s: float) -> list[float]:
+    """Times (s) where segments start anew: every 5 s, none within about 2.5 s of the end.
+
+    Depends on the duration alone, so the landmarks do not depend on the number of workers. An
+    unknown duration (0) gives one segment for the whole video.
+    """
+    n_segments = max(1, round(duration_s / _SEGMENT_S)) if duration_s > 0 else 1
+    return [k * _SEGMENT_S for k in range(1, n_segments)]
 
 
 # --- running ----------------------------------------------------------------------------------
@@ -368,12 +378,22 @@ def _landmark_segment(
 
 
 def _join(parts: list[_Part], *, width: int, height: int) -> Landmarks:
-    points = np.concatenate([p.points for p in parts])
+    """Join the parts in time order, releasing each part once copied (memory stays ~1x)."""
+    timestamps_s = np.concatenate([p.timestamps_s for p in parts])
+    n_faces = np.concatenate([p.n_faces for p in parts])
+    points = np.empty((timestamps_s.size, *parts[0].points.shape[1:]), dtype=np.float32)
+    start = 0
+    while parts:
+        part = parts.pop(0)
+        points[start : start + part.points.shape[0]] = part.points
+        start += part.points.shape[0]
+        del part
+    points.setflags(write=False)  # Landmarks keeps a read-only float32 array without a copy
     return Landmarks(
         points=points,
         valid=~np.isnan(points[:, 0, 0]),
-        timestamps_s=np.concatenate([p.timestamps_s for p in parts]),
+        timestamps_s=timestamps_s,
         width=width,
         height=height,
-        n_faces=np.concatenate([p.n_faces for p in parts]),
+        n_faces=n_faces,
     )

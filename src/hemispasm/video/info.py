@@ -11,7 +11,10 @@ class VideoInfo:
     """Facts about a video file, read before decoding its frames.
 
     ``width`` and ``height`` are after rotation (as the viewer sees the picture). ``frames`` is the
-    container's count when it has one, else an estimate from duration and frame rate.
+    container's count when it has one, else an estimate (counted packets, or duration times frame
+    rate). ``duration_s`` is the container's duration, or, when the header lacks it (browser
+    recordings), measured from the packets' times; ``duration_known`` is False when neither gave
+    one, and ``duration_s`` and ``frames`` are then 0.
     """
 
     path: Path
@@ -25,3 +28,4 @@ class VideoInfo:
     duration_s: float
     frames: int
     mirrored: bool = False
+    duration_known: bool = True

@@ -101,11 +101,14 @@ def probe_video(path: str | Path, *, mirrored: bool = False) -> VideoInfo:
     """Read a video's facts: content hash, container, codec, displayed size, rotation, timing.
 
     Decodes the first frame, so a file whose frames cannot be decoded fails here rather than later.
+    When the container does not state the duration (common in browser recordings), it is measured
+    from the last packet's time, reading the packets without decoding them; when even that fails,
+    ``duration_s`` is 0 and ``duration_known`` False.
 
     Raises
     ------
     VideoReadError
-        The file is missing, empty, not a video, truncated or has no decodable frame.
+        The file is missing, unreadable, empty, not a video, truncated or has no decodable frame.
     UnsupportedCodecError
         The video codec has no decoder.
     """
@@ -122,6 +125,13 @@ def probe_video(path: str | Path, *, mirrored: bool = False) -> VideoInfo:
         fps = _nominal_fps(stream)
         duration_s = _duration_s(container, stream)
         frames = int(stream.frames or 0)
+        duration_known = duration_s > 0
+        if not duration_known:
+            # Browser recordings (MediaRecorder WebM / Matroska) often leave the duration out of
+            # the header: read the packets to the end, without decoding them, for both numbers.
+            duration_s, counted = _duration_from_packets(container, stream)
+            duration_known = duration_s > 0
+            frames = frames if frames > 0 else counted
         if frames <= 0:
             frames = max(1, round(duration_s * fps)) if fps > 0 and duration_s > 0 else 0
         return VideoInfo(
@@ -136,6 +146,7 @@ def probe_video(path: str | Path, *, mirrored: bool = False) -> VideoInfo:
             duration_s=duration_s,
             frames=frames,
             mirrored=mirrored,
+            duration_known=duration_known,
         )
 
 
@@ -211,26 +222,40 @@ def _check_file(path: Path) -> None:
         raise VideoReadError(f"{path}: video file not found")
     if not path.is_file():
         raise VideoReadError(f"{path}: not a file")
-    if path.stat().st_size == 0:
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise _unreadable(path, exc) from exc
+    if size == 0:
         raise VideoReadError(f"{path}: video file is empty")
 
 
 def _sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(_HASH_CHUNK_BYTES):
-            digest.update(chunk)
+    try:
+        with path.open("rb") as f:
+            while chunk := f.read(_HASH_CHUNK_BYTES):
+                digest.update(chunk)
+    except OSError as exc:
+        raise _unreadable(path, exc) from exc
     return digest.hexdigest()
 
 
 def _open_input(path: Path) -> av.container.InputContainer:
     try:
         return av.open(str(path), mode="r")
+    except OSError as exc:  # also FFmpeg's own PermissionError and friends
+        raise _unreadable(path, exc) from exc
     except av.error.FFmpegError as exc:
         reason = _one_line(exc)
         raise VideoReadError(
             f"{path}: cannot open as a video (not a video, or truncated): {reason}"
         ) from exc
+
+
+def _unreadable(path: Path, exc: OSError) -> VideoReadError:
+    reason = exc.strerror or _one_line(exc)
+    return VideoReadError(f"{path}: cannot read: {reason}")
 
 
 def _video_stream(container: av.container.InputContainer, path: Path) -> av.video.VideoStream:
@@ -382,6 +407,38 @@ def _duration_s(container: av.container.InputContainer, stream: av.video.VideoSt
     if container.duration:
         return container.duration / av.time_base
     return 0.0
+
+
+def _duration_from_packets(
+    container: av.container.InputContainer, stream: av.video.VideoStream
+) -> tuple[float, int]:
+    """Duration (seconds, 0 when unknown) and frame count from the rest of the stream's packets.
+
+    Demuxes on from wherever the container stands, without decoding, so it costs about one read
+    of the file; the end is the latest ``pts + duration`` of any packet seen since the start.
+    """
+    origin = int(stream.start_time or 0)
+    time_base = stream.time_base or Fraction(1, 90000)
+    end: int | None = None
+    count = 0
+    try:
+        container.seek(origin, stream=stream, backward=True)
+    except av.error.FFmpegError:
+        count = -(1 << 62)  # the first packets are read already: the count would be short
+    try:
+        for packet in container.demux(stream):
+            if packet.size == 0:  # the flush packet at the end
+                continue
+            count += 1
+            if packet.pts is not None:
+                stop = packet.pts + max(int(packet.duration or 0), 0)
+                end = stop if end is None else max(end, stop)
+    except av.error.FFmpegError as exc:
+        _log.warning("%s: reading packets stopped early: %s", container.name, _one_line(exc))
+    count = max(count, 0)
+    if end is None or end <= origin:
+        return 0.0, count
+    return float((end - origin) * time_base), count
 
 
 def _container_name(container: av.container.InputContainer, path: Path) -> str:
