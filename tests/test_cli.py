@@ -175,3 +175,21 @@ def test_an_unexpected_failure_is_one_line_with_its_own_exit_code(
     assert code == cli.EXIT_INTERNAL
     assert err.count("\n") == 1 and "RuntimeError: something no one expected" in err
     assert "Traceback" not in err
+
+
+def test_it_refuses_a_foreign_output_folder_before_any_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from hemispasm import cli, pipeline
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("analysed although the output folder is refused")
+
+    monkeypatch.setattr(pipeline, "analyze_video", never)
+    desktop = tmp_path / "Desktop"
+    desktop.mkdir()
+    (desktop / "notes.txt").write_text("mine")
+    code = cli.main(["analyze", str(tmp_path / "x.mp4"), "--out", str(desktop)])
+    assert code == EXIT_CODES[E.OutputError]
+    assert "is not a hemispasm output folder" in capsys.readouterr().err
+    assert (desktop / "notes.txt").read_text() == "mine"

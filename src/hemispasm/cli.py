@@ -149,6 +149,7 @@ def _analyze(args: argparse.Namespace, console: Console) -> int:
     )
     report_import.start()
     from hemispasm.pipeline import analyze_video
+    from hemispasm.report.folder import check_out_dir
 
     videos = collect_videos(args.inputs)
     several = len(videos) > 1
@@ -156,6 +157,7 @@ def _analyze(args: argparse.Namespace, console: Console) -> int:
     for video in videos:
         out_dir = args.out / video.stem if several else args.out
         try:
+            check_out_dir(out_dir, video_path=video)  # refuse a foreign --out before the work
             with _progress(console, f"analysing {video.name}") as progress:
                 analysis = analyze_video(
                     video,

@@ -10,10 +10,13 @@ import numpy as np
 import pytest
 from markupsafe import escape
 
+import hemispasm
 from hemispasm.analysis.types import Event
+from hemispasm.report import html as html_module
 from hemispasm.report.charts import closure_chart_svg
 from hemispasm.report.frames import KeyFrame, key_frame_times, strongest_spasm
 from hemispasm.report.html import EVENTS_OPEN_MAX, render_report, render_report_html
+from hemispasm.report.result_json import build_result
 
 
 @pytest.fixture
@@ -96,3 +99,47 @@ def test_rendering_leaves_matplotlib_settings_alone(analysis):
     before = dict(mpl.rcParams)
     render_report_html(analysis)
     assert dict(mpl.rcParams) == before
+
+
+def test_it_still_writes_the_report_when_the_decoder_crashes(analysis, tmp_path: Path, monkeypatch):
+    def crash(*args, **kwargs):
+        raise RuntimeError("cv2 hiccup")
+
+    monkeypatch.setattr(html_module, "extract_key_frames", crash)
+    out = render_report(analysis, video_path=tmp_path / "v.mp4", out_path=tmp_path / "r.html")
+    text = out.read_text()
+    assert "The pictures could not be read from the video: RuntimeError: cv2 hiccup" in text
+    assert "<img" not in text and "<svg" in text
+
+
+def test_the_usable_tile_shows_the_measured_share_of_the_recording(analysis, key_frames):
+    half = replace(analysis, metrics=replace(analysis.metrics, usable_duration_s=3.0))
+    html = render_report_html(half, key_frames=key_frames)
+    tile = html[html.index("Usable video") : html.index("</section>")]
+    assert ">50 %<" in tile and "of the recording could be measured" in tile
+    assert "face found in 93 % of frames" in tile
+
+
+def test_it_says_the_largest_face_is_measured(html):
+    assert "the largest face is measured" in html
+    assert "more than one face, or" not in html
+
+
+def test_it_says_how_closed_mostly_closed_is(html):
+    assert "Time the affected eye was mostly closed" in html
+    assert "closure above 0.5, i.e. the eye about 75 % shut or more" in html
+
+
+def test_the_chart_comes_right_after_the_key_figures(html):
+    order = [html.index(h) for h in ('class="summary"', "Eyes and mouth over time", "Recording")]
+    assert order == sorted(order)
+
+
+def test_the_report_and_result_json_show_the_same_software(analysis, key_frames):
+    bare = replace(analysis, software={"landmark_model": "facemesh-x"})
+    html = render_report_html(bare, key_frames=key_frames)
+    software = build_result(bare)["software"]
+    assert software["version"] == hemispasm.__version__
+    for key, value in software.items():
+        assert f'<th scope="row">{key}</th><td><code>{value}</code>' in html
+    assert f"Produced by hemispasm {hemispasm.__version__} " in html

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 import cv2
 import numpy as np
 
+from hemispasm.analysis.facemesh import MOUTH_CORNER, eye_contour
+from hemispasm.errors import OutputError, VideoReadError
 from hemispasm.report import frames as frame_source
 from hemispasm.report.timeseries import frame_events
 from hemispasm.video.writer import VideoWriter
@@ -19,9 +21,9 @@ if TYPE_CHECKING:
 Progress = Callable[[int, int], None]
 """Called as ``progress(frames_done, frames_total)``; the total is the container's estimate."""
 
-# MediaPipe FaceMesh contour indices. FaceMesh's "left" is the subject's left.
-LEFT_EYE = (362, 382, 381, 380, 374, 373, 390, 249, 263, 466, 388, 387, 386, 385, 384, 398)
-RIGHT_EYE = (33, 7, 163, 144, 145, 153, 154, 155, 133, 173, 157, 158, 159, 160, 161, 246)
+# MediaPipe FaceMesh contour indices, subject's sides: the eyes from the shared table.
+LEFT_EYE = eye_contour("left")
+RIGHT_EYE = eye_contour("right")
 LIPS_OUTER = (
     61,
     146,
@@ -44,7 +46,7 @@ LIPS_OUTER = (
     40,
     185,
 )
-MOUTH_CORNERS = (61, 291)
+MOUTH_CORNERS = (MOUTH_CORNER["right"], MOUTH_CORNER["left"])
 
 # BGR-free: frames are RGB, so colours are RGB triples (Okabe-Ito, as in the chart).
 _RGB_LEFT = (213, 94, 0)
@@ -155,12 +157,14 @@ def write_annotated_video(
     writer: VideoWriter | None = None
     done = 0
     last_t = -np.inf
+    shift_s = 0.0  # moves a video whose first frame is before 0 s to start at 0 s
     try:
         for t, rgb in frame_source.read_frames(video_path, mirrored=analysis.source.mirrored):
             if t <= last_t:
                 continue  # the writer needs strictly increasing timestamps
             h, w = rgb.shape[0] // 2 * 2, rgb.shape[1] // 2 * 2
             if writer is None:
+                shift_s = min(0.0, t)
                 writer = VideoWriter(out_path, fps=fps, width=w, height=h, codec="libx264")
             points = None
             if t_lm.size:
@@ -178,16 +182,18 @@ def write_annotated_video(
                 event_label=_event_label(event.kind, event.side) if event else "",
                 time_s=t,
             )
-            writer.write(frame, timestamp_s=max(0.0, t))
+            writer.write(frame, timestamp_s=t - shift_s)
             last_t = t
             done += 1
             if progress is not None:
                 progress(done, max(total, done))
+        if writer is not None:
+            writer.close()
+    except OutputError as exc:
+        raise OutputError(f"{video_path}: cannot write the annotated video: {exc}") from exc
     finally:
         if writer is not None:
             writer.close()
     if writer is None:
-        from hemispasm.errors import VideoReadError
-
-        raise VideoReadError(f"no frames could be read from {str(video_path)!r}")
+        raise VideoReadError(f"{video_path}: no frames could be read")
     return out_path

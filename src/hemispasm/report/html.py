@@ -11,11 +11,10 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 from markupsafe import Markup
 
-import hemispasm
 from hemispasm.errors import HemispasmError
 from hemispasm.report.charts import SIDE_STYLE, closure_chart_svg
 from hemispasm.report.frames import KeyFrame, extract_key_frames, jpeg_data_uri
-from hemispasm.report.result_json import GRADE_NAMES
+from hemispasm.report.result_json import GRADE_NAMES, software_info
 
 if TYPE_CHECKING:
     from hemispasm.pipeline import Analysis
@@ -24,6 +23,9 @@ EVENTS_OPEN_MAX = 15
 """Event tables longer than this start collapsed."""
 
 _MISSING = "—"
+
+FULLY_SHUT_CLOSURE = 0.65
+"""What FaceMesh typically reads for a fully shut eye (0.6 to 0.7), used to word closure levels."""
 
 _PARAM_LABELS: dict[str, str] = {
     "merge_gap_s": "Closures closer than this are one event (s)",
@@ -67,6 +69,26 @@ def _pct(fraction_0_1: float | None) -> str:
     return f"{100.0 * fraction_0_1:.0f} %"
 
 
+def _fraction(part: float | None, whole: float | None) -> float | None:
+    """``part / whole``, or None when either is missing or ``whole`` is not positive."""
+    if part is None or whole is None or not (math.isfinite(part) and math.isfinite(whole)):
+        return None
+    return part / whole if whole > 0 else None
+
+
+def shut_percent(closure: float) -> int:
+    """How far shut an eye reading ``closure`` is, in % of a fully shut eye, rounded to 5 %."""
+    return 5 * round(20 * closure / FULLY_SHUT_CLOSURE)
+
+
+def closed_level_note(closed_closure: float) -> str:
+    """What "closure above ``closed_closure``" means in plain words, for the report."""
+    return (
+        f"share of usable time with closure above {closed_closure:g}, i.e. the eye about "
+        f"{shut_percent(closed_closure)} % shut or more (a fully shut eye reads about 0.6 to 0.7)"
+    )
+
+
 def side_label(side: str | None) -> str:
     """Human wording of a side of the subject's face."""
     if side in ("left", "right"):
@@ -94,9 +116,9 @@ def _metric_rows(analysis: Analysis) -> list[Row]:
         Row("Spasms per minute", _num(mt.spasms_per_min), f"{mt.spasm_count} spasms"),
         Row("Blinks per minute", _num(mt.blinks_per_min), f"{mt.blink_count} blinks, both eyes"),
         Row(
-            "Time the affected eye was closed",
+            "Time the affected eye was mostly closed",
             f"{_num(mt.pct_time_affected_eye_half_closed)} %",
-            f"share of usable time with closure above {closed:g}",
+            closed_level_note(closed),
         ),
         Row("Mean spasm duration", _num(mt.mean_spasm_duration_s, 2, "s")),
         Row("Longest spasm", _num(mt.longest_spasm_s, 2, "s")),
@@ -164,7 +186,7 @@ def _grade_rows(analysis: Analysis) -> list[dict[str, str]]:
     return out
 
 
-def _key_frame_items(frames: Sequence[KeyFrame], mirrored: bool) -> list[dict[str, str]]:
+def _key_frame_items(frames: Sequence[KeyFrame]) -> list[dict[str, str]]:
     return [
         {"label": f.label, "time": _num(f.time_s, 2, "s"), "src": jpeg_data_uri(f.rgb)}
         for f in frames
@@ -209,18 +231,20 @@ def render_report_html(
             )
         ),
         "side_colors": {k: v["color"] for k, v in SIDE_STYLE.items()},
-        "key_frames": _key_frame_items(key_frames, src.mirrored),
+        "key_frames": _key_frame_items(key_frames),
         "key_frames_note": key_frames_note,
         "events": _event_rows(analysis),
         "events_open": len(analysis.events) <= EVENTS_OPEN_MAX,
         "quality": analysis.quality,
         "face_found_pct": _pct(analysis.quality.face_found_fraction),
+        "closed_shut_pct": shut_percent(analysis.params.to_dict().get("closed_closure", 0.5)),
+        "usable_pct": _pct(_fraction(analysis.metrics.usable_duration_s, src.duration_s)),
         "unusable_spans": [
             (_num(a, 2), _num(b, 2), _num(b - a, 2)) for a, b in analysis.quality.unusable_spans
         ],
         "params": analysis.params.to_dict(),
         "param_labels": _PARAM_LABELS,
-        "software": {"version": hemispasm.__version__, **analysis.software},
+        "software": software_info(analysis),
     }
     return _environment().get_template("report.html").render(**context)
 
@@ -245,8 +269,9 @@ def render_report(
         else:
             try:
                 key_frames = extract_key_frames(analysis, video_path)
-            except HemispasmError as exc:
-                key_frames, note = [], f"The pictures could not be read from the video: {exc}"
+            except Exception as exc:  # a decoder hiccup costs the pictures, not the report
+                reason = exc if isinstance(exc, HemispasmError) else f"{type(exc).__name__}: {exc}"
+                key_frames, note = [], f"The pictures could not be read from the video: {reason}"
     if not key_frames and not note:
         note = "No suitable frames were found for pictures."
     out_path = Path(out_path)

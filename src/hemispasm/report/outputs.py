@@ -10,17 +10,20 @@ from typing import TYPE_CHECKING
 
 from hemispasm.errors import HemispasmError, OutputError
 from hemispasm.report.annotate import Progress, write_annotated_video
+from hemispasm.report.folder import (
+    ANNOTATED_NAME,
+    REPORT_NAME,
+    RESULT_NAME,
+    TIMESERIES_NAME,
+    check_out_dir,
+    video_prefix,
+)
 from hemispasm.report.html import render_report
 from hemispasm.report.result_json import write_result
 from hemispasm.report.timeseries import write_timeseries
 
 if TYPE_CHECKING:
     from hemispasm.pipeline import Analysis
-
-RESULT_NAME = "result.json"
-TIMESERIES_NAME = "timeseries.csv"
-REPORT_NAME = "report.html"
-ANNOTATED_NAME = "annotated.mp4"
 
 
 def _fsync_tree(folder: Path) -> None:
@@ -56,13 +59,12 @@ def _write_all(
     _fsync_tree(folder)
 
 
-def _install(tmp: Path, out_dir: Path) -> None:
+def _install(tmp: Path, out_dir: Path, *, video_path: str | Path | None) -> None:
     """Move the finished ``tmp`` folder to ``out_dir``, replacing an earlier one only now."""
+    check_out_dir(out_dir, video_path=video_path)  # again: it may have changed meanwhile
     if not out_dir.exists():
         os.rename(tmp, out_dir)
         return
-    if not out_dir.is_dir():
-        raise OutputError(f"out_dir must be a folder, but {str(out_dir)!r} is a file")
     old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
     old.rmdir()  # only its unique name is wanted
     os.rename(out_dir, old)
@@ -86,29 +88,35 @@ def write_outputs(
 
     Everything is first written into a hidden sibling folder, which replaces ``out_dir`` only when
     complete, so a reader never sees half-written outputs and an earlier run's folder survives a
-    failure. ``progress(frames_done, frames_total)`` reports the annotated video's progress.
+    failure. An existing ``out_dir`` is replaced only when it is empty or is an earlier hemispasm
+    output folder (its result.json follows the schema); any other folder is left untouched.
+    ``progress(frames_done, frames_total)`` reports the annotated video's progress.
 
     Raises
     ------
     OutputError
-        If the folder cannot be written; the temporary folder is removed first. Errors of the
+        If ``out_dir`` is a file or a folder of other files (checked before anything is written),
+        or if the folder cannot be written; the temporary folder is removed first. Errors of the
         video reader (``VideoReadError`` and the like) pass through with their own class.
     """
     out_dir = Path(out_dir).absolute()
+    check_out_dir(out_dir, video_path=video_path)
     try:
         out_dir.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
     except OSError as exc:
         raise OutputError(
-            f"cannot create an output folder next to {str(out_dir)!r}: {exc}"
+            f"{video_prefix(video_path)}cannot write the report to {out_dir}: {exc}"
         ) from exc
     try:
         _write_all(analysis, tmp, video_path=video_path, annotate=annotate, progress=progress)
         os.chmod(tmp, 0o755)  # mkdtemp makes it private; outputs are ordinary files
-        _install(tmp, out_dir)
+        _install(tmp, out_dir, video_path=video_path)
     except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         if isinstance(exc, HemispasmError) or not isinstance(exc, Exception):
             raise  # typed errors keep their class; Ctrl-C stays Ctrl-C
-        raise OutputError(f"cannot write the outputs to {str(out_dir)!r}: {exc}") from exc
+        raise OutputError(
+            f"{video_prefix(video_path)}cannot write the report to {out_dir}: {exc}"
+        ) from exc
     return out_dir

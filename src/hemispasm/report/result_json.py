@@ -107,14 +107,22 @@ def _metrics_dict(metrics: Metrics) -> dict[str, Any]:
     return out
 
 
+def software_info(analysis: Analysis) -> dict[str, str]:
+    """The software record of ``analysis``: its own entries, with this version when it has none.
+
+    The one source of the software versions shown in result.json and in report.html.
+    """
+    software = {str(k): str(v) for k, v in analysis.software.items()}
+    software.setdefault("version", hemispasm.__version__)
+    software.setdefault("landmark_model", "unknown")
+    return software
+
+
 def build_result(analysis: Analysis) -> dict[str, Any]:
     """The result.json content of ``analysis`` as a JSON-safe dict (no NaN, no clock)."""
     src = analysis.source
     quality = analysis.quality
     grades = analysis.grades
-    software = {str(k): str(v) for k, v in analysis.software.items()}
-    software.setdefault("version", hemispasm.__version__)
-    software.setdefault("landmark_model", "unknown")
     result: dict[str, Any] = {
         "schema": SCHEMA,
         "source": {
@@ -148,7 +156,7 @@ def build_result(analysis: Analysis) -> dict[str, Any]:
         },
         "caveat": grades.caveat,
         "params": analysis.params.to_dict(),
-        "software": software,
+        "software": software_info(analysis),
     }
     # Event.to_dict rounds but keeps NaN; make every float JSON-safe.
     for event in result["events"]:
