@@ -257,12 +257,19 @@ def test_swapping_left_and_right_swaps_the_sides(
     assert [(e.kind, _OTHER[e.side], e.start_s, e.regions) for e in events] == [
         (e.kind, e.side, e.start_s, e.regions) for e in swapped
     ]
-    m2 = compute_measurements(
-        make_landmarks(t, closure_left=right, closure_right=left, jitter_px=0.0, seed=seed)
-    )
+
+
+def test_a_face_with_the_closures_exchanged_gives_the_other_sides() -> None:
+    # The two eyes of a real face differ a little in size, so this uses clear closures only;
+    # the exact left/right symmetry of the event logic is the property test above.
+    t = times(10, 30)
+    left = total(pulse(1.0, 0.0, 0.7), pulse(2.5, 1.2, 0.8), pulse(6.0, 0.1, 0.6))
+    right = pulse(4.0, 0.1, 0.6)
     m1 = compute_measurements(make_landmarks(t, closure_left=left, closure_right=right))
+    m2 = compute_measurements(make_landmarks(t, closure_left=right, closure_right=left))
     a = detect_events(m1, compute_closure(m1))
     b = detect_events(m2, compute_closure(m2))
+    assert len(a) == 4
     assert [(e.kind, _OTHER[e.side]) for e in a] == [(e.kind, e.side) for e in b]
 
 
