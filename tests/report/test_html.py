@@ -143,3 +143,11 @@ def test_the_report_and_result_json_show_the_same_software(analysis, key_frames)
     for key, value in software.items():
         assert f'<th scope="row">{key}</th><td><code>{value}</code>' in html
     assert f"Produced by hemispasm {hemispasm.__version__} " in html
+
+
+def test_counts_read_as_english() -> None:
+    from hemispasm.report.html import _count
+
+    assert _count(1, "blink") == "1 blink"
+    assert _count(0, "spasm") == "0 spasms"
+    assert _count(3, "spasm") == "3 spasms"

@@ -113,8 +113,12 @@ def _metric_rows(analysis: Analysis) -> list[Row]:
             f"{_num(mt.usable_duration_s)} s of {_num(src.duration_s)} s",
             "rates below are per minute of usable video",
         ),
-        Row("Spasms per minute", _num(mt.spasms_per_min), f"{mt.spasm_count} spasms"),
-        Row("Blinks per minute", _num(mt.blinks_per_min), f"{mt.blink_count} blinks, both eyes"),
+        Row("Spasms per minute", _num(mt.spasms_per_min), _count(mt.spasm_count, "spasm")),
+        Row(
+            "Blinks per minute",
+            _num(mt.blinks_per_min),
+            f"{_count(mt.blink_count, 'blink')}, both eyes",
+        ),
         Row(
             "Time the affected eye was mostly closed",
             f"{_num(mt.pct_time_affected_eye_half_closed)} %",
@@ -280,3 +284,8 @@ def render_report(
         encoding="utf-8",
     )
     return out_path
+
+
+def _count(n: int, noun: str) -> str:
+    """``"1 spasm"``, ``"2 spasms"``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
