@@ -80,15 +80,13 @@ def main() -> None:
     args = parser.parse_args()
     WORK.mkdir(exist_ok=True)
     cases = [
-        ("speed, 30 fps 640x480, 60 s", make_video("vga60", fps=30, size="640x480", duration_s=60)),
-        (
-            "memory, 30 fps 1280x720, 60 s",
-            make_video("hd60", fps=30, size="1280x720", duration_s=60),
-        ),
+        ("30 fps 640x480, 60 s", make_video("vga60", fps=30, size="640x480", duration_s=60)),
+        ("30 fps 640x480, 300 s", make_video("vga300", fps=30, size="640x480", duration_s=300)),
+        ("30 fps 1280x720, 60 s", make_video("hd60", fps=30, size="1280x720", duration_s=60)),
     ]
     if not args.quick:
         long_video = make_video("hd600", fps=30, size="1280x720", duration_s=600)
-        cases.append(("memory, 30 fps 1280x720, 600 s", long_video))
+        cases.append(("30 fps 1280x720, 600 s", long_video))
     cpu = platform.processor() or platform.machine()
     print(
         f"Measured {date.today().isoformat()} on {psutil.cpu_count()} cores ({cpu}), "

@@ -51,8 +51,8 @@ _PITCH_OFFSET_DEG = -5.5
 output of a frontal photograph); subtracted so that a frontal face reads about 0."""
 _SHAPE_POINTS = np.arange(0, 468, 4)
 """Every 4th mesh point: enough to tell a landmark glitch from a spasm, at a quarter of the cost."""
-_MAX_SHAPE_REFERENCE_FRAMES = 2000
-_CHUNK = 4096
+_MAX_SHAPE_REFERENCE_FRAMES = 1000
+_CHUNK = 1024
 _SIGNAL_NAMES = tuple(
     f"{name}_{side}"
     for name in ("aperture", "brow", "cheek", "mouth_corner")
@@ -104,7 +104,10 @@ def compute_measurements(
     params = check_params(params)
     points = landmarks.points
     n = landmarks.n_frames
-    finite = np.isfinite(points.reshape(n, -1)).all(axis=1) if n else np.zeros(0, bool)
+    finite = np.zeros(n, bool)
+    for start in range(0, n, _CHUNK):  # in chunks: a whole-video boolean copy would be large
+        block = points[start : start + _CHUNK]
+        finite[start : start + _CHUNK] = np.isfinite(block.reshape(block.shape[0], -1)).all(axis=1)
     face_found = np.asarray(landmarks.valid, dtype=bool) & finite
 
     # Work in chunks of frames so that memory stays flat in video length.

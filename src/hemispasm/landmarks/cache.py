@@ -82,8 +82,10 @@ def load_cached(
         with path.open("rb") as f, np.load(f, allow_pickle=False) as data:
             if str(data["key"]) != key:
                 return None
+            points = data["points"]
+            points.setflags(write=False)  # Landmarks then keeps it without a second copy
             return Landmarks(
-                points=data["points"],
+                points=points,
                 valid=data["valid"],
                 timestamps_s=data["timestamps_s"],
                 width=int(data["width"]),

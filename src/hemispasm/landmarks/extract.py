@@ -17,8 +17,10 @@ whichever range it is read in, so the join has no frame missing or repeated.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import multiprocessing as mp
 import queue
+import sys
 from collections.abc import Callable, Iterator, MutableSequence
 from concurrent.futures import Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -42,6 +44,7 @@ ProgressCallback = Callable[[int, int], None]
 _SEGMENT_S = 5.0
 _REPORT_EVERY = 10
 _POLL_S = 0.1
+_LATE_RESULT_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -186,15 +189,19 @@ def _run(job: _Job, helpers: int, total: int, progress: ProgressCallback | None)
             progress(done, max(total, done))
 
     n_segments = len(job.segments)
+    received: dict[int, _Part] = {}
     if helpers == 0:
         claims = _Claims([0] * n_segments)
-        return _collect(_claim_and_run(job, claims, 0, report, lambda: False), n_segments, job)
+        _claim_and_run(job, claims, 0, report, lambda: False, received.__setitem__)
+        return _collect(received, n_segments, job)
 
     ctx = _mp_context()
     messages: Any = ctx.Queue()
+    # Each finished segment travels at once, so a helper never holds more than one segment.
+    results: Any = ctx.Queue()
     stop = ctx.Event()
     taken = ctx.Array("b", n_segments)
-    futures: list[Future[list[tuple[int, _Part]]]] = []
+    futures: list[Future[None]] = []
 
     def drain() -> None:
         n = 0
@@ -205,6 +212,12 @@ def _run(job: _Job, helpers: int, total: int, progress: ProgressCallback | None)
                 break
         if n:
             report(n)
+        while True:
+            try:
+                k, part = results.get_nowait()
+            except queue.Empty:
+                break
+            received[k] = part
         for future in futures:
             if future.done() and future.exception() is not None:
                 stop.set()
@@ -214,7 +227,7 @@ def _run(job: _Job, helpers: int, total: int, progress: ProgressCallback | None)
         max_workers=helpers,
         mp_context=ctx,
         initializer=_init_helper,
-        initargs=(messages, stop, taken),
+        initargs=(messages, results, stop, taken),
     )
     try:
         futures.extend(
@@ -224,18 +237,26 @@ def _run(job: _Job, helpers: int, total: int, progress: ProgressCallback | None)
             wait(futures, timeout=_POLL_S)
             drain()
         drain()
-        return _collect([item for future in futures for item in future.result()], n_segments, job)
+        for future in futures:
+            future.result()
+        while len(received) < n_segments:  # the last segments may still be in the pipe
+            try:
+                k, part = results.get(timeout=_LATE_RESULT_S)
+            except queue.Empty:
+                break
+            received[k] = part
+        return _collect(received, n_segments, job)
     except BaseException:
         stop.set()
         raise
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
-        messages.close()
-        messages.join_thread()
+        for q in (messages, results):
+            q.close()
+            q.join_thread()
 
 
-def _collect(items: list[tuple[int, _Part]], n_segments: int, job: _Job) -> list[_Part]:
-    parts = dict(items)
+def _collect(parts: dict[int, _Part], n_segments: int, job: _Job) -> list[_Part]:
     missing = [k for k in range(n_segments) if k not in parts]
     if missing:
         raise HemispasmError(f"{job.path}: landmark extraction lost segments {missing}")
@@ -267,9 +288,12 @@ def _claim_and_run(
     home: int,
     report: Callable[[int], None],
     should_stop: Callable[[], bool],
-) -> list[tuple[int, _Part]]:
-    """Landmark segments until none is left: from ``home`` on, then wherever one is free."""
-    parts: list[tuple[int, _Part]] = []
+    emit: Callable[[int, _Part], None],
+) -> None:
+    """Landmark segments until none is left: from ``home`` on, then wherever one is free.
+
+    Each finished segment is handed to ``emit(k, part)`` at once.
+    """
     k = claims.claim(home)
     while k is not None and not should_stop():
         # Decode from segment k's start and on into the following segments while this process
@@ -285,9 +309,9 @@ def _claim_and_run(
             pending: tuple[float, np.ndarray] | None = None
             while True:
                 part, pending = _landmark_segment(job, k, frames, pending, report, should_stop)
-                parts.append((k, part))
+                emit(k, part)
                 if should_stop():
-                    return parts
+                    return
                 following = claims.claim(k + 1)
                 if following != k + 1:
                     k = following
@@ -295,7 +319,6 @@ def _claim_and_run(
                 k = following
         finally:
             frames.close()
-    return parts
 
 
 # --- helper side ------------------------------------------------------------------------------
@@ -303,15 +326,20 @@ def _claim_and_run(
 _helper_state: dict[str, Any] = {}
 
 
-def _init_helper(messages: Any, stop: Any, taken: Any) -> None:
-    _helper_state.update(messages=messages, stop=stop, claims=_Claims(taken, taken.get_lock()))
+def _init_helper(messages: Any, results: Any, stop: Any, taken: Any) -> None:
+    claims = _Claims(taken, taken.get_lock())
+    _helper_state.update(messages=messages, results=results, stop=stop, claims=claims)
     import_face_solutions_only()  # this process runs nothing else
 
 
-def _helper_main(job: _Job, home: int) -> list[tuple[int, _Part]]:
-    messages = _helper_state["messages"]
-    stop = _helper_state["stop"]
-    return _claim_and_run(job, _helper_state["claims"], home, messages.put, stop.is_set)
+def _helper_main(job: _Job, home: int) -> None:
+    state = _helper_state
+    results = state["results"]
+
+    def emit(k: int, part: _Part) -> None:
+        results.put((k, part))
+
+    _claim_and_run(job, state["claims"], home, state["messages"].put, state["stop"].is_set, emit)
 
 
 def _landmark_segment(
@@ -369,6 +397,7 @@ def _landmark_segment(
     finally:
         if backend is not None:
             backend.close()
+            _return_freed_memory()
     part = _Part(
         timestamps_s=np.asarray(times, dtype=np.float64),
         points=np.stack(rows) if rows else np.empty((0, N_POINTS, 3), dtype=np.float32),
@@ -397,3 +426,27 @@ def _join(parts: list[_Part], *, width: int, height: int) -> Landmarks:
         height=height,
         n_faces=n_faces,
     )
+
+
+def _return_freed_memory() -> None:
+    """Give the memory of a closed FaceMesh graph back to the system (glibc keeps it otherwise).
+
+    Without this a helper grows by about 1.5 MB per segment (measured: 40 graphs, 216 -> 276 MB;
+    with it 214 -> 230 MB), so memory would grow with the video's length.
+    """
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
+
+
+def _load_libc() -> Any:
+    if sys.platform != "linux":
+        return None
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.malloc_trim  # noqa: B018  (glibc only; musl has none)
+    except (OSError, AttributeError):
+        return None
+    return libc
+
+
+_LIBC = _load_libc()
