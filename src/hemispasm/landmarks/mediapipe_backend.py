@@ -26,7 +26,7 @@ _LAYOUT = ((0, 0x0A), (1, 0x0F), (2, 0x0D), (7, 0x15), (12, 0x1D))
 _XYZ_BYTES = np.r_[3:7, 8:12, 13:17]
 
 
-def backend_version(*, min_detection_confidence: float = 0.5, count_faces_every: int = 10) -> str:
+def backend_version(*, min_detection_confidence: float = 0.5, count_faces_every: int = 30) -> str:
     """Version string of this backend (MediaPipe release plus the settings that shape results)."""
     return (
         f"{_dist_version('mediapipe')}+{_SETTINGS_TAG}"
@@ -178,7 +178,7 @@ class MediaPipeFaceMesh:
         *,
         min_detection_confidence: float = 0.5,
         min_tracking_confidence: float = 0.5,
-        count_faces_every: int = 10,
+        count_faces_every: int = 30,
     ) -> None:
         for label, value in (
             ("min_detection_confidence", min_detection_confidence),
