@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -19,27 +18,8 @@ from hemispasm.analysis.types import (
     Quality,
     SidePair,
 )
+from hemispasm.pipeline import Analysis
 from hemispasm.video.info import VideoInfo
-
-try:
-    from hemispasm.pipeline import Analysis
-except ImportError:  # the analysis stages are still being written; same fields as pipeline.Analysis
-
-    @dataclass(frozen=True, eq=False)
-    class Analysis:  # type: ignore[no-redef]
-        """Stand-in with the fields of ``hemispasm.pipeline.Analysis``."""
-
-        source: VideoInfo
-        quality: Quality
-        landmarks: Landmarks
-        measurements: Measurements
-        closure: SidePair
-        events: tuple[Event, ...]
-        metrics: Metrics
-        grades: Grades
-        params: AnalysisParams
-        software: dict[str, str]
-
 
 FPS = 30.0
 N_FRAMES = 180
