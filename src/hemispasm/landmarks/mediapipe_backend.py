@@ -63,7 +63,7 @@ def import_face_solutions_only() -> None:
 
 
 @contextlib.contextmanager
-def _native_stderr_silenced() -> Iterator[None]:
+def native_stderr_silenced() -> Iterator[None]:
     """Point file descriptor 2 at /dev/null for a while, for the C++ log lines of MediaPipe.
 
     MediaPipe's graphs (absl logging, TensorFlow Lite) write straight to file descriptor 2, which
@@ -225,7 +225,7 @@ class MediaPipeFaceMesh:
             )
         if self._quiet:
             return self._process(frame_rgb)
-        with _native_stderr_silenced():
+        with native_stderr_silenced():
             result = self._process(frame_rgb)
         graphs = (self._one, self._many, self._detector)
         self._quiet = all(graph is None or graph.warm for graph in graphs)

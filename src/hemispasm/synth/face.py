@@ -77,9 +77,11 @@ def source_landmarks() -> np.ndarray:
     """FaceMesh landmarks (478, 3) of the source photo in its pixels (z scaled like x). Cached."""
     import mediapipe as mp
 
+    from hemispasm.landmarks.mediapipe_backend import native_stderr_silenced
+
     img = source_image()
     h, w = img.shape[:2]
-    with mp.solutions.face_mesh.FaceMesh(
+    with native_stderr_silenced(), mp.solutions.face_mesh.FaceMesh(
         static_image_mode=True, refine_landmarks=True, max_num_faces=1
     ) as mesh:
         result = mesh.process(np.ascontiguousarray(img))
