@@ -18,6 +18,7 @@ from pathlib import Path
 from hemispasm.synth.suite import (
     BAR_CASES,
     CONTROL_CASES,
+    HEAD_MOTION_CASES,
     LOW_FPS_CASES,
     CaseRun,
     pooled_score,
@@ -51,6 +52,7 @@ def main() -> None:
         groups = {
             "bar: 8 videos, 24/30/60 fps, 640x480 and 1280x720": BAR_CASES,
             "control: blinks and head motion only": CONTROL_CASES,
+            "restless head (about 9 deg yaw, 11 deg roll)": HEAD_MOTION_CASES,
             "15 fps (below the supported range)": LOW_FPS_CASES,
         }
         for label, cases in groups.items():

@@ -13,6 +13,7 @@ import pytest
 from hemispasm.synth.suite import (
     BAR_CASES,
     CONTROL_CASES,
+    HEAD_MOTION_CASES,
     LOW_FPS_CASES,
     CaseRun,
     describe,
@@ -62,6 +63,16 @@ def test_videos_of_blinks_and_head_motion_have_no_spasm(control_runs: list[CaseR
     assert spasms == []
     assert all(r.analysis.metrics.affected_side is None for r in control_runs)
     assert pooled_score(control_runs, "blink").f1 >= 0.95, describe(control_runs, "blink")
+
+
+def test_a_restless_head_gives_no_false_spasm_and_loses_none(synth_dir: Path) -> None:
+    runs = [run_case(case, synth_dir) for case in HEAD_MOTION_CASES]
+    controls = [r for r in runs if not r.case.spasms]
+    assert [e for r in controls for e in r.analysis.events if e.kind == "spasm"] == []
+    patients = [r for r in runs if r.case.spasms]
+    assert pooled_score(patients, "spasm").f1 >= 0.95, describe(patients, "spasm")
+    assert pooled_score(runs, "blink").f1 >= 0.95, describe(runs, "blink")
+    assert all(r.analysis.metrics.affected_side == r.case.side for r in patients)
 
 
 def test_it_degrades_gracefully_at_15_fps(synth_dir: Path) -> None:

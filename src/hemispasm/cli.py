@@ -81,6 +81,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--codec", default="libx264")
     s.add_argument("--container", default="mp4")
     s.add_argument("--vfr", action="store_true", help="variable frame rate, like phone videos")
+    s.add_argument(
+        "--head-motion",
+        type=float,
+        default=1.0,
+        help="head movement strength: 1 a patient keeping still, 3 a restless one",
+    )
     return parser
 
 
@@ -128,6 +134,7 @@ def _synth(args: argparse.Namespace, console: Console) -> int:
         codec=args.codec,
         container=args.container,
         vfr=args.vfr,
+        head_motion=args.head_motion,
     )
     print(result.video_path)
     console.print(f"ground truth: {result.truth_path}", markup=False, highlight=False)

@@ -96,6 +96,8 @@ def test_variable_frame_rate_keeps_real_timestamps(tmp_path: Path) -> None:
         ({"seed": -1}, "seed must be an integer >= 0, but got -1"),
         ({"codec": "av1"}, "codec must be one of .* but got 'av1'"),
         ({"container": "flv"}, "container must be one of .* but got 'flv'"),
+        ({"head_motion": 0.0}, r"head_motion must be in \(0, 5\], but got 0.0"),
+        ({"head_motion": 6}, r"head_motion must be in \(0, 5\], but got 6"),
     ],
 )
 def test_it_rejects_bad_parameters(tmp_path: Path, kwargs: dict, match: str) -> None:

@@ -170,3 +170,16 @@ def test_it_rejects_bad_parameters(kwargs: dict, match: str) -> None:
 def test_it_rejects_a_seed_instead_of_a_generator() -> None:
     with pytest.raises(TypeError, match=r"rng must be a numpy\.random\.Generator, but got int"):
         make_schedule(duration_s=30.0, rng=0)  # type: ignore[arg-type]
+
+
+def test_a_stronger_head_motion_turns_the_head_further_and_keeps_the_light() -> None:
+    from hemispasm.synth.motion import HeadMotion
+
+    t = np.arange(0.0, 30.0, 1 / 30)
+    calm = HeadMotion.draw(np.random.default_rng(3)).poses(t)
+    restless = HeadMotion.draw(np.random.default_rng(3), strength=3.0).poses(t)
+    assert np.ptp(restless.yaw_deg) > 2 * np.ptp(calm.yaw_deg)
+    assert np.ptp(restless.roll_deg) > 2 * np.ptp(calm.roll_deg)
+    assert np.ptp(restless.gain) < 0.25  # light drift keeps its own limit
+    with pytest.raises(ValueError, match="strength must be > 0, but got 0"):
+        HeadMotion.draw(np.random.default_rng(3), strength=0)

@@ -81,9 +81,12 @@ def source_landmarks() -> np.ndarray:
 
     img = source_image()
     h, w = img.shape[:2]
-    with native_stderr_silenced(), mp.solutions.face_mesh.FaceMesh(
-        static_image_mode=True, refine_landmarks=True, max_num_faces=1
-    ) as mesh:
+    with (
+        native_stderr_silenced(),
+        mp.solutions.face_mesh.FaceMesh(
+            static_image_mode=True, refine_landmarks=True, max_num_faces=1
+        ) as mesh,
+    ):
         result = mesh.process(np.ascontiguousarray(img))
     if not result.multi_face_landmarks:
         raise NoFaceError("FaceMesh found no face in the synthetic source photo")

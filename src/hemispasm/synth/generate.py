@@ -42,6 +42,7 @@ class SynthTruth:
     spasms: bool
     schedule: Schedule
     frame_times_s: tuple[float, ...]
+    head_motion: float = 1.0
 
     @property
     def events(self) -> tuple[Event, ...]:
@@ -63,6 +64,7 @@ class SynthTruth:
             "height": self.height,
             "duration_s": self.duration_s,
             "spasms": self.spasms,
+            "head_motion": self.head_motion,
             "n_frames": len(self.frame_times_s),
             "events": [e.to_dict() for e in self.events],
         }
@@ -150,6 +152,7 @@ def make_synthetic_video(
     codec: str = "libx264",
     container: str = "mp4",
     vfr: bool = False,
+    head_motion: float = 1.0,
 ) -> SynthResult:
     """Render a synthetic hemifacial-spasm video of a real face and write its ground truth.
 
@@ -173,6 +176,9 @@ def make_synthetic_video(
         Encoder (see :data:`hemispasm.video.writer.CODECS`) and file extension without the dot.
     vfr : bool
         Jitter the frame intervals like a phone camera (real timestamps in the file).
+    head_motion : float
+        Strength of the head's turning, nodding and drifting: 1 is a patient asked to keep still
+        (about 3 deg yaw, 4 deg roll); 3 is a restless one (about 9 deg yaw, 12 deg roll, faster).
 
     Returns
     -------
@@ -188,6 +194,8 @@ def make_synthetic_video(
         codec=codec,
         container=container,
     )
+    if not 0.0 < head_motion <= 5.0:
+        raise InvalidParameterError(f"head_motion must be in (0, 5], but got {head_motion!r}")
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -200,7 +208,7 @@ def make_synthetic_video(
     schedule = make_schedule(
         duration_s=float(duration_s), side=side, spasms=spasms, rng=rng_schedule
     )
-    motion = HeadMotion.draw(rng_motion)
+    motion = HeadMotion.draw(rng_motion, strength=float(head_motion))
     times = frame_times(fps=float(fps), duration_s=float(duration_s), vfr=vfr, rng=rng_frames)
     acts = schedule.activations(times)
     poses = motion.poses(times)
@@ -241,6 +249,7 @@ def make_synthetic_video(
         spasms=bool(spasms),
         schedule=schedule,
         frame_times_s=tuple(float(x) for x in times),
+        head_motion=float(head_motion),
     )
     truth_path = out / TRUTH_NAME
     try:

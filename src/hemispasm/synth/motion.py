@@ -42,16 +42,26 @@ class HeadMotion:
     """
 
     coefficients: np.ndarray
+    strength: float = 1.0
+    """Scales the pose limits (not the light): 3 gives turns of about 9 deg yaw and 12 deg roll."""
 
     @classmethod
-    def draw(cls, rng: np.random.Generator, *, still: bool = False) -> HeadMotion:
-        """Draw a motion; ``still=True`` gives a head that never moves under constant light."""
+    def draw(
+        cls, rng: np.random.Generator, *, still: bool = False, strength: float = 1.0
+    ) -> HeadMotion:
+        """Draw a motion; ``still=True`` gives a head that never moves under constant light.
+
+        ``strength`` above 1 makes the head turn, nod and move further, and faster (up to
+        0.25 x strength Hz); 1 draws exactly the default motion of a seed.
+        """
+        if not strength > 0:
+            raise ValueError(f"strength must be > 0, but got {strength!r}")
         amps = rng.dirichlet(np.ones(3), size=7) * rng.uniform(0.5, 1.0, size=(7, 1))
-        freqs = rng.uniform(0.02, 0.25, size=(7, 3))
+        freqs = rng.uniform(0.02, 0.25 * max(1.0, strength), size=(7, 3))
         phases = rng.uniform(0.0, 2.0 * np.pi, size=(7, 3))
         if still:
             amps = np.zeros_like(amps)
-        return cls(coefficients=np.stack([amps, freqs, phases], axis=-1))
+        return cls(coefficients=np.stack([amps, freqs, phases], axis=-1), strength=strength)
 
     def poses(self, times_s: ArrayLike) -> HeadPoses:
         """Pose and light at ``times_s`` (seconds)."""
@@ -71,7 +81,8 @@ class HeadMotion:
                 GAIN_FRACTION,
             ]
         )
-        v = wave * limits[:, None]
+        scale = np.array([self.strength] * 6 + [1.0])  # light drift keeps its own limit
+        v = wave * (limits * scale)[:, None]
         return HeadPoses(
             times_s=t,
             roll_deg=v[0],

@@ -26,13 +26,15 @@ class SuiteCase:
     size: tuple[int, int]
     duration_s: float = 30.0
     spasms: bool = True
+    head_motion: float = 1.0
 
     @property
     def name(self) -> str:
         """A folder-safe name that says what the video is."""
         w, h = self.size
         kind = "spasm" if self.spasms else "control"
-        return f"{kind}-s{self.seed}-{self.side}-{self.fps:g}fps-{w}x{h}"
+        moving = "" if self.head_motion == 1.0 else f"-motion{self.head_motion:g}"
+        return f"{kind}-s{self.seed}-{self.side}-{self.fps:g}fps-{w}x{h}{moving}"
 
 
 # The bar: several seeds, both sides, 24/30/60 fps and two resolutions.
@@ -50,6 +52,13 @@ BAR_CASES: tuple[SuiteCase, ...] = (
 CONTROL_CASES: tuple[SuiteCase, ...] = (
     SuiteCase(201, "left", 30, (640, 480), spasms=False),
     SuiteCase(202, "right", 60, (1280, 720), duration_s=20, spasms=False),
+)
+# A restless head (about 9 deg yaw, 11 deg roll, 13 % zoom, up to 25 deg/s): turns and nods
+# must not look like spasms, and spasms must still be found.
+HEAD_MOTION_CASES: tuple[SuiteCase, ...] = (
+    SuiteCase(203, "left", 30, (640, 480), spasms=False, head_motion=3.0),
+    SuiteCase(109, "left", 30, (640, 480), head_motion=3.0),
+    SuiteCase(110, "right", 30, (640, 480), head_motion=3.0),
 )
 # Below the supported frame rates: must degrade gracefully, not fail.
 LOW_FPS_CASES: tuple[SuiteCase, ...] = (SuiteCase(301, "right", 15, (640, 480)),)
@@ -78,6 +87,7 @@ def run_case(case: SuiteCase, root: Path, *, workers: int = 2) -> CaseRun:
         size=case.size,
         duration_s=case.duration_s,
         spasms=case.spasms,
+        head_motion=case.head_motion,
     )
     analysis = analyze_video(synth.video_path, workers=workers, use_cache=False)
     return CaseRun(case=case, truth=tuple(synth.truth.events), analysis=analysis)
