@@ -6,7 +6,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypedDict
 
 from hemispasm import __version__
 from hemispasm.analysis.events import compute_closure, detect_events
@@ -18,7 +17,7 @@ from hemispasm.analysis.metrics import compute_metrics, compute_quality
 from hemispasm.analysis.params import AnalysisParams
 from hemispasm.analysis.types import Event, Grades, Measurements, Metrics, Quality, SidePair
 from hemispasm.errors import VideoTooShortError
-from hemispasm.landmarks.cache import load_cached, save_cached
+from hemispasm.landmarks.cache import CacheKey, load_cached, save_cached
 from hemispasm.landmarks.extract import extract_landmarks
 from hemispasm.landmarks.mediapipe_backend import BACKEND_NAME, backend_version
 from hemispasm.video.info import VideoInfo
@@ -63,22 +62,21 @@ def analyze_video(
     info = probe_video(path, mirrored=mirrored)
     if info.duration_known:  # some browser recordings do not say; checked after decoding
         _check_duration(info.path, info.duration_s, params)
-    key = _CacheKey(
+    key = CacheKey(
         video_sha256=info.sha256,
         backend_name=BACKEND_NAME,
         backend_version=backend_version(),
         mirrored=mirrored,
         max_side=None,
-        cache_dir=cache_dir,
     )
-    landmarks = load_cached(**key) if use_cache else None
+    landmarks = load_cached(key, cache_dir=cache_dir) if use_cache else None
     if landmarks is None:
         landmarks = extract_landmarks(
             info.path, info=info, mirrored=mirrored, workers=workers, progress=progress
         )
         if use_cache:
             try:
-                save_cached(landmarks, **key)
+                save_cached(landmarks, key, cache_dir=cache_dir)
             except OSError as error:  # a cache failure must never fail an analysis
                 log.warning("landmark cache not written: %s", error)
     elif progress is not None:
@@ -111,15 +109,6 @@ def analyze_landmarks(info: VideoInfo, landmarks: Landmarks, params: AnalysisPar
             "landmark_model": f"{BACKEND_NAME} {backend_version()}",
         },
     )
-
-
-class _CacheKey(TypedDict):
-    video_sha256: str
-    backend_name: str
-    backend_version: str
-    mirrored: bool
-    max_side: int | None
-    cache_dir: Path | None
 
 
 def _check_duration(path: Path, duration_s: float, params: AnalysisParams) -> None:

@@ -6,7 +6,13 @@ import numpy as np
 import pytest
 
 from hemispasm.analysis.landmarks import N_POINTS, Landmarks
-from hemispasm.landmarks.cache import cache_path, default_cache_dir, load_cached, save_cached
+from hemispasm.landmarks.cache import (
+    CacheKey,
+    cache_path,
+    default_cache_dir,
+    load_cached,
+    save_cached,
+)
 from hemispasm.landmarks.version import EXTRACTION_VERSION
 
 SHA = "ab" * 32
@@ -17,6 +23,7 @@ KEY = {
     "mirrored": False,
     "max_side": None,
 }
+K = CacheKey(**KEY)
 
 
 def _landmarks(n: int = 4) -> Landmarks:
@@ -35,8 +42,8 @@ def _landmarks(n: int = 4) -> Landmarks:
 
 def test_saved_landmarks_load_back_equal(tmp_path):
     original = _landmarks()
-    path = save_cached(original, **KEY, cache_dir=tmp_path)
-    loaded = load_cached(**KEY, cache_dir=tmp_path)
+    path = save_cached(original, K, cache_dir=tmp_path)
+    loaded = load_cached(K, cache_dir=tmp_path)
     assert loaded is not None
     np.testing.assert_array_equal(loaded.points, original.points)
     np.testing.assert_array_equal(loaded.valid, original.valid)
@@ -56,14 +63,15 @@ def test_saved_landmarks_load_back_equal(tmp_path):
     ],
 )
 def test_other_options_miss(tmp_path, change):
-    save_cached(_landmarks(), **KEY, cache_dir=tmp_path)
-    assert load_cached(**{**KEY, **change}, cache_dir=tmp_path) is None
+    save_cached(_landmarks(), K, cache_dir=tmp_path)
+    assert load_cached(CacheKey(**{**KEY, **change}), cache_dir=tmp_path) is None
 
 
 def test_landmarks_from_other_extraction_code_miss(tmp_path):
-    save_cached(_landmarks(), **KEY, cache_dir=tmp_path, extraction_version=EXTRACTION_VERSION - 1)
-    assert load_cached(**KEY, cache_dir=tmp_path) is None
-    assert load_cached(**KEY, cache_dir=tmp_path, extraction_version=EXTRACTION_VERSION - 1)
+    older = CacheKey(**KEY, extraction_version=EXTRACTION_VERSION - 1)
+    save_cached(_landmarks(), older, cache_dir=tmp_path)
+    assert load_cached(K, cache_dir=tmp_path) is None
+    assert load_cached(older, cache_dir=tmp_path)
 
 
 def test_the_extraction_version_was_bumped_for_the_new_colour_conversion():
@@ -71,30 +79,30 @@ def test_the_extraction_version_was_bumped_for_the_new_colour_conversion():
 
 
 def test_a_missing_entry_is_a_miss(tmp_path):
-    assert load_cached(**KEY, cache_dir=tmp_path / "nowhere") is None
+    assert load_cached(K, cache_dir=tmp_path / "nowhere") is None
 
 
 @pytest.mark.parametrize("content", [b"", b"garbage that is not a zip", b"PK\x03\x04broken"])
 def test_a_corrupt_file_is_a_miss(tmp_path, content):
-    cache_path(**KEY, cache_dir=tmp_path).write_bytes(content)
-    assert load_cached(**KEY, cache_dir=tmp_path) is None
+    cache_path(K, cache_dir=tmp_path).write_bytes(content)
+    assert load_cached(K, cache_dir=tmp_path) is None
 
 
 def test_a_truncated_file_is_a_miss(tmp_path):
-    path = save_cached(_landmarks(), **KEY, cache_dir=tmp_path)
+    path = save_cached(_landmarks(), K, cache_dir=tmp_path)
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])
-    assert load_cached(**KEY, cache_dir=tmp_path) is None
+    assert load_cached(K, cache_dir=tmp_path) is None
 
 
 def test_the_cache_folder_comes_from_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("HEMISPASM_CACHE_DIR", str(tmp_path / "c"))
     assert default_cache_dir() == tmp_path / "c"
-    assert cache_path(**KEY).parent == tmp_path / "c"
+    assert cache_path(K).parent == tmp_path / "c"
     monkeypatch.delenv("HEMISPASM_CACHE_DIR")
     assert default_cache_dir().parts[-3:] == (".cache", "hemispasm", "landmarks")
 
 
 def test_it_rejects_a_malformed_hash(tmp_path):
     with pytest.raises(ValueError, match="video_sha256 must be 64 lowercase hex digits"):
-        cache_path(**{**KEY, "video_sha256": "xyz"}, cache_dir=tmp_path)
+        CacheKey(**{**KEY, "video_sha256": "xyz"})

@@ -13,6 +13,7 @@ import hashlib
 import os
 import tempfile
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +21,7 @@ import numpy as np
 from hemispasm.analysis.landmarks import Landmarks
 from hemispasm.landmarks.version import EXTRACTION_VERSION
 
-__all__ = ["cache_path", "default_cache_dir", "load_cached", "save_cached"]
+__all__ = ["CacheKey", "cache_path", "default_cache_dir", "load_cached", "save_cached"]
 
 CACHE_DIR_ENV = "HEMISPASM_CACHE_DIR"
 _FORMAT = 1
@@ -34,53 +35,48 @@ def default_cache_dir() -> Path:
     return Path.home() / ".cache" / "hemispasm" / "landmarks"
 
 
-def cache_path(
-    *,
-    video_sha256: str,
-    backend_name: str,
-    backend_version: str,
-    mirrored: bool,
-    max_side: int | None,
-    cache_dir: str | Path | None = None,
-    extraction_version: int = EXTRACTION_VERSION,
-) -> Path:
-    """Where the landmarks for this video and these options are cached.
+@dataclass(frozen=True, kw_only=True)
+class CacheKey:
+    """Everything that decides the landmarks of a video: a change of any field misses.
 
-    ``extraction_version`` defaults to this code's :data:`EXTRACTION_VERSION`; it is a parameter
-    only so tests can stand in for older code.
+    ``extraction_version`` defaults to this code's :data:`EXTRACTION_VERSION`; it is a field only
+    so tests can stand in for older code.
     """
-    if len(video_sha256) != 64 or any(c not in "0123456789abcdef" for c in video_sha256):
-        raise ValueError(f"video_sha256 must be 64 lowercase hex digits, but got {video_sha256!r}")
-    key = _key(video_sha256, backend_name, backend_version, mirrored, max_side, extraction_version)
-    options = hashlib.sha256(key.encode()).hexdigest()[:16]
+
+    video_sha256: str
+    backend_name: str
+    backend_version: str
+    mirrored: bool
+    max_side: int | None
+    extraction_version: int = EXTRACTION_VERSION
+
+    def __post_init__(self) -> None:
+        sha = self.video_sha256
+        if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
+            raise ValueError(f"video_sha256 must be 64 lowercase hex digits, but got {sha!r}")
+
+    def text(self) -> str:
+        """The key as stored inside the cache file (checked on every load)."""
+        return (
+            f"format={_FORMAT};video={self.video_sha256};backend={self.backend_name};"
+            f"version={self.backend_version};extraction={self.extraction_version};"
+            f"mirrored={bool(self.mirrored)};max_side={self.max_side}"
+        )
+
+
+def cache_path(key: CacheKey, *, cache_dir: str | Path | None = None) -> Path:
+    """Where the landmarks for this key are cached."""
+    options = hashlib.sha256(key.text().encode()).hexdigest()[:16]
     folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-    return folder / f"{video_sha256[:32]}-{options}.npz"
+    return folder / f"{key.video_sha256[:32]}-{options}.npz"
 
 
-def load_cached(
-    *,
-    video_sha256: str,
-    backend_name: str,
-    backend_version: str,
-    mirrored: bool,
-    max_side: int | None,
-    cache_dir: str | Path | None = None,
-    extraction_version: int = EXTRACTION_VERSION,
-) -> Landmarks | None:
+def load_cached(key: CacheKey, *, cache_dir: str | Path | None = None) -> Landmarks | None:
     """The cached landmarks, or None when absent, unreadable or made with other options."""
-    path = cache_path(
-        video_sha256=video_sha256,
-        backend_name=backend_name,
-        backend_version=backend_version,
-        mirrored=mirrored,
-        max_side=max_side,
-        cache_dir=cache_dir,
-        extraction_version=extraction_version,
-    )
-    key = _key(video_sha256, backend_name, backend_version, mirrored, max_side, extraction_version)
+    path = cache_path(key, cache_dir=cache_dir)
     try:
         with path.open("rb") as f, np.load(f, allow_pickle=False) as data:
-            if str(data["key"]) != key:
+            if str(data["key"]) != key.text():
                 return None
             points = data["points"]
             points.setflags(write=False)  # Landmarks then keeps it without a second copy
@@ -97,34 +93,17 @@ def load_cached(
 
 
 def save_cached(
-    landmarks: Landmarks,
-    *,
-    video_sha256: str,
-    backend_name: str,
-    backend_version: str,
-    mirrored: bool,
-    max_side: int | None,
-    cache_dir: str | Path | None = None,
-    extraction_version: int = EXTRACTION_VERSION,
+    landmarks: Landmarks, key: CacheKey, *, cache_dir: str | Path | None = None
 ) -> Path:
     """Write the landmarks to the cache atomically and return the file's path."""
-    path = cache_path(
-        video_sha256=video_sha256,
-        backend_name=backend_name,
-        backend_version=backend_version,
-        mirrored=mirrored,
-        max_side=max_side,
-        cache_dir=cache_dir,
-        extraction_version=extraction_version,
-    )
+    path = cache_path(key, cache_dir=cache_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
-    key = _key(video_sha256, backend_name, backend_version, mirrored, max_side, extraction_version)
     fd, tmp_name = tempfile.mkstemp(prefix=path.stem, suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
             np.savez(
                 f,
-                key=np.array(key),
+                key=np.array(key.text()),
                 points=landmarks.points,
                 valid=landmarks.valid,
                 timestamps_s=landmarks.timestamps_s,
@@ -137,17 +116,3 @@ def save_cached(
         Path(tmp_name).unlink(missing_ok=True)
         raise
     return path
-
-
-def _key(
-    video_sha256: str,
-    backend_name: str,
-    backend_version: str,
-    mirrored: bool,
-    max_side: int | None,
-    extraction_version: int,
-) -> str:
-    return (
-        f"format={_FORMAT};video={video_sha256};backend={backend_name};version={backend_version};"
-        f"extraction={extraction_version};mirrored={bool(mirrored)};max_side={max_side}"
-    )
