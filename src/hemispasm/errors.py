@@ -31,3 +31,15 @@ class MultipleFacesError(HemispasmError):
 
 class OutputError(HemispasmError):
     """The output folder cannot be written."""
+
+
+class ClinicalDataError(HemispasmError, ValueError):
+    """A clinical record holds an impossible value (a date, a dose, a dilution); names the field."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+class InjectionTooEarlyError(ClinicalDataError):
+    """A session falls before the earliest allowed date and no reason was recorded."""
