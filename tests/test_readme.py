@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from hemispasm.analysis.grading import estimate_grades
-from hemispasm.analysis.types import Metrics
 from hemispasm.cli import EXIT_CODES, EXIT_INTERNAL
+from tests.analysis.test_grading import NONE as NO_SPASMS
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
 
@@ -19,22 +19,7 @@ def test_it_opens_with_the_two_setup_commands() -> None:
 
 
 def _rules() -> list[str]:
-    quiet = Metrics(
-        affected_side=None,
-        usable_duration_s=30.0,
-        spasms_per_min=0.0,
-        blinks_per_min=10.0,
-        spasm_count=0,
-        blink_count=5,
-        tonic_spasm_count=0,
-        pct_time_affected_eye_half_closed=0.0,
-        mean_spasm_duration_s=None,
-        longest_spasm_s=None,
-        longest_tonic_spasm_s=None,
-        region_involvement={},
-        asymmetry_index=0.0,
-    )
-    g = estimate_grades(quiet)
+    g = estimate_grades(NO_SPASMS)  # the rule texts do not depend on the metrics
     return [x.rule for x in (g.jankovic_severity, g.jankovic_frequency, g.smc_grade)]
 
 
