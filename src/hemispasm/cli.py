@@ -1,4 +1,5 @@
-"""Command line: argument parsing and exit codes only. The work happens in pipeline and synth."""
+"""Command line: argument parsing and exit codes only. The work happens in pipeline, synth and
+clinic.commands."""
 
 from __future__ import annotations
 
@@ -37,6 +38,8 @@ EXIT_CODES: dict[type[E.HemispasmError], int] = {
     E.OutputError: 8,
     E.InvalidParameterError: 9,
     E.HemispasmError: 10,
+    E.ClinicalDataError: 11,
+    E.ConflictError: 12,
 }
 
 
@@ -87,7 +90,55 @@ def build_parser() -> argparse.ArgumentParser:
         default=1.0,
         help="head movement strength: 1 a patient keeping still, 3 a restless one",
     )
+    _add_clinic_commands(sub)
     return parser
+
+
+def _add_clinic_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    data_help = "data folder holding the SQLite database (unless HEMISPASM_DATABASE_URL is set)"
+    serve = sub.add_parser("serve", help="run the clinic records server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=_port, default=8000)
+    serve.add_argument("--data", type=Path, default=None, help=data_help)
+
+    db = sub.add_parser("db", help="database schema")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    upgrade = db_sub.add_parser("upgrade", help="migrate the database to the newest schema")
+    upgrade.add_argument("--data", type=Path, default=None, help=data_help)
+
+    user = sub.add_parser("user", help="user accounts")
+    user_sub = user.add_subparsers(dest="user_command", required=True)
+    add = user_sub.add_parser("add", help="add a user; the password is read from standard input")
+    add.add_argument("--data", type=Path, default=None, help=data_help)
+    add.add_argument("--clinic", required=True, help="clinic name (created if new)")
+    add.add_argument("--role", required=True, choices=("admin", "clinician", "patient"))
+    add.add_argument("--email", required=True)
+    add.add_argument("--name", default="", help="name shown in the app")
+    add.add_argument("--patient-mrn", default=None, help="record number, for a patient account")
+
+
+def _clinic(args: argparse.Namespace, console: Console) -> int:
+    from hemispasm.clinic import commands
+
+    settings = commands.settings_for(args.data)
+    if args.command == "serve":
+        commands.serve(settings, host=args.host, port=args.port)
+        return EXIT_OK
+    if args.command == "db":
+        before, after = commands.migrate(settings)
+        console.print(f"database at revision {after} (was {before or 'empty'})", markup=False)
+        return EXIT_OK
+    message = commands.add_user(
+        settings,
+        clinic=args.clinic,
+        role=args.role,
+        email=args.email,
+        password=commands.read_password(),
+        display_name=args.name,
+        patient_mrn=args.patient_mrn,
+    )
+    console.print(message, markup=False, highlight=False)
+    return EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -100,6 +151,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _analyze(args, console)
         if args.command == "synth":
             return _synth(args, console)
+        if args.command in ("serve", "db", "user"):
+            return _clinic(args, console)
     except E.HemispasmError as error:
         console.print(f"hemispasm: error: {error}", markup=False, highlight=False, soft_wrap=True)
         return exit_code_for(error)
@@ -286,6 +339,13 @@ def _positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be >= 1, but got {value}")
+    return value
+
+
+def _port(text: str) -> int:
+    value = _positive_int(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"must be a port number up to 65535, but got {value}")
     return value
 
 

@@ -43,3 +43,36 @@ class ClinicalDataError(HemispasmError, ValueError):
 
 class InjectionTooEarlyError(ClinicalDataError):
     """A session falls before the earliest allowed date and no reason was recorded."""
+
+
+class NotFoundError(HemispasmError):
+    """The record does not exist, was deleted, or is not visible to the user asking."""
+
+    def __init__(self, entity: str, entity_id: object) -> None:
+        super().__init__(f"{entity} {entity_id} not found")
+        self.entity = entity
+        self.entity_id = entity_id
+
+
+class ConflictError(HemispasmError):
+    """The change would break a uniqueness rule (a record number, an e-mail address)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+class AuthenticationError(HemispasmError):
+    """No valid login: wrong password, unknown or expired session or token."""
+
+
+class PermissionDeniedError(HemispasmError):
+    """The user is logged in but their role does not allow this."""
+
+
+class RateLimitedError(HemispasmError):
+    """Too many attempts (logins) from one address or for one account."""
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s

@@ -83,3 +83,106 @@ class AdverseEffect(StrEnum):
     def urgent(self) -> bool:
         """Signs of distant spread of the toxin: need medical attention at once."""
         return self in (AdverseEffect.SWALLOWING_DIFFICULTY, AdverseEffect.BREATHING_DIFFICULTY)
+
+
+class AffectedSide(StrEnum):
+    """The side of the face with spasms (bilateral HFS is rare)."""
+
+    LEFT = "left"
+    RIGHT = "right"
+    BILATERAL = "bilateral"
+
+
+SNOMED_HEMIFACIAL_SPASM = "13753008"
+_ICD10_BY_SIDE = {
+    AffectedSide.RIGHT: "G51.31",
+    AffectedSide.LEFT: "G51.32",
+    AffectedSide.BILATERAL: "G51.33",
+}
+
+
+def icd10_code(side: AffectedSide | None) -> str:
+    """The ICD-10-CM code of clonic hemifacial spasm for the affected side (G51.39 if unknown).
+
+    Examples
+    --------
+    >>> icd10_code(AffectedSide.LEFT)
+    'G51.32'
+    """
+    return _ICD10_BY_SIDE.get(side, "G51.39") if side is not None else "G51.39"
+
+
+class Sex(StrEnum):
+    """Administrative sex as recorded by the clinic."""
+
+    FEMALE = "female"
+    MALE = "male"
+    OTHER = "other"
+    UNKNOWN = "unknown"
+
+
+class Vessel(StrEnum):
+    """The vessel found pressing on the facial nerve."""
+
+    AICA = "aica"
+    PICA = "pica"
+    VERTEBRAL = "vertebral"
+    BASILAR = "basilar"
+    VEIN = "vein"
+    SEVERAL = "several"
+    NONE = "none"
+
+
+class CompressionSite(StrEnum):
+    """Where along the nerve the vessel touches it."""
+
+    ROOT_EXIT_ZONE = "root_exit_zone"
+    OTHER = "other"
+
+
+class ContactKind(StrEnum):
+    """Whether the vessel only touches the nerve or deforms it."""
+
+    CONTACT = "contact"
+    COMPRESSION = "compression"
+
+
+class Severity(StrEnum):
+    """Severity of an adverse effect."""
+
+    MILD = "mild"
+    MODERATE = "moderate"
+    SEVERE = "severe"
+
+
+class Reporter(StrEnum):
+    """Who reported a date or an effect."""
+
+    PATIENT = "patient"
+    CLINICIAN = "clinician"
+
+
+class SurgeryOutcome(StrEnum):
+    """Result of microvascular decompression."""
+
+    COMPLETE = "complete"
+    PARTIAL = "partial"
+    NONE = "none"
+    PENDING = "pending"
+
+
+class SurgeryComplication(StrEnum):
+    """Complications recorded after microvascular decompression."""
+
+    HEARING_LOSS = "hearing_loss"
+    FACIAL_PALSY = "facial_palsy"
+    CSF_LEAK = "csf_leak"
+    OTHER = "other"
+
+
+class Role(StrEnum):
+    """What a user account may do; every user belongs to one clinic."""
+
+    ADMIN = "admin"
+    CLINICIAN = "clinician"
+    PATIENT = "patient"

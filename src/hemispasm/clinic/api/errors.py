@@ -1,0 +1,100 @@
+"""The one place where errors become HTTP answers: domain errors to 4xx, with the field named."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from hemispasm.errors import (
+    AuthenticationError,
+    ClinicalDataError,
+    ConflictError,
+    HemispasmError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitedError,
+)
+
+
+class BodyTooLargeError(HemispasmError):
+    """The request body is larger than the server accepts."""
+
+
+STATUS: tuple[tuple[type[HemispasmError], int], ...] = (
+    (ClinicalDataError, 422),
+    (NotFoundError, 404),
+    (ConflictError, 409),
+    (AuthenticationError, 401),
+    (PermissionDeniedError, 403),
+    (RateLimitedError, 429),
+    (BodyTooLargeError, 413),
+)
+
+
+def status_of(exc: HemispasmError) -> int:
+    """The HTTP status of a domain error (400 for any not listed)."""
+    for cls, status in STATUS:
+        if isinstance(exc, cls):
+            return status
+    return 400
+
+
+def _field_errors(exc: HemispasmError) -> list[dict[str, str]]:
+    field = getattr(exc, "field", None)
+    if field is None:
+        return []
+    message = str(exc).removeprefix(f"{field}: ")
+    return [{"field": field, "message": message}]
+
+
+def _loc(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path")] or [str(loc[0])]
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if part.isdigit() else (f".{part}" if text else part)
+    return text
+
+
+def _validation_errors(exc: RequestValidationError) -> list[dict[str, str]]:
+    out = []
+    for error in exc.errors():
+        if error.get("type") == "json_invalid":
+            out.append({"field": "body", "message": "the request body is not valid JSON"})
+            continue
+        message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+        out.append({"field": _loc(tuple(error.get("loc", ("body",)))), "message": message})
+    return out
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the handlers on ``app``."""
+
+    @app.exception_handler(HemispasmError)
+    async def _domain(request: Request, exc: HemispasmError) -> JSONResponse:
+        status = status_of(exc)
+        headers = {}
+        if isinstance(exc, AuthenticationError):
+            headers["WWW-Authenticate"] = "Bearer"
+        if isinstance(exc, RateLimitedError):
+            headers["Retry-After"] = str(exc.retry_after_s)
+        body = {"detail": str(exc), "errors": _field_errors(exc)}
+        return JSONResponse(body, status_code=status, headers=headers)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse(
+            {"detail": str(exc.detail), "errors": []},
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = _validation_errors(exc)
+        first = errors[0] if errors else {"field": "request", "message": "invalid"}
+        detail = f"{first['field']}: {first['message']}"
+        return JSONResponse({"detail": detail, "errors": errors}, status_code=422)

@@ -1,0 +1,117 @@
+"""Patient routes: register, find, worklists (overdue, due soon, this week), timeline, summary."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+
+from hemispasm.clinic.api.deps import CurrentActor, DbDep, PagingDep, PatientId
+from hemispasm.clinic.api.routes.records import session_public
+from hemispasm.clinic.api.schemas import records as r
+from hemispasm.clinic.api.schemas.common import Page
+from hemispasm.clinic.api.schemas.people import (
+    PatientCreate,
+    PatientPublic,
+    PatientUpdate,
+    ScheduleOut,
+    SummaryOut,
+    TimelineOut,
+)
+from hemispasm.clinic.domain.vocab import Product
+from hemispasm.clinic.services import patients as svc
+from hemispasm.clinic.services.timeline import patient_summary, patient_timeline
+
+router = APIRouter(prefix="/patients", tags=["patients"])
+
+VIDEO_CAVEAT = (
+    "Video measures and grades are estimates computed from a video; they support, and do not "
+    "replace, a clinician's rating."
+)
+
+
+@router.get("", response_model=Page[PatientPublic], summary="Find patients, or list who is due")
+def list_patients(
+    actor: CurrentActor,
+    db: DbDep,
+    paging: PagingDep,
+    q: Annotated[str | None, Query(max_length=100, description="part of name or MRN")] = None,
+    due: Annotated[
+        str | None,
+        Query(pattern="^(overdue|due_soon|due_this_week)$", description="worklist filter"),
+    ] = None,
+    clinician_id: int | None = None,
+    product: Annotated[Product | None, Query(description="product of the last session")] = None,
+) -> Any:
+    filters = svc.PatientFilter(q=q, due=due, clinician_id=clinician_id, product=product)
+    page = svc.list_patients(db, actor, filters, page=paging.page, page_size=paging.page_size)
+    return {
+        "items": [PatientPublic.model_validate(p) for p in page.items],
+        "total": page.total,
+        "page": page.page,
+        "page_size": page.page_size,
+    }
+
+
+@router.post("", response_model=PatientPublic, status_code=201, summary="Register a patient")
+def create_patient(body: PatientCreate, actor: CurrentActor, db: DbDep) -> Any:
+    return svc.create_patient(db, actor, body.model_dump())
+
+
+@router.get("/{patient_id}", response_model=PatientPublic, summary="Read a patient")
+def read_patient(patient_id: PatientId, actor: CurrentActor, db: DbDep) -> Any:
+    return svc.get_patient(db, actor, patient_id)
+
+
+@router.patch("/{patient_id}", response_model=PatientPublic, summary="Correct a patient")
+def update_patient(
+    patient_id: PatientId,
+    body: PatientUpdate,  # type: ignore[valid-type]
+    actor: CurrentActor,
+    db: DbDep,
+) -> Any:
+    return svc.update_patient(db, actor, patient_id, body.changes())  # type: ignore[attr-defined]
+
+
+@router.delete("/{patient_id}", status_code=204, summary="Delete a patient (kept, marked deleted)")
+def delete_patient(patient_id: PatientId, actor: CurrentActor, db: DbDep) -> Response:
+    svc.delete_patient(db, actor, patient_id)
+    return Response(status_code=204)
+
+
+def _cycles(sessions: Any) -> list[r.CyclePublic]:
+    return [r.CyclePublic.model_validate(s) for s in sessions]
+
+
+@router.get("/{patient_id}/timeline", response_model=TimelineOut, summary="A patient's course")
+def timeline(patient_id: PatientId, actor: CurrentActor, db: DbDep) -> Any:
+    t = patient_timeline(db, actor, patient_id)
+    return TimelineOut(
+        patient=PatientPublic.model_validate(t.patient),
+        schedule=ScheduleOut.model_validate(t.schedule),
+        effect_trend_days_per_cycle=t.effect_trend_days_per_cycle,
+        cycles=_cycles(s for s, _ in t.sessions),
+        sessions=[session_public(s, summary) for s, summary in t.sessions],
+        diagnoses=[r.DiagnosisPublic.model_validate(x) for x in t.diagnoses],
+        mri_studies=[r.MriPublic.model_validate(x) for x in t.mri_studies],
+        adverse_events=[r.AdverseEventPublic.model_validate(x) for x in t.adverse_events],
+        assessments=[r.AssessmentPublic.model_validate(x) for x in t.assessments],
+        self_ratings=[r.SelfRatingPublic.model_validate(x) for x in t.self_ratings],
+        video_analyses=[r.VideoAnalysisSummary.model_validate(x) for x in t.video_analyses],
+        surgeries=[r.SurgeryPublic.model_validate(x) for x in t.surgeries],
+        caveat=VIDEO_CAVEAT,
+    )
+
+
+@router.get("/{patient_id}/summary", response_model=SummaryOut, summary="A patient's own view")
+def summary(patient_id: PatientId, actor: CurrentActor, db: DbDep) -> Any:
+    t = patient_summary(db, actor, patient_id)
+    return SummaryOut(
+        patient_id=t.patient.id,
+        schedule=ScheduleOut.model_validate(t.schedule),
+        effect_trend_days_per_cycle=t.effect_trend_days_per_cycle,
+        cycles=_cycles(t.cycles),
+        self_ratings=[r.SelfRatingPublic.model_validate(x) for x in t.self_ratings],
+        video_analyses=[r.VideoAnalysisSummary.model_validate(x) for x in t.video_analyses],
+        caveat=VIDEO_CAVEAT,
+    )

@@ -1,0 +1,19 @@
+"""Routes that need no login."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from sqlalchemy import text
+
+from hemispasm import __version__
+from hemispasm.clinic.api.deps import DbDep
+
+router = APIRouter(tags=["system"])
+
+
+@router.get("/health", summary="Whether the server and its database answer")
+def health(db: DbDep) -> dict[str, Any]:
+    db.execute(text("SELECT 1"))
+    return {"status": "ok", "version": __version__}

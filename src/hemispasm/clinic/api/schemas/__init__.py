@@ -1,0 +1,1 @@
+"""Request and response models of the API: a Create, Update and Public model per entity."""

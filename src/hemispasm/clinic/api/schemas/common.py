@@ -1,0 +1,84 @@
+"""Shared pieces of the API models: strict inputs, partial updates, pages, errors."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, ClassVar, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, create_model, model_validator
+from pydantic.fields import FieldInfo
+
+T = TypeVar("T")
+
+
+class Input(BaseModel):
+    """A request body: unknown fields are refused, text is stripped."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Output(BaseModel):
+    """A response body read from stored records."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class PartialInput(Input):
+    """An update: every field optional, but a required field cannot be set to null."""
+
+    required_fields: ClassVar[frozenset[str]] = frozenset()
+
+    @model_validator(mode="after")
+    def _refuse_null_required(self) -> PartialInput:
+        for name in self.model_fields_set & self.required_fields:
+            if getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
+        return self
+
+    def changes(self) -> dict[str, Any]:
+        """Only the fields the client sent."""
+        return self.model_dump(exclude_unset=True)
+
+
+def partial(model: type[Input], name: str) -> type[PartialInput]:
+    """The update model of ``model``: the same fields and limits, each optional."""
+    fields: dict[str, Any] = {
+        field_name: (info.annotation | None, _optional(info))  # type: ignore[operator]
+        for field_name, info in model.model_fields.items()
+    }
+    required = frozenset(n for n, info in model.model_fields.items() if info.is_required())
+    cls = create_model(name, __base__=PartialInput, **fields)
+    cls.required_fields = required
+    cls.__doc__ = f"Changes to {model.__name__.removesuffix('Create').lower()} fields."
+    return cls
+
+
+def _optional(info: FieldInfo) -> FieldInfo:
+    """The same field and limits, defaulting to None."""
+    field = copy.copy(info)
+    field.default = None
+    field.default_factory = None
+    return field
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a list."""
+
+    items: list[T]
+    total: int
+    page: int
+    page_size: int
+
+
+class FieldError(BaseModel):
+    """One thing wrong with a request, naming the field."""
+
+    field: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """Every 4xx answer: a one-line message and, for bad input, the fields at fault."""
+
+    detail: str
+    errors: list[FieldError] = []

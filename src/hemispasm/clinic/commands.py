@@ -1,0 +1,121 @@
+"""What the clinic subcommands of the CLI do: migrate, add a user, serve. No argument parsing."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from sqlalchemy.pool import NullPool
+
+from hemispasm.clinic.db.engine import make_engine, make_session_factory
+from hemispasm.clinic.db.migrate import current_revision, head_revision, upgrade_to_head
+from hemispasm.clinic.domain.vocab import Role
+from hemispasm.clinic.services.accounts import create_user, get_or_create_clinic, password_hasher
+from hemispasm.clinic.settings import Settings
+from hemispasm.errors import ClinicalDataError, HemispasmError
+
+
+class DatabaseError(HemispasmError):
+    """The database cannot be reached or migrated."""
+
+
+def settings_for(data_dir: Path | None) -> Settings:
+    """The environment's settings, with the data folder from the command line when given."""
+    return Settings(data_dir=data_dir) if data_dir is not None else Settings()
+
+
+def migrate(settings: Settings) -> tuple[str | None, str]:
+    """Bring the database to the newest schema; returns (revision before, revision after)."""
+    settings.ensure_data_dir()
+    url = settings.sqlalchemy_url
+    try:
+        before = current_revision(url)
+        upgrade_to_head(url)
+    except Exception as exc:  # driver errors differ per database; name the database instead
+        raise DatabaseError(f"cannot migrate the database {_safe(url)}: {exc}") from exc
+    return before, head_revision()
+
+
+def _safe(url: str) -> str:
+    """The URL without a password."""
+    head, sep, tail = url.partition("@")
+    if not sep or "://" not in head:
+        return url
+    scheme, _, credentials = head.partition("://")
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}://{user}@{tail}"
+
+
+def read_password(stdin: TextIO = sys.stdin) -> str:
+    """The new password: asked twice on a terminal, else the first line of standard input."""
+    if stdin.isatty():
+        first = getpass.getpass("Password: ")
+        if first != getpass.getpass("Repeat password: "):
+            raise ClinicalDataError("password", "the two entries differ")
+        return first
+    return stdin.readline().rstrip("\r\n")
+
+
+def add_user(
+    settings: Settings,
+    *,
+    clinic: str,
+    role: str,
+    email: str,
+    password: str,
+    display_name: str = "",
+    patient_mrn: str | None = None,
+) -> str:
+    """Create a user (and the clinic if new) after migrating; returns a one-line confirmation."""
+    migrate(settings)
+    from sqlalchemy import select
+
+    from hemispasm.clinic.db.models import Patient
+
+    try:
+        the_role = Role(role)
+    except ValueError:
+        raise ClinicalDataError(
+            "role", f"must be admin, clinician or patient, not {role!r}"
+        ) from None
+    engine = make_engine(settings.sqlalchemy_url, poolclass=NullPool)
+    try:
+        with make_session_factory(engine)() as db:
+            the_clinic = get_or_create_clinic(db, clinic)
+            patient_id = None
+            if patient_mrn is not None:
+                patient_id = db.scalar(
+                    select(Patient.id).where(
+                        Patient.clinic_id == the_clinic.id, Patient.mrn == patient_mrn
+                    )
+                )
+                if patient_id is None:
+                    raise ClinicalDataError(
+                        "patient", f"no patient with record number {patient_mrn!r} in {clinic!r}"
+                    )
+            user = create_user(
+                db,
+                hasher=password_hasher(settings),
+                clinic=the_clinic,
+                email=email,
+                password=password,
+                role=the_role,
+                display_name=display_name,
+                patient_id=patient_id,
+            )
+            db.commit()
+            return f"added {user.role.value} {user.email} to clinic {the_clinic.name!r}"
+    finally:
+        engine.dispose()
+
+
+def serve(settings: Settings, *, host: str, port: int) -> None:
+    """Migrate, then run the app with uvicorn until interrupted."""
+    import uvicorn
+
+    from hemispasm.clinic.api.app import create_app
+
+    migrate(settings)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", proxy_headers=False)

@@ -1,0 +1,61 @@
+"""Ratings of severity: clinician scales, questionnaire totals, self-ratings, video analyses."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Date, Float, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hemispasm.clinic.db.base import Base, JsonType, PatientOwned
+
+
+class Assessment(PatientOwned, Base):
+    """A clinic assessment: Jankovic, SMC grade and licensed questionnaire totals (no items)."""
+
+    __tablename__ = "assessments"
+
+    assessed_on: Mapped[date] = mapped_column(Date)
+    assessor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    jankovic_severity: Mapped[int | None] = mapped_column(Integer, default=None)
+    jankovic_frequency: Mapped[int | None] = mapped_column(Integer, default=None)
+    smc_grade: Mapped[int | None] = mapped_column(Integer, default=None)
+    hfs7_total: Mapped[int | None] = mapped_column(Integer, default=None)
+    hfs30_total: Mapped[int | None] = mapped_column(Integer, default=None)
+    notes: Mapped[str | None] = mapped_column(Text, default=None)
+
+    @property
+    def jankovic_total(self) -> int | None:
+        """Severity plus frequency (0-8), when both were rated."""
+        if self.jankovic_severity is None or self.jankovic_frequency is None:
+            return None
+        return self.jankovic_severity + self.jankovic_frequency
+
+
+class SelfRating(PatientOwned, Base):
+    """The patient's own rating of the spasms, 0 (none) to 10 (worst)."""
+
+    __tablename__ = "self_ratings"
+
+    rated_on: Mapped[date] = mapped_column(Date)
+    score: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class VideoAnalysis(PatientOwned, Base):
+    """A stored ``hemispasm.analysis/1`` result; its headline metrics are columns to query."""
+
+    __tablename__ = "video_analyses"
+
+    recorded_on: Mapped[date] = mapped_column(Date)
+    result: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    video_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    duration_s: Mapped[float] = mapped_column(Float)
+    affected_side: Mapped[str | None] = mapped_column(String(8), default=None)
+    spasms_per_min: Mapped[float] = mapped_column(Float)
+    blinks_per_min: Mapped[float] = mapped_column(Float)
+    pct_time_affected_eye_half_closed: Mapped[float] = mapped_column(Float)
+    jankovic_total_estimate: Mapped[int | None] = mapped_column(Integer, default=None)
+    smc_grade_estimate: Mapped[int | None] = mapped_column(Integer, default=None)
+    notes: Mapped[str | None] = mapped_column(Text, default=None)

@@ -1,0 +1,27 @@
+"""Every model, imported in one place so that the metadata is complete (Alembic reads it here)."""
+
+from hemispasm.clinic.db.accounts import AuditEvent, AuthSession, Clinic, DoseLimit, User
+from hemispasm.clinic.db.assessments import Assessment, SelfRating, VideoAnalysis
+from hemispasm.clinic.db.base import Base
+from hemispasm.clinic.db.patients import Diagnosis, MriStudy, Patient
+from hemispasm.clinic.db.surgery import Surgery
+from hemispasm.clinic.db.treatment import AdverseEvent, InjectionSession, InjectionSite
+
+__all__ = [
+    "AdverseEvent",
+    "Assessment",
+    "AuditEvent",
+    "AuthSession",
+    "Base",
+    "Clinic",
+    "Diagnosis",
+    "DoseLimit",
+    "InjectionSession",
+    "InjectionSite",
+    "MriStudy",
+    "Patient",
+    "SelfRating",
+    "Surgery",
+    "User",
+    "VideoAnalysis",
+]

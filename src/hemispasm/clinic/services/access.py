@@ -1,0 +1,78 @@
+"""Who may see and change which patient's data: the one place where that is decided.
+
+Clinicians see the patients of their own clinic. A patient sees only their own record, and only
+the parts listed in ``PATIENT_READABLE`` (and changes only ``PATIENT_WRITABLE``). Admins manage
+accounts and clinic settings, not patient data. Anything not visible is reported as not found,
+so that record numbers of other clinics cannot be probed.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from hemispasm.clinic.db.models import Patient
+from hemispasm.clinic.domain.vocab import Role
+from hemispasm.clinic.services.actor import Actor
+from hemispasm.clinic.services.audit import record_event
+from hemispasm.errors import NotFoundError, PermissionDeniedError
+
+PATIENT_READABLE = frozenset({"summary", "self_rating", "cycle", "video_analysis", "adverse_event"})
+"""Parts of their own record a patient can read."""
+PATIENT_WRITABLE = frozenset({"self_rating", "cycle", "video_analysis", "adverse_event"})
+"""Parts of their own record a patient can add to and change."""
+
+
+def require_role(actor: Actor, *roles: Role) -> None:
+    """Refuse the use case unless the actor has one of ``roles``."""
+    if actor.role not in roles:
+        allowed = " or ".join(r.value for r in roles)
+        raise PermissionDeniedError(f"this needs the role {allowed}; you are {actor.role.value}")
+
+
+def is_visible(actor: Actor, patient: Patient | None) -> bool:
+    """Whether the patient's record exists for ``actor`` at all."""
+    if patient is None or patient.deleted_at is not None or patient.clinic_id != actor.clinic_id:
+        return False
+    if actor.role is Role.CLINICIAN:
+        return True
+    return actor.role is Role.PATIENT and actor.patient_id == patient.id
+
+
+def may(actor: Actor, part: str, *, write: bool) -> bool:
+    """Whether ``actor``'s role may read (or write) ``part`` of a record visible to them."""
+    if actor.role is Role.CLINICIAN:
+        return True
+    if actor.role is Role.PATIENT:
+        return part in (PATIENT_WRITABLE if write else PATIENT_READABLE)
+    return False
+
+
+def get_patient_for(
+    db: Session,
+    actor: Actor,
+    patient_id: int,
+    *,
+    part: str,
+    action: str,
+    entity_id: int | None = None,
+) -> Patient:
+    """The patient, if ``actor`` may ``action`` its ``part``; the access is audited.
+
+    Raises
+    ------
+    PermissionDeniedError
+        An admin asking for patient data, or a patient asking for a part their role cannot use.
+    NotFoundError
+        No such patient, deleted, of another clinic, or another patient's record.
+    """
+    if actor.role is Role.ADMIN:
+        raise PermissionDeniedError("admins manage accounts and settings, not patient records")
+    patient = db.get(Patient, patient_id)
+    if patient is None or not is_visible(actor, patient):
+        raise NotFoundError("patient", patient_id)
+    write = action not in ("read", "list")
+    if not may(actor, part, write=write):
+        verb = "change" if write else "see"
+        raise PermissionDeniedError(f"your role cannot {verb} {part.replace('_', ' ')} records")
+    record_event(db, actor, action, part, entity_id=entity_id, patient_id=patient.id)
+    return patient

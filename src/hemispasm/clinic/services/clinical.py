@@ -1,0 +1,76 @@
+"""Diagnosis, MRI work-up, clinic assessments, self-ratings and surgery: their checks."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from hemispasm.clinic.db.models import Assessment, Diagnosis, MriStudy, Patient, SelfRating, Surgery
+from hemispasm.clinic.domain.dates import check_not_before, check_not_future
+from hemispasm.clinic.domain.vocab import SNOMED_HEMIFACIAL_SPASM, Role, icd10_code
+from hemispasm.clinic.services.actor import Actor
+from hemispasm.clinic.services.records import RecordKind, Values
+
+
+def check_dates(*names: str, ordered: bool = False) -> Any:
+    """A check: no date in the future or before birth; if ``ordered``, none before the first."""
+
+    def check(db: Session, actor: Actor, patient: Patient, values: Mapping[str, Any]) -> None:
+        for name in names:
+            check_not_future(name, values.get(name), today=actor.on())
+            check_not_before(
+                name, values.get(name), earlier_field="birth_date", earlier=patient.birth_date
+            )
+        if ordered:
+            for name in names[1:]:
+                check_not_before(
+                    name, values.get(name), earlier_field=names[0], earlier=values.get(names[0])
+                )
+
+    return check
+
+
+def _prepare_diagnosis(
+    db: Session, actor: Actor, patient: Patient, values: Values, existing: Any
+) -> Values:
+    values["icd10"] = icd10_code(values.get("affected_side"))
+    values["snomed"] = SNOMED_HEMIFACIAL_SPASM
+    return values
+
+
+def _prepare_assessment(
+    db: Session, actor: Actor, patient: Patient, values: Values, existing: Any
+) -> Values:
+    if existing is None and values.get("assessor_id") is None and actor.role is Role.CLINICIAN:
+        values["assessor_id"] = actor.user_id
+    return values
+
+
+DIAGNOSES = RecordKind(
+    part="diagnosis",
+    model=Diagnosis,
+    date_field="id",
+    check=check_dates("onset_on", "diagnosed_on", ordered=True),
+    prepare=_prepare_diagnosis,
+)
+MRI_STUDIES = RecordKind(
+    part="mri", model=MriStudy, date_field="study_on", check=check_dates("study_on")
+)
+ASSESSMENTS = RecordKind(
+    part="assessment",
+    model=Assessment,
+    date_field="assessed_on",
+    check=check_dates("assessed_on"),
+    prepare=_prepare_assessment,
+)
+SELF_RATINGS = RecordKind(
+    part="self_rating", model=SelfRating, date_field="rated_on", check=check_dates("rated_on")
+)
+SURGERIES = RecordKind(
+    part="surgery",
+    model=Surgery,
+    date_field="surgery_on",
+    check=check_dates("surgery_on", "recurrence_on", ordered=True),
+)

@@ -1,0 +1,86 @@
+"""A clinic's own rules: re-injection intervals and dose-limit warnings per product."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from hemispasm.clinic.db.models import Clinic, DoseLimit, Patient
+from hemispasm.clinic.domain.dosing import DoseLimits
+from hemispasm.clinic.domain.vocab import Product, Role
+from hemispasm.clinic.services.access import require_role
+from hemispasm.clinic.services.actor import Actor
+from hemispasm.clinic.services.audit import record_event
+from hemispasm.clinic.services.treatment import schedule_rules
+from hemispasm.errors import ClinicalDataError
+
+
+def get_clinic(db: Session, actor: Actor) -> Clinic:
+    """The actor's clinic with its settings (any staff role)."""
+    require_role(actor, Role.ADMIN, Role.CLINICIAN)
+    clinic = db.get(Clinic, actor.clinic_id)
+    assert clinic is not None
+    return clinic
+
+
+def update_clinic(
+    db: Session,
+    actor: Actor,
+    changes: Mapping[str, Any],
+    dose_limits: Sequence[Mapping[str, Any]] | None = None,
+) -> Clinic:
+    """Change the intervals and, when given, replace the limits of the products listed."""
+    require_role(actor, Role.ADMIN)
+    clinic = get_clinic(db, actor)
+    for key, value in changes.items():
+        setattr(clinic, key, value)
+    schedule_rules(clinic)  # refuses impossible intervals
+    if clinic.min_interval_days > clinic.interval_days:
+        raise ClinicalDataError(
+            "min_interval_days",
+            f"{clinic.min_interval_days} is longer than interval_days {clinic.interval_days}",
+        )
+    by_product = {row.product: row for row in clinic.dose_limits}
+    for i, entry in enumerate(dose_limits or ()):
+        product = Product(entry["product"])
+        try:
+            DoseLimits(
+                product,
+                entry["max_units_per_site"],
+                entry["max_units_per_session"],
+                entry.get("max_units_per_lower_face_site"),
+            )
+        except ClinicalDataError as exc:
+            raise ClinicalDataError(
+                f"dose_limits[{i}].{exc.field}", str(exc).split(": ", 1)[1]
+            ) from None
+        row = by_product.get(product)
+        if row is None:
+            row = DoseLimit(product=product)
+            clinic.dose_limits.append(row)
+        row.max_units_per_site = entry["max_units_per_site"]
+        row.max_units_per_session = entry["max_units_per_session"]
+        row.max_units_per_lower_face_site = entry.get("max_units_per_lower_face_site")
+    if "interval_days" in changes:
+        _refresh_due_dates(db, clinic)
+    record_event(db, actor, "update", "clinic", entity_id=clinic.id)
+    db.commit()
+    return clinic
+
+
+def _refresh_due_dates(db: Session, clinic: Clinic) -> None:
+    """Move every patient's next due date to the clinic's new interval."""
+    interval = schedule_rules(clinic).interval
+    rows = db.execute(
+        select(Patient.id, Patient.last_session_on).where(
+            Patient.clinic_id == clinic.id, Patient.last_session_on.is_not(None)
+        )
+    ).all()
+    if rows:
+        db.execute(
+            update(Patient),
+            [{"id": pid, "next_due_on": last + interval} for pid, last in rows if last],
+        )

@@ -1,0 +1,122 @@
+"""Stored video analyses: a ``hemispasm.analysis/1`` result; its headline metrics are columns."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import Session, defer
+
+from hemispasm.clinic.db.models import Patient, VideoAnalysis
+from hemispasm.clinic.domain.dates import check_not_future
+from hemispasm.clinic.domain.vocab import Role
+from hemispasm.clinic.services.access import require_role
+from hemispasm.clinic.services.actor import Actor
+from hemispasm.clinic.services.audit import record_event
+from hemispasm.clinic.services.records import Page, RecordKind, Values
+from hemispasm.errors import ClinicalDataError
+from hemispasm.report.result_json import validate_result
+
+
+def metric_columns(result: Mapping[str, Any]) -> Values:
+    """The queryable columns taken from a validated result."""
+    metrics = result["metrics"]
+    grades = result["grades"]
+    return {
+        "video_sha256": result["source"]["sha256"],
+        "duration_s": float(result["source"]["duration_s"]),
+        "affected_side": result["affected_side"],
+        "spasms_per_min": float(metrics["spasms_per_min"]),
+        "blinks_per_min": float(metrics["blinks_per_min"]),
+        "pct_time_affected_eye_half_closed": float(metrics["pct_time_affected_eye_half_closed"]),
+        "jankovic_total_estimate": grades["jankovic_total"]["value"],
+        "smc_grade_estimate": _smc_number(grades["smc_grade"]["value"]),
+    }
+
+
+_SMC_NUMBERS = {"I": 1, "II": 2, "III": 3, "IV": 4}
+
+
+def _smc_number(value: Any) -> int | None:
+    """SMC grades are written I-IV in results and stored as 1-4."""
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 4:
+        return value
+    if isinstance(value, str) and value in _SMC_NUMBERS:
+        return _SMC_NUMBERS[value]
+    raise ClinicalDataError("result.grades.smc_grade.value", f"must be I to IV, not {value!r}")
+
+
+def _prepare(db: Session, actor: Actor, patient: Patient, values: Values, existing: Any) -> Values:
+    if existing is not None and values.get("result") == existing.result:
+        return values
+    try:
+        validate_result(values.get("result"))
+    except (ValueError, TypeError) as exc:
+        raise ClinicalDataError("result", str(exc)) from None
+    return values | metric_columns(values["result"])
+
+
+def _check(db: Session, actor: Actor, patient: Patient, values: Mapping[str, Any]) -> None:
+    check_not_future("recorded_on", values["recorded_on"], today=actor.on())
+
+
+VIDEO_ANALYSES = RecordKind(
+    part="video_analysis",
+    model=VideoAnalysis,
+    date_field="recorded_on",
+    check=_check,
+    prepare=_prepare,
+)
+
+
+@dataclass(frozen=True)
+class AnalysisFilter:
+    """Bounds on the stored metrics of video analyses; every field optional."""
+
+    min_spasms_per_min: float | None = None
+    max_spasms_per_min: float | None = None
+    min_pct_time_affected_eye_half_closed: float | None = None
+    recorded_from: date | None = None
+    recorded_to: date | None = None
+    affected_side: str | None = None
+
+
+def query_analyses(
+    db: Session, actor: Actor, filters: AnalysisFilter, *, page: int, page_size: int
+) -> Page:
+    """Video analyses of the clinic's patients whose metrics fall within the bounds."""
+    require_role(actor, Role.CLINICIAN)
+    va = VideoAnalysis
+    where: list[ColumnElement[bool]] = [
+        va.deleted_at.is_(None),
+        Patient.clinic_id == actor.clinic_id,
+        Patient.deleted_at.is_(None),
+    ]
+    bounds = (
+        (filters.min_spasms_per_min, va.spasms_per_min, ">="),
+        (filters.max_spasms_per_min, va.spasms_per_min, "<="),
+        (filters.min_pct_time_affected_eye_half_closed, va.pct_time_affected_eye_half_closed, ">="),
+        (filters.recorded_from, va.recorded_on, ">="),
+        (filters.recorded_to, va.recorded_on, "<="),
+    )
+    for value, column, op in bounds:
+        if value is not None:
+            where.append(column >= value if op == ">=" else column <= value)
+    if filters.affected_side is not None:
+        where.append(va.affected_side == filters.affected_side)
+    base = select(va).join(Patient, Patient.id == va.patient_id).where(*where)
+    total = db.scalar(select(func.count()).select_from(base.subquery())) or 0
+    rows = db.scalars(
+        base.options(defer(va.result))
+        .order_by(va.recorded_on.desc(), va.id.desc())
+        .limit(page_size)
+        .offset((page - 1) * page_size)
+    ).all()
+    record_event(db, actor, "list", "video_analysis")
+    db.commit()
+    return Page(list(rows), total, page, page_size)

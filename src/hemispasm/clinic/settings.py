@@ -1,0 +1,80 @@
+"""Settings of the clinic server, from the environment (``HEMISPASM_*``) and an optional .env file.
+
+``get_settings()`` is cached; tests build their own ``Settings`` and hand it to ``create_app``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATA_DIR = Path("hemispasm-data")
+DATABASE_FILE = "hemispasm.sqlite3"
+
+
+class Settings(BaseSettings):
+    """Everything the server reads from its environment."""
+
+    model_config = SettingsConfigDict(env_prefix="HEMISPASM_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "production", "test"] = "development"
+    data_dir: Path = DEFAULT_DATA_DIR
+    database_url: str | None = None
+    """When unset, a SQLite file inside ``data_dir``."""
+    secret_key: str | None = None
+    """Signs nothing today (sessions are random server-side tokens) but is required in production
+    for the features that will; never defaulted there."""
+
+    session_hours: float = Field(default=12.0, gt=0, le=24 * 30)
+    token_days: float = Field(default=30.0, gt=0, le=365)
+    cookie_secure: bool = True
+    max_body_bytes: int = Field(default=1_000_000, gt=0)
+    login_rate_limit: str = "10/minute"
+    """Failed and successful login attempts allowed per client address and per e-mail."""
+    rate_limit_storage_url: str = "memory://"
+    """``memory://`` for one process; ``redis://127.0.0.1:6379`` when several workers serve."""
+
+    argon2_time_cost: int = Field(default=3, ge=1)
+    argon2_memory_kib: int = Field(default=65536, ge=8)
+
+    @model_validator(mode="after")
+    def _refuse_defaults_in_production(self) -> Settings:
+        if self.environment == "production":
+            if not self.secret_key or len(self.secret_key) < 32:
+                raise ValueError(
+                    "HEMISPASM_SECRET_KEY must be set to at least 32 characters in production"
+                )
+            if not self.cookie_secure:
+                raise ValueError("HEMISPASM_COOKIE_SECURE cannot be false in production")
+        return self
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The database URL, defaulting to the SQLite file in the data folder."""
+        if self.database_url:
+            url = self.database_url
+            if url.startswith("postgresql://"):
+                url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+            return url
+        return f"sqlite:///{(self.data_dir / DATABASE_FILE).resolve()}"
+
+    def ensure_data_dir(self) -> None:
+        """Create the data folder when the database lives in it."""
+        if not self.database_url:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings, read once."""
+    return Settings()
+
+
+def new_token() -> str:
+    """A random URL-safe secret (256 bits)."""
+    return secrets.token_urlsafe(32)
