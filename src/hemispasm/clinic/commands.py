@@ -48,8 +48,9 @@ def _safe(url: str) -> str:
     return f"{scheme}://{user}@{tail}"
 
 
-def read_password(stdin: TextIO = sys.stdin) -> str:
+def read_password(stdin: TextIO | None = None) -> str:
     """The new password: asked twice on a terminal, else the first line of standard input."""
+    stdin = stdin or sys.stdin
     if stdin.isatty():
         first = getpass.getpass("Password: ")
         if first != getpass.getpass("Repeat password: "):
