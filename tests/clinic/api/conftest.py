@@ -32,7 +32,7 @@ TODAY = date(2026, 6, 15)
 PASSWORD = "correct horse battery"
 
 
-def test_settings(**overrides: Any) -> Settings:
+def make_test_settings(**overrides: Any) -> Settings:
     """Fast password hashing; everything else as in production."""
     values: dict[str, Any] = {
         "environment": "test",
@@ -104,7 +104,7 @@ def build_world(db: Session, settings: Settings) -> World:
 @pytest.fixture
 def settings() -> Settings:
     """The test settings."""
-    return test_settings()
+    return make_test_settings()
 
 
 @pytest.fixture
