@@ -63,7 +63,7 @@ def test_an_early_session_needs_a_recorded_reason() -> None:
 
 
 def test_it_refuses_a_session_in_the_future() -> None:
-    with pytest.raises(ClinicalDataError, match=r"^session_date: 2026-11-26 is in the future"):
+    with pytest.raises(ClinicalDataError, match=r"^session_on: 2026-11-26 is in the future"):
         check_session_date(TODAY + timedelta(days=1), last_session=LAST, today=TODAY)
 
 

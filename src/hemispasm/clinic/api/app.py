@@ -37,17 +37,26 @@ class BodySizeLimit:
             await _too_large(send, self.max_bytes)
             return
         seen = 0
+        exceeded = False
 
         async def counting_receive() -> Message:
-            nonlocal seen
+            nonlocal seen, exceeded
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
+                    exceeded = True
                     raise BodyTooLargeError(_too_large_text(self.max_bytes))
             return message
 
-        await self.app(scope, counting_receive, send)
+        async def guarded_send(message: Message) -> None:
+            # FastAPI reports any failure while reading the body as 400; say what happened.
+            if not exceeded:
+                await send(message)
+            elif message["type"] == "http.response.start":
+                await _too_large(send, self.max_bytes)
+
+        await self.app(scope, counting_receive, guarded_send)
 
 
 def _too_large_text(max_bytes: int) -> str:

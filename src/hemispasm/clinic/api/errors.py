@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -59,6 +60,9 @@ def _loc(loc: tuple[Any, ...]) -> str:
     return text
 
 
+_NAMED = re.compile(r"^([a-z_][a-z0-9_]*): (.+)$", re.DOTALL)
+
+
 def _validation_errors(exc: RequestValidationError) -> list[dict[str, str]]:
     out = []
     for error in exc.errors():
@@ -66,7 +70,11 @@ def _validation_errors(exc: RequestValidationError) -> list[dict[str, str]]:
             out.append({"field": "body", "message": "the request body is not valid JSON"})
             continue
         message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
-        out.append({"field": _loc(tuple(error.get("loc", ("body",)))), "message": message})
+        field = _loc(tuple(error.get("loc", ("body",))))
+        named = _NAMED.match(message)
+        if field == "body" and named:  # a model-level check naming its field: "name: ..."
+            field, message = named.group(1), named.group(2)
+        out.append({"field": field, "message": message})
     return out
 
 

@@ -13,6 +13,8 @@ from sqlalchemy.pool import NullPool
 from hemispasm.clinic.db.engine import make_engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATION_LOCK_ID = 0x4853_4D49
+"""The PostgreSQL advisory lock a migration holds, so that concurrent runs take turns."""
 
 
 def alembic_config(url: str) -> Config:

@@ -79,7 +79,7 @@ def check_session_date(
     """Refuse a session in the future or, without a reason, before the earliest allowed date."""
     if session_date > today:
         raise ClinicalDataError(
-            "session_date",
+            "session_on",
             f"{session_date.isoformat()} is in the future (today {today.isoformat()})",
         )
     if last_session is None or session_date < last_session:

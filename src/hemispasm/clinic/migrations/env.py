@@ -11,15 +11,28 @@ from __future__ import annotations
 from typing import Any
 
 from alembic import context
-from sqlalchemy import Connection, make_url
+from sqlalchemy import Connection, text
 from sqlalchemy.pool import NullPool
 
 from hemispasm.clinic.db.engine import make_engine
+from hemispasm.clinic.db.migrate import MIGRATION_LOCK_ID
 from hemispasm.clinic.db.models import Base
 from hemispasm.clinic.settings import get_settings
 
 config = context.config
 target_metadata = Base.metadata
+
+CONTEXT_OPTIONS: dict[str, Any] = {
+    "target_metadata": target_metadata,
+    "compare_type": True,
+    # Autogenerate writes batch operations for every database, so that a revision generated
+    # against PostgreSQL runs on SQLite too (which copies the table, as it cannot ALTER most
+    # things); elsewhere they are plain ALTER statements.
+    "render_as_batch": True,
+    # make_engine lets SQLAlchemy emit BEGIN on SQLite, so DDL is transactional there too:
+    # a migration that fails leaves the database as it was.
+    "transactional_ddl": True,
+}
 
 
 def database_url() -> str:
@@ -28,24 +41,14 @@ def database_url() -> str:
     return str(url) if url else get_settings().sqlalchemy_url
 
 
-def context_options(dialect_name: str) -> dict[str, Any]:
-    """Options shared by online and offline runs."""
-    sqlite = dialect_name == "sqlite"
-    return {
-        "target_metadata": target_metadata,
-        "compare_type": True,
-        # SQLite cannot ALTER most things: Alembic copies the table instead.
-        "render_as_batch": sqlite,
-        # make_engine lets SQLAlchemy emit BEGIN on SQLite, so its DDL is transactional too:
-        # a failed migration leaves the database as it was.
-        "transactional_ddl": True,
-    }
-
-
 def run_on(connection: Connection) -> None:
     """Run the migrations on an open connection."""
-    context.configure(connection=connection, **context_options(connection.dialect.name))
+    context.configure(connection=connection, **CONTEXT_OPTIONS)
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # Server workers that start together: one migrates, the others wait for its commit
+            # (the lock ends with the transaction) and then find nothing left to do.
+            connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": MIGRATION_LOCK_ID})
         context.run_migrations()
 
 
@@ -65,12 +68,11 @@ def run_online() -> None:
 
 def run_offline() -> None:
     """Write the SQL of the migrations instead of running it (``alembic upgrade --sql``)."""
-    url = database_url()
     context.configure(
-        url=url,
+        url=database_url(),
         literal_binds=True,
         dialect_opts={"paramstyle": "named"},
-        **context_options(make_url(url).get_backend_name()),
+        **CONTEXT_OPTIONS,
     )
     with context.begin_transaction():
         context.run_migrations()

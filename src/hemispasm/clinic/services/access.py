@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from hemispasm.clinic.db.models import Patient
+from hemispasm.clinic.db.models import Patient, User
 from hemispasm.clinic.domain.vocab import Role
 from hemispasm.clinic.services.actor import Actor
 from hemispasm.clinic.services.audit import record_event
-from hemispasm.errors import NotFoundError, PermissionDeniedError
+from hemispasm.errors import ClinicalDataError, NotFoundError, PermissionDeniedError
 
 PATIENT_READABLE = frozenset({"summary", "self_rating", "cycle", "video_analysis", "adverse_event"})
 """Parts of their own record a patient can read."""
@@ -27,6 +27,20 @@ def require_role(actor: Actor, *roles: Role) -> None:
     if actor.role not in roles:
         allowed = " or ".join(r.value for r in roles)
         raise PermissionDeniedError(f"this needs the role {allowed}; you are {actor.role.value}")
+
+
+def check_clinician_ref(db: Session, actor: Actor, field: str, user_id: int | None) -> None:
+    """Refuse a reference to a user who is not an active clinician of the actor's clinic."""
+    if user_id is None:
+        return
+    user = db.get(User, user_id)
+    if (
+        user is None
+        or user.clinic_id != actor.clinic_id
+        or user.role is not Role.CLINICIAN
+        or user.deleted_at is not None
+    ):
+        raise ClinicalDataError(field, f"no clinician {user_id} in this clinic")
 
 
 def is_visible(actor: Actor, patient: Patient | None) -> bool:

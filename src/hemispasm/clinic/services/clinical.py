@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from hemispasm.clinic.db.models import Assessment, Diagnosis, MriStudy, Patient, SelfRating, Surgery
 from hemispasm.clinic.domain.dates import check_not_before, check_not_future
 from hemispasm.clinic.domain.vocab import SNOMED_HEMIFACIAL_SPASM, Role, icd10_code
+from hemispasm.clinic.services.access import check_clinician_ref
 from hemispasm.clinic.services.actor import Actor
 from hemispasm.clinic.services.records import RecordKind, Values
 
@@ -58,11 +59,20 @@ DIAGNOSES = RecordKind(
 MRI_STUDIES = RecordKind(
     part="mri", model=MriStudy, date_field="study_on", check=check_dates("study_on")
 )
+
+
+def _check_assessment(
+    db: Session, actor: Actor, patient: Patient, values: Mapping[str, Any]
+) -> None:
+    check_dates("assessed_on")(db, actor, patient, values)
+    check_clinician_ref(db, actor, "assessor_id", values.get("assessor_id"))
+
+
 ASSESSMENTS = RecordKind(
     part="assessment",
     model=Assessment,
     date_field="assessed_on",
-    check=check_dates("assessed_on"),
+    check=_check_assessment,
     prepare=_prepare_assessment,
 )
 SELF_RATINGS = RecordKind(

@@ -12,11 +12,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hemispasm.clinic.db.base import utcnow
-from hemispasm.clinic.db.models import Clinic, Patient, User
+from hemispasm.clinic.db.models import Clinic, Patient
 from hemispasm.clinic.domain.dates import check_not_future
 from hemispasm.clinic.domain.schedule import DueStatus, due_status, earliest_allowed
 from hemispasm.clinic.domain.vocab import Product, Role
-from hemispasm.clinic.services.access import get_patient_for, require_role
+from hemispasm.clinic.services.access import check_clinician_ref, get_patient_for, require_role
 from hemispasm.clinic.services.actor import Actor
 from hemispasm.clinic.services.audit import record_event
 from hemispasm.clinic.services.records import Page
@@ -45,19 +45,6 @@ def _check_patient(values: Mapping[str, Any], today: date) -> None:
         raise ClinicalDataError("name", "must not be empty")
 
 
-def _check_clinician(db: Session, actor: Actor, clinician_id: int | None) -> None:
-    if clinician_id is None:
-        return
-    user = db.get(User, clinician_id)
-    if (
-        user is None
-        or user.clinic_id != actor.clinic_id
-        or user.role is not Role.CLINICIAN
-        or user.deleted_at is not None
-    ):
-        raise ClinicalDataError("clinician_id", f"no clinician {clinician_id} in this clinic")
-
-
 def _mrn_taken(db: Session, clinic_id: int, mrn: str, exclude_id: int | None = None) -> bool:
     query = select(Patient.id).where(Patient.clinic_id == clinic_id, Patient.mrn == mrn)
     if exclude_id is not None:
@@ -79,7 +66,7 @@ def create_patient(db: Session, actor: Actor, values: Mapping[str, Any]) -> Pati
     """Register a patient of the actor's clinic."""
     require_role(actor, Role.CLINICIAN)
     _check_patient(values, actor.on())
-    _check_clinician(db, actor, values.get("clinician_id"))
+    check_clinician_ref(db, actor, "clinician_id", values.get("clinician_id"))
     mrn = values["mrn"].strip()
     if _mrn_taken(db, actor.clinic_id, mrn):
         raise ConflictError("mrn", f"record number {mrn!r} is already used in this clinic")
@@ -106,7 +93,7 @@ def update_patient(
     merged = {c: getattr(patient, c) for c in ("mrn", "name", "birth_date")} | dict(changes)
     _check_patient(merged, actor.on())
     if "clinician_id" in changes:
-        _check_clinician(db, actor, changes["clinician_id"])
+        check_clinician_ref(db, actor, "clinician_id", changes["clinician_id"])
     if "mrn" in changes:
         changes = dict(changes) | {"mrn": changes["mrn"].strip()}
         if _mrn_taken(db, actor.clinic_id, changes["mrn"], exclude_id=patient.id):

@@ -31,6 +31,7 @@ from hemispasm.clinic.domain.dosing import (
 )
 from hemispasm.clinic.domain.schedule import ScheduleRules, check_session_date
 from hemispasm.clinic.domain.vocab import InjectionSide, Product, Reporter, Role
+from hemispasm.clinic.services.access import check_clinician_ref
 from hemispasm.clinic.services.actor import Actor
 from hemispasm.clinic.services.records import RecordKind, Values
 from hemispasm.errors import ClinicalDataError
@@ -87,6 +88,7 @@ def _prepare_session(
 def _check_session(db: Session, actor: Actor, patient: Patient, values: Mapping[str, Any]) -> None:
     today = actor.on()
     check_dilution(values["dilution_units_per_0_1_ml"])
+    check_clinician_ref(db, actor, "injector_id", values.get("injector_id"))
     if values["product"] == Product.OTHER and not (values.get("product_name") or "").strip():
         raise ClinicalDataError("product_name", "name the product when the product is 'other'")
     clinic = db.get(Clinic, patient.clinic_id)

@@ -3,18 +3,48 @@
 from __future__ import annotations
 
 import copy
-from typing import Any, ClassVar, Generic, TypeVar
+import re
+from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, create_model, model_validator
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
 from pydantic.fields import FieldInfo
 
 T = TypeVar("T")
 
 
+MAX_ID = 2_147_483_647
+RefId = Annotated[int, Field(ge=1, le=MAX_ID, strict=True)]
+"""The id of another record, within the database's integer range."""
+Units = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+"""A number that must be sent as a number (true and "2" are refused)."""
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _refuse_control_characters(value: Any) -> None:
+    if isinstance(value, str):
+        if _CONTROL.search(value):
+            raise ValueError("must not contain control characters (such as NUL)")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_control_characters(key)
+            _refuse_control_characters(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _refuse_control_characters(item)
+
+
 class Input(BaseModel):
-    """A request body: unknown fields are refused, text is stripped."""
+    """A request body: unknown fields are refused, text is stripped and free of control
+    characters (a NUL cannot be stored in PostgreSQL text)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value: Any) -> Any:
+        _refuse_control_characters(value)
+        return value
 
 
 class Output(BaseModel):
@@ -32,7 +62,7 @@ class PartialInput(Input):
     def _refuse_null_required(self) -> PartialInput:
         for name in self.model_fields_set & self.required_fields:
             if getattr(self, name) is None:
-                raise ValueError(f"{name} cannot be null")
+                raise ValueError(f"{name}: cannot be null")
         return self
 
     def changes(self) -> dict[str, Any]:

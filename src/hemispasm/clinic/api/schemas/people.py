@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from pydantic import Field
 
-from hemispasm.clinic.api.schemas.common import Input, Output, partial
+from hemispasm.clinic.api.schemas.common import Input, Output, RefId, Units, partial
 from hemispasm.clinic.api.schemas.records import (
     AdverseEventPublic,
     AssessmentPublic,
@@ -52,7 +52,7 @@ class UserCreate(Input):
     password: str = Field(min_length=10, max_length=512)
     role: Role
     display_name: str = Field("", max_length=200)
-    patient_id: int | None = None
+    patient_id: RefId | None = None
 
 
 class UserUpdate(Input):
@@ -79,9 +79,9 @@ class DoseLimitIn(Input):
     """The clinic's warning limits for one product, in that product's units."""
 
     product: Product
-    max_units_per_site: float = Field(gt=0, le=1000, allow_inf_nan=False)
-    max_units_per_session: float = Field(gt=0, le=2000, allow_inf_nan=False)
-    max_units_per_lower_face_site: float | None = Field(None, gt=0, le=1000, allow_inf_nan=False)
+    max_units_per_site: Units = Field(gt=0, le=1000)
+    max_units_per_session: Units = Field(gt=0, le=2000)
+    max_units_per_lower_face_site: Units | None = Field(None, gt=0, le=1000)
 
 
 class DoseLimitOut(Output):
@@ -123,7 +123,7 @@ class PatientCreate(Input):
     phone: str | None = Field(None, max_length=64)
     email: str | None = Field(None, max_length=254)
     address: str | None = Field(None, max_length=500)
-    clinician_id: int | None = None
+    clinician_id: RefId | None = None
 
 
 PatientUpdate = partial(PatientCreate, "PatientUpdate")

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from hemispasm.clinic.api.schemas.common import Input, Output, partial
+from hemispasm.clinic.api.schemas.common import Input, Output, RefId, Units, partial
 from hemispasm.clinic.domain.dosing import MAX_DILUTION_UNITS_PER_0_1_ML, MAX_UNITS_PER_SITE
 from hemispasm.clinic.domain.vocab import (
     AdverseEffect,
@@ -95,7 +95,7 @@ class SiteIn(Input):
 
     muscle: Muscle
     side: InjectionSide
-    units: float = Field(gt=0, le=MAX_UNITS_PER_SITE, allow_inf_nan=False)
+    units: Units = Field(gt=0, le=MAX_UNITS_PER_SITE)
 
 
 class SiteOut(Output):
@@ -124,11 +124,9 @@ class SessionCreate(Input):
     product_name: Annotated[str | None, Field(None, max_length=120)] = None
     lot: Annotated[str | None, Field(None, max_length=64)] = None
     expiry_on: date | None = None
-    dilution_units_per_0_1_ml: float = Field(
-        gt=0, le=MAX_DILUTION_UNITS_PER_0_1_ML, allow_inf_nan=False
-    )
+    dilution_units_per_0_1_ml: Units = Field(gt=0, le=MAX_DILUTION_UNITS_PER_0_1_ML)
     sites: list[SiteIn] = Field(default_factory=list, max_length=60)
-    injector_id: int | None = None
+    injector_id: RefId | None = None
     early_reason: ShortText = None
     notes: Notes = None
     effect_began_on: date | None = None
@@ -197,7 +195,7 @@ class AdverseEventCreate(Input):
     severity: Severity
     onset_on: date
     resolved_on: date | None = None
-    session_id: int | None = None
+    session_id: RefId | None = None
     notes: Notes = None
 
 
@@ -221,7 +219,7 @@ class AssessmentCreate(Input):
     smc_grade: int | None = Field(None, ge=1, le=4)
     hfs7_total: int | None = Field(None, ge=0, le=28)
     hfs30_total: int | None = Field(None, ge=0, le=120)
-    assessor_id: int | None = None
+    assessor_id: RefId | None = None
     notes: Notes = None
 
 
