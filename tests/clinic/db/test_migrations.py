@@ -6,8 +6,11 @@ schema that is dropped afterwards.
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -20,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from hemispasm.clinic.db.engine import make_engine
 from hemispasm.clinic.db.migrate import (
+    MIGRATION_LOCK_ID,
     alembic_config,
     current_revision,
     downgrade_to_base,
@@ -34,12 +38,9 @@ TABLES = Base.metadata.tables
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """The URL of a new, empty database on each backend, removed after the test."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
-        return
+@contextmanager
+def fresh_postgres_schema() -> Iterator[str]:
+    """The URL of a new PostgreSQL schema, dropped with all it holds on exit."""
     skip_or_fail_without_postgres()
     schema = f"hs_mig_{uuid.uuid4().hex[:12]}"
     admin = make_engine(POSTGRES_URL)
@@ -51,6 +52,23 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of a new, empty database on each backend, removed after the test."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
+    else:
+        with fresh_postgres_schema() as url:
+            yield url
+
+
+@pytest.fixture
+def empty_postgres_url() -> Iterator[str]:
+    """The URL of a new, empty PostgreSQL schema, for what only PostgreSQL does."""
+    with fresh_postgres_schema() as url:
+        yield url
 
 
 @pytest.fixture
@@ -84,6 +102,20 @@ def table_names(url: str) -> set[str]:
         engine.dispose()
 
 
+def wait_for_migration_lock_waiters(conn: Connection, *, count: int, timeout_s: float = 30) -> bool:
+    """Whether ``count`` sessions came to wait for the migration lock within ``timeout_s``."""
+    query = text(
+        "SELECT count(*) FROM pg_locks"
+        " WHERE locktype = 'advisory' AND objid::bigint = :id AND NOT granted"
+    )
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if conn.execute(query, {"id": MIGRATION_LOCK_ID}).scalar_one() >= count:
+            return True
+        time.sleep(0.05)
+    return False
+
+
 def add_clinic(conn: Connection, name: str = "Neurology East") -> int:
     """A clinic row, by the models' table (so its Python defaults apply)."""
     result = conn.execute(insert(TABLES["clinics"]).values(name=name))
@@ -105,19 +137,6 @@ def add_audit_event(conn: Connection) -> int:
     return int(result.inserted_primary_key[0])
 
 
-def test_it_migrates_a_connection_handed_to_it(empty_url: str) -> None:
-    config = alembic_config(empty_url)
-    engine = make_engine(empty_url)
-    try:
-        with engine.begin() as conn:
-            config.attributes["connection"] = conn
-            command.upgrade(config, "head")
-    finally:
-        engine.dispose()
-
-    assert current_revision(empty_url) == head_revision()
-
-
 def test_a_new_database_has_no_revision(empty_url: str) -> None:
     assert current_revision(empty_url) is None
 
@@ -136,6 +155,51 @@ def test_upgrading_a_migrated_database_again_changes_nothing(migrated_url: str) 
 
     assert current_revision(migrated_url) == head_revision()
     assert table_names(migrated_url) == tables
+
+
+def test_it_migrates_a_connection_handed_to_it(empty_url: str) -> None:
+    config = alembic_config(empty_url)
+    engine = make_engine(empty_url)
+    try:
+        with engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, "head")
+    finally:
+        engine.dispose()
+
+    assert current_revision(empty_url) == head_revision()
+
+
+def test_a_migration_on_postgresql_waits_for_one_already_running(
+    empty_postgres_url: str,
+) -> None:
+    # Server workers that start together must take turns. (SQLite runs are not guarded.)
+    errors: list[BaseException] = []
+
+    def migrate() -> None:
+        try:
+            upgrade_to_head(empty_postgres_url)
+        except BaseException as exc:  # handed to the test thread
+            errors.append(exc)
+
+    engine = make_engine(empty_postgres_url)
+    try:
+        with engine.connect() as holder:
+            holder.execute(text("SELECT pg_advisory_lock(:id)"), {"id": MIGRATION_LOCK_ID})
+            worker = threading.Thread(target=migrate)
+            worker.start()
+            waiting = wait_for_migration_lock_waiters(holder, count=1)
+            revision_while_waiting = current_revision(empty_postgres_url)
+            holder.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": MIGRATION_LOCK_ID})
+            holder.commit()
+            worker.join(timeout=60)
+    finally:
+        engine.dispose()
+
+    assert waiting
+    assert revision_while_waiting is None
+    assert not worker.is_alive() and errors == []
+    assert current_revision(empty_postgres_url) == head_revision()
 
 
 def test_the_migrated_schema_matches_the_models(migrated_engine: Engine) -> None:
@@ -178,13 +242,14 @@ def test_downgrade_to_base_leaves_no_tables_but_the_version_table(migrated_url: 
 
 
 def test_downgrade_to_base_drops_the_audit_trigger_function_on_postgresql(
-    migrated_url: str,
+    empty_postgres_url: str,
 ) -> None:
-    if not migrated_url.startswith("postgresql"):
-        pytest.skip("SQLite triggers have no separate function: they go with their table")
-    downgrade_to_base(migrated_url)
+    # (SQLite triggers have no function of their own: they go with their table.)
+    upgrade_to_head(empty_postgres_url)
 
-    engine = make_engine(migrated_url)
+    downgrade_to_base(empty_postgres_url)
+
+    engine = make_engine(empty_postgres_url)
     try:
         with engine.connect() as conn:
             functions = conn.execute(
@@ -277,17 +342,21 @@ def test_audit_events_refuse_updates_and_deletes(migrated_engine: Engine, statem
     assert row.action == "read"
 
 
-def test_audit_events_refuse_truncate_on_postgresql(migrated_engine: Engine) -> None:
-    if migrated_engine.dialect.name != "postgresql":
-        pytest.skip("SQLite has no TRUNCATE (its DELETE without WHERE is refused above)")
-    with migrated_engine.begin() as conn:
-        add_audit_event(conn)
+def test_audit_events_refuse_truncate_on_postgresql(empty_postgres_url: str) -> None:
+    # (SQLite has no TRUNCATE; its DELETE without WHERE is refused above.)
+    upgrade_to_head(empty_postgres_url)
+    engine = make_engine(empty_postgres_url)
+    try:
+        with engine.begin() as conn:
+            add_audit_event(conn)
 
-    with (
-        pytest.raises(IntegrityError, match="audit_events is append-only"),
-        migrated_engine.begin() as conn,
-    ):
-        conn.execute(text("TRUNCATE audit_events"))
+        with (
+            pytest.raises(IntegrityError, match="audit_events is append-only"),
+            engine.begin() as conn,
+        ):
+            conn.execute(text("TRUNCATE audit_events"))
+    finally:
+        engine.dispose()
 
 
 def test_check_constraint_refuses_an_unknown_muscle(migrated_engine: Engine) -> None:
