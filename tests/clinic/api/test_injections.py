@@ -150,3 +150,15 @@ def test_worklists_find_who_is_overdue_due_soon_and_due_this_week(
     assert names(q="w-3") == ["W-3"]
     assert names(product="onabotulinumtoxinA", page_size="2") == ["W-1", "W-2"]
     assert names(due="overdue", clinician_id=str(world["clinician_a"].user.id)) == []
+
+
+def test_it_refuses_a_product_that_expired_before_the_session(
+    client: TestClient, world: World
+) -> None:
+    body = _session(TODAY, expiry_on=(TODAY - timedelta(days=1)).isoformat(), lot="L-1")
+    r = client.post(
+        f"/api/v1/patients/{world.patients['P1']}/sessions",
+        json=body,
+        headers=world["clinician_a"].headers,
+    )
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "expiry_on"

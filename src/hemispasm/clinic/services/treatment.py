@@ -103,6 +103,12 @@ def _check_session(db: Session, actor: Actor, patient: Patient, values: Mapping[
     check_not_before(
         "session_on", values["session_on"], earlier_field="birth_date", earlier=patient.birth_date
     )
+    check_not_before(
+        "expiry_on",
+        values.get("expiry_on"),
+        earlier_field="session_on",
+        earlier=values["session_on"],
+    )
     _check_course(db, actor, patient, values)
 
 
