@@ -100,7 +100,7 @@ def create_app(
             "video analyses and surgery. Every route under /api/v1 except /health needs a login."
         ),
         openapi_url="/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,  # the interactive page loads scripts from a CDN: not on patient servers
         redoc_url=None,
     )
     app.state.settings = settings
