@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     session_hours: float = Field(default=12.0, gt=0, le=24 * 30)
     token_days: float = Field(default=30.0, gt=0, le=365)
     cookie_secure: bool = True
+    db_pool_size: int = Field(default=20, ge=1, le=200)
+    """Connections each server process keeps open to PostgreSQL (one per concurrent request)."""
     max_body_bytes: int = Field(default=1_000_000, gt=0)
     login_rate_limit: str = "10/minute"
     """Failed and successful login attempts allowed per client address and per e-mail."""

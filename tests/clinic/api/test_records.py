@@ -158,3 +158,29 @@ def test_the_assessment_adds_up_the_jankovic_total(client: TestClient, world: Wo
         client.post(base, json=body, headers=world["clinician_a"].headers).json()["jankovic_total"]
         == 7
     )
+
+
+def test_the_timeline_holds_one_of_every_kind_of_record(client: TestClient, world: World) -> None:
+    h = world["clinician_a"].headers
+    base = f"/api/v1/patients/{world.patients['P1']}"
+    for path, body, _ in KINDS:
+        assert client.post(f"{base}/{path}", json=body, headers=h).status_code == 201
+    t = client.get(f"{base}/timeline", headers=h)
+    assert t.status_code == 200, t.text
+    timeline = t.json()
+    for key in (
+        "diagnoses",
+        "mri_studies",
+        "adverse_events",
+        "assessments",
+        "self_ratings",
+        "video_analyses",
+        "surgeries",
+        "sessions",
+        "cycles",
+    ):
+        assert len(timeline[key]) == 1, key
+    assert timeline["assessments"][0]["jankovic_total"] == 5
+    assert timeline["adverse_events"][0]["urgent"] is False
+    assert "result" not in timeline["video_analyses"][0]
+    assert timeline["sessions"][0]["sites"][0]["volume_ml"] == 0.1

@@ -90,7 +90,7 @@ def create_app(
     if session_factory is None:
         if engine is None:
             settings.ensure_data_dir()
-            engine = make_engine(settings.sqlalchemy_url)
+            engine = make_engine(settings.sqlalchemy_url, pool_size=settings.db_pool_size)
         session_factory = make_session_factory(engine)
     app = FastAPI(
         title="hemispasm clinic records",

@@ -31,7 +31,7 @@ class Clinic(Record, Base):
     due_soon_days: Mapped[int] = mapped_column(Integer, default=14)
 
     dose_limits: Mapped[list[DoseLimit]] = relationship(
-        back_populates="clinic", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="clinic", cascade="all, delete-orphan"
     )
 
 

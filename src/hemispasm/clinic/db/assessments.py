@@ -25,13 +25,6 @@ class Assessment(PatientOwned, Base):
     hfs30_total: Mapped[int | None] = mapped_column(Integer, default=None)
     notes: Mapped[str | None] = mapped_column(Text, default=None)
 
-    @property
-    def jankovic_total(self) -> int | None:
-        """Severity plus frequency (0-8), when both were rated."""
-        if self.jankovic_severity is None or self.jankovic_frequency is None:
-            return None
-        return self.jankovic_severity + self.jankovic_frequency
-
 
 class SelfRating(PatientOwned, Base):
     """The patient's own rating of the spasms, 0 (none) to 10 (worst)."""

@@ -11,12 +11,15 @@ from sqlalchemy.orm import Session, sessionmaker
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for ``url``; SQLite gets foreign keys, WAL, a busy timeout and real SAVEPOINTs."""
     if url.startswith("sqlite"):
+        kwargs.pop("pool_size", None)  # SQLite's file connections are not pooled by size
         kwargs.setdefault("connect_args", {})
         kwargs["connect_args"].setdefault("check_same_thread", False)
         engine = create_engine(url, **kwargs)
         _configure_sqlite(engine)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    if "poolclass" not in kwargs:
+        kwargs.setdefault("max_overflow", 5)
     return create_engine(url, **kwargs)
 
 

@@ -8,7 +8,6 @@ from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hemispasm.clinic.db.base import Base, PatientOwned, enum_column
-from hemispasm.clinic.domain.cycles import CycleCourse
 from hemispasm.clinic.domain.vocab import (
     AdverseEffect,
     InjectionSide,
@@ -52,13 +51,6 @@ class InjectionSession(PatientOwned, Base):
     )
     """The current plan; sites replaced by a correction keep their row, marked deleted."""
 
-    @property
-    def effect_days(self) -> int | None:
-        """Days from the effect's onset (or the injection) to wear-off, when reported."""
-        return CycleCourse(
-            self.session_on, self.effect_began_on, self.effect_peak_on, self.wore_off_on
-        ).effect_days
-
 
 class InjectionSite(Base):
     """Units into one muscle on one side; the volume follows from the session's dilution."""
@@ -87,8 +79,3 @@ class AdverseEvent(PatientOwned, Base):
     resolved_on: Mapped[date | None] = mapped_column(Date, default=None)
     reported_by: Mapped[Reporter] = mapped_column(enum_column(Reporter, name="reporter"))
     notes: Mapped[str | None] = mapped_column(Text, default=None)
-
-    @property
-    def urgent(self) -> bool:
-        """Signs of distant spread of the toxin (swallowing or breathing difficulty)."""
-        return AdverseEffect(self.effect).urgent

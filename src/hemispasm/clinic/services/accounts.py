@@ -13,7 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from limits import parse as parse_limit
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from hemispasm.clinic.db.base import utcnow
@@ -239,30 +239,52 @@ def open_session(
     return LoginResult(user=user, token=token, csrf_token=csrf, expires_at=expires)
 
 
-def resolve_token(db: Session, token: str, *, kind: str) -> tuple[User, AuthSession]:
-    """The user and session behind a token, refused when unknown, revoked or expired."""
+@dataclass(frozen=True)
+class Login:
+    """Who is behind a valid session or token (read on every request, so kept small)."""
+
+    session_id: int
+    kind: str
+    csrf_token: str | None
+    user_id: int
+    clinic_id: int
+    role: Role
+    patient_id: int | None
+
+
+def resolve_token(db: Session, token: str, *, kind: str) -> Login:
+    """The login behind a token, refused when unknown, revoked, expired or deactivated."""
     row = db.execute(
-        select(User, AuthSession)
-        .join(AuthSession, AuthSession.user_id == User.id)
-        .where(AuthSession.token_sha256 == token_digest(token), AuthSession.kind == kind)
+        select(
+            AuthSession.id,
+            AuthSession.csrf_token,
+            User.id,
+            User.clinic_id,
+            User.role,
+            User.patient_id,
+        )
+        .join(User, AuthSession.user_id == User.id)
+        .where(
+            AuthSession.token_sha256 == token_digest(token),
+            AuthSession.kind == kind,
+            AuthSession.revoked_at.is_(None),
+            AuthSession.expires_at > utcnow(),
+            User.active.is_(True),
+            User.deleted_at.is_(None),
+        )
     ).first()
     if row is None:
         raise AuthenticationError("not logged in, or the session has ended")
-    user, session = row
-    if (
-        session.revoked_at is not None
-        or session.expires_at <= utcnow()
-        or not user.active
-        or user.deleted_at is not None
-    ):
-        raise AuthenticationError("not logged in, or the session has ended")
-    return user, session
+    session_id, csrf, user_id, clinic_id, role, patient_id = row
+    return Login(session_id, kind, csrf, user_id, clinic_id, role, patient_id)
 
 
-def log_out(db: Session, session: AuthSession, actor: Actor) -> None:
+def log_out(db: Session, login: Login, actor: Actor) -> None:
     """End a session or revoke a token."""
-    session.revoked_at = utcnow()
-    record_event(db, actor, "logout", session.kind, entity_id=actor.user_id)
+    db.execute(
+        update(AuthSession).where(AuthSession.id == login.session_id).values(revoked_at=utcnow())
+    )
+    record_event(db, actor, "logout", login.kind, entity_id=actor.user_id)
     db.commit()
 
 

@@ -1,18 +1,25 @@
-"""Everything about one patient over the years, read in a few queries for the timeline page."""
+"""Everything about one patient over the years, for the timeline (clinician) or summary (patient).
+
+The timeline is the most-read page of a clinic, and a patient of 8 years has about 30 sessions
+and 300 injected sites: it is read with plain column queries, not ORM objects, so that its cost
+stays a few milliseconds.
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, defer
+from sqlalchemy import Table, select
+from sqlalchemy.orm import Session
 
 from hemispasm.clinic.db.models import (
     AdverseEvent,
     Assessment,
     Diagnosis,
     InjectionSession,
+    InjectionSite,
     MriStudy,
     Patient,
     SelfRating,
@@ -20,6 +27,7 @@ from hemispasm.clinic.db.models import (
     VideoAnalysis,
 )
 from hemispasm.clinic.domain.cycles import effect_trend_days_per_cycle
+from hemispasm.clinic.domain.dosing import SiteDose
 from hemispasm.clinic.services.access import get_patient_for
 from hemispasm.clinic.services.actor import Actor
 from hemispasm.clinic.services.patients import Schedule, patient_schedule
@@ -30,22 +38,33 @@ from hemispasm.clinic.services.treatment import (
     summarise_session,
 )
 
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SessionView:
+    """A session's column values, its current sites and their summary."""
+
+    values: Row
+    sites: list[SiteDose]
+    summary: SessionSummary
+
 
 @dataclass(frozen=True)
 class Timeline:
-    """A patient's whole course, oldest first in every list."""
+    """A patient's whole course, oldest first in every list (rows as column-value dicts)."""
 
     patient: Patient
     schedule: Schedule
     effect_trend_days_per_cycle: float | None
-    sessions: list[tuple[InjectionSession, SessionSummary]]
-    diagnoses: list[Diagnosis]
-    mri_studies: list[MriStudy]
-    adverse_events: list[AdverseEvent]
-    assessments: list[Assessment]
-    self_ratings: list[SelfRating]
-    video_analyses: list[VideoAnalysis]
-    surgeries: list[Surgery]
+    sessions: list[SessionView]
+    diagnoses: list[Row]
+    mri_studies: list[Row]
+    adverse_events: list[Row]
+    assessments: list[Row]
+    self_ratings: list[Row]
+    video_analyses: list[Row]
+    surgeries: list[Row]
 
 
 @dataclass(frozen=True)
@@ -55,49 +74,73 @@ class Summary:
     patient: Patient
     schedule: Schedule
     effect_trend_days_per_cycle: float | None
-    cycles: list[InjectionSession]
-    self_ratings: list[SelfRating]
-    video_analyses: list[VideoAnalysis]
+    cycles: list[Row]
+    self_ratings: list[Row]
+    video_analyses: list[Row]
 
 
-def _rows(db: Session, model: Any, patient_id: int, order: Any, *options: Any) -> list[Any]:
-    return list(
-        db.scalars(
-            select(model)
-            .where(model.patient_id == patient_id, model.deleted_at.is_(None))
-            .order_by(order, model.id)
-            .options(*options)
+def _rows(
+    db: Session, model: Any, patient_id: int, order: str, *, without: tuple[str, ...] = ()
+) -> list[Row]:
+    """The patient's live rows of ``model`` as dicts, oldest first."""
+    table: Table = model.__table__
+    columns = [c for c in table.c if c.key not in without]
+    query = (
+        select(*columns)
+        .where(table.c.patient_id == patient_id, table.c.deleted_at.is_(None))
+        .order_by(table.c[order], table.c.id)
+    )
+    return [dict(r._mapping) for r in db.execute(query)]
+
+
+def _videos(db: Session, patient_id: int) -> list[Row]:
+    return _rows(db, VideoAnalysis, patient_id, "recorded_on", without=("result",))
+
+
+def _sessions(db: Session, patient: Patient) -> list[SessionView]:
+    sessions = _rows(db, InjectionSession, patient.id, "session_on")
+    site, session = InjectionSite.__table__.c, InjectionSession.__table__.c
+    sites: dict[int, list[SiteDose]] = defaultdict(list)
+    for session_id, muscle, side, units in db.execute(
+        select(site.session_id, site.muscle, site.side, site.units)
+        .join(InjectionSession.__table__, session.id == site.session_id)
+        .where(
+            session.patient_id == patient.id,
+            session.deleted_at.is_(None),
+            site.deleted_at.is_(None),
         )
-    )
-
-
-def _sessions(db: Session, patient_id: int) -> list[InjectionSession]:
-    return _rows(db, InjectionSession, patient_id, InjectionSession.session_on)
-
-
-def _videos(db: Session, patient_id: int) -> list[VideoAnalysis]:
-    return _rows(
-        db, VideoAnalysis, patient_id, VideoAnalysis.recorded_on, defer(VideoAnalysis.result)
-    )
+        .order_by(site.id)
+    ):
+        sites[session_id].append(SiteDose(muscle, side, units))
+    limits = clinic_limits(db, patient.clinic_id)
+    return [
+        SessionView(
+            s,
+            sites[s["id"]],
+            summarise_session(s["product"], s["dilution_units_per_0_1_ml"], sites[s["id"]], limits),
+        )
+        for s in sessions
+    ]
 
 
 def patient_timeline(db: Session, actor: Actor, patient_id: int) -> Timeline:
     """The clinician's view of one patient's whole course."""
     patient = get_patient_for(db, actor, patient_id, part="timeline", action="read")
-    sessions = _sessions(db, patient.id)
-    limits = clinic_limits(db, patient.clinic_id)
+    sessions = _sessions(db, patient)
     timeline = Timeline(
         patient=patient,
         schedule=patient_schedule(db, patient, actor.on()),
-        effect_trend_days_per_cycle=effect_trend_days_per_cycle(cycle_courses(sessions)),
-        sessions=[(s, summarise_session(s, limits)) for s in sessions],
-        diagnoses=_rows(db, Diagnosis, patient.id, Diagnosis.id),
-        mri_studies=_rows(db, MriStudy, patient.id, MriStudy.study_on),
-        adverse_events=_rows(db, AdverseEvent, patient.id, AdverseEvent.onset_on),
-        assessments=_rows(db, Assessment, patient.id, Assessment.assessed_on),
-        self_ratings=_rows(db, SelfRating, patient.id, SelfRating.rated_on),
+        effect_trend_days_per_cycle=effect_trend_days_per_cycle(
+            cycle_courses([s.values for s in sessions])
+        ),
+        sessions=sessions,
+        diagnoses=_rows(db, Diagnosis, patient.id, "id"),
+        mri_studies=_rows(db, MriStudy, patient.id, "study_on"),
+        adverse_events=_rows(db, AdverseEvent, patient.id, "onset_on"),
+        assessments=_rows(db, Assessment, patient.id, "assessed_on"),
+        self_ratings=_rows(db, SelfRating, patient.id, "rated_on"),
         video_analyses=_videos(db, patient.id),
-        surgeries=_rows(db, Surgery, patient.id, Surgery.surgery_on),
+        surgeries=_rows(db, Surgery, patient.id, "surgery_on"),
     )
     db.commit()
     return timeline
@@ -106,20 +149,13 @@ def patient_timeline(db: Session, actor: Actor, patient_id: int) -> Timeline:
 def patient_summary(db: Session, actor: Actor, patient_id: int) -> Summary:
     """The patient's own view: next injection, past cycles, own ratings and videos."""
     patient = get_patient_for(db, actor, patient_id, part="summary", action="read")
-    sessions = _rows(
-        db,
-        InjectionSession,
-        patient.id,
-        InjectionSession.session_on,
-        defer(InjectionSession.notes),
-        defer(InjectionSession.lot),
-    )
+    cycles = _rows(db, InjectionSession, patient.id, "session_on", without=("notes", "lot"))
     summary = Summary(
         patient=patient,
         schedule=patient_schedule(db, patient, actor.on()),
-        effect_trend_days_per_cycle=effect_trend_days_per_cycle(cycle_courses(sessions)),
-        cycles=sessions,
-        self_ratings=_rows(db, SelfRating, patient.id, SelfRating.rated_on),
+        effect_trend_days_per_cycle=effect_trend_days_per_cycle(cycle_courses(cycles)),
+        cycles=cycles,
+        self_ratings=_rows(db, SelfRating, patient.id, "rated_on"),
         video_analyses=_videos(db, patient.id),
     )
     db.commit()

@@ -25,6 +25,7 @@ from hemispasm.clinic.domain.dosing import (
     DoseLimits,
     DoseWarning,
     SessionDoses,
+    SiteDose,
     check_dilution,
     check_dose_limits,
     sites_from,
@@ -234,15 +235,14 @@ def clinic_limits(db: Session, clinic_id: int) -> dict[Product, DoseLimits]:
 
 
 def summarise_session(
-    session: InjectionSession, limits: Mapping[Product, DoseLimits]
+    product: Product,
+    dilution_units_per_0_1_ml: float,
+    sites: Sequence[SiteDose],
+    limits: Mapping[Product, DoseLimits],
 ) -> SessionSummary:
     """Totals per side, the volume of each site and the warnings against the product's limits."""
-    doses = SessionDoses(
-        session.product,
-        session.dilution_units_per_0_1_ml,
-        sites_from([(s.muscle.value, s.side.value, s.units) for s in session.sites]),
-    )
-    limit = limits.get(session.product)
+    doses = SessionDoses(product, dilution_units_per_0_1_ml, tuple(sites))
+    limit = limits.get(product)
     return SessionSummary(
         total_units=doses.total_units,
         units_by_side=doses.total_units_by_side(),
@@ -251,9 +251,9 @@ def summarise_session(
     )
 
 
-def cycle_courses(sessions: Sequence[InjectionSession]) -> list[CycleCourse]:
-    """The course of each session's cycle, oldest first."""
+def cycle_courses(sessions: Sequence[Mapping[str, Any]]) -> list[CycleCourse]:
+    """The course of each session's cycle (from its column values), oldest first."""
     return [
-        CycleCourse(s.session_on, s.effect_began_on, s.effect_peak_on, s.wore_off_on)
-        for s in sorted(sessions, key=lambda s: s.session_on)
+        CycleCourse(s["session_on"], s["effect_began_on"], s["effect_peak_on"], s["wore_off_on"])
+        for s in sorted(sessions, key=lambda s: s["session_on"])
     ]

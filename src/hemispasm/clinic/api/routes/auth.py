@@ -63,7 +63,7 @@ def token(body: LoginIn, request: Request, db: DbDep, settings: SettingsDep) -> 
 
 @router.post("/logout", status_code=204, summary="End this session or revoke this token")
 def logout(request: Request, actor: CurrentActor, db: DbDep) -> Response:
-    svc.log_out(db, request.state.auth_session, actor)
+    svc.log_out(db, request.state.login, actor)
     response = Response(status_code=204)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

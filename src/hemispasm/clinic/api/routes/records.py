@@ -4,7 +4,7 @@ No ``from __future__ import annotations`` here: FastAPI reads the body and respo
 these generated routes from their (closure) annotations.
 """
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 from fastapi import APIRouter, Response, status
@@ -14,6 +14,7 @@ from hemispasm.clinic.api.deps import CurrentActor, DbDep, PagingDep, PatientId,
 from hemispasm.clinic.api.schemas import records as s
 from hemispasm.clinic.api.schemas.common import Input, Page, PartialInput
 from hemispasm.clinic.db.models import InjectionSession, Patient
+from hemispasm.clinic.domain.dosing import SiteDose
 from hemispasm.clinic.services import records as svc
 from hemispasm.clinic.services.clinical import (
     ASSESSMENTS,
@@ -27,6 +28,7 @@ from hemispasm.clinic.services.treatment import (
     ADVERSE_EVENTS,
     CYCLES,
     INJECTION_SESSIONS,
+    SessionSummary,
     clinic_limits,
     summarise_session,
 )
@@ -138,20 +140,27 @@ def session_out(session: InjectionSession, db: Any) -> s.SessionPublic:
     cache = db.info.setdefault("dose_limits", {})
     if patient.clinic_id not in cache:
         cache[patient.clinic_id] = clinic_limits(db, patient.clinic_id)
-    return session_public(session, summarise_session(session, cache[patient.clinic_id]))
+    sites = [SiteDose(s.muscle, s.side, s.units) for s in session.sites]
+    summary = summarise_session(
+        session.product, session.dilution_units_per_0_1_ml, sites, cache[patient.clinic_id]
+    )
+    values = {c.key: getattr(session, c.key) for c in InjectionSession.__table__.columns}
+    return session_public(values, sites, summary)
 
 
-def session_public(session: InjectionSession, summary: Any) -> s.SessionPublic:
-    """The public form of a session whose summary is already computed."""
-    sites = [
-        s.SiteOut(muscle=site.muscle, side=site.side, units=site.units, volume_ml=volume)
-        for site, volume in zip(session.sites, summary.volumes_ml, strict=True)
+def session_public(
+    values: Mapping[str, Any], sites: Sequence[SiteDose], summary: SessionSummary
+) -> s.SessionPublic:
+    """The public form of a session from its column values, sites and summary."""
+    site_rows = [
+        {"muscle": site.muscle, "side": site.side, "units": site.units, "volume_ml": volume}
+        for site, volume in zip(sites, summary.volumes_ml, strict=True)
     ]
     by_side = {side.value: units for side, units in summary.units_by_side.items()}
     return s.SessionPublic.model_validate(
         {
-            **{c.key: getattr(session, c.key) for c in InjectionSession.__table__.columns},
-            "sites": sites,
+            **values,
+            "sites": site_rows,
             "total_units": summary.total_units,
             "units_left": by_side["left"],
             "units_right": by_side["right"],

@@ -50,7 +50,7 @@ class Input(BaseModel):
 class Output(BaseModel):
     """A response body read from stored records."""
 
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, extra="ignore")
 
 
 class PartialInput(Input):

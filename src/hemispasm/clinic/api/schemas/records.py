@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import Field, computed_field
 
 from hemispasm.clinic.api.schemas.common import Input, Output, RefId, Units, partial
+from hemispasm.clinic.domain.cycles import CycleCourse
 from hemispasm.clinic.domain.dosing import MAX_DILUTION_UNITS_PER_0_1_ML, MAX_UNITS_PER_SITE
 from hemispasm.clinic.domain.vocab import (
     AdverseEffect,
@@ -182,7 +183,14 @@ class CyclePublic(Output):
     effect_peak_on: date | None
     wore_off_on: date | None
     course_reported_by: Reporter | None
-    effect_days: int | None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def effect_days(self) -> int | None:
+        """Days from the effect's onset (or the injection) to wear-off, when reported."""
+        return CycleCourse(
+            self.session_on, self.effect_began_on, self.effect_peak_on, self.wore_off_on
+        ).effect_days
 
 
 # --- effects and ratings -----------------------------------------------------------------------
@@ -207,7 +215,12 @@ class AdverseEventPublic(RecordOut, AdverseEventCreate):
 
     model_config = Output.model_config
     reported_by: Reporter
-    urgent: bool
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def urgent(self) -> bool:
+        """Signs of distant spread of the toxin (swallowing or breathing difficulty)."""
+        return self.effect.urgent
 
 
 class AssessmentCreate(Input):
@@ -230,7 +243,14 @@ class AssessmentPublic(RecordOut, AssessmentCreate):
     """A stored assessment with the Jankovic total when both parts were rated."""
 
     model_config = Output.model_config
-    jankovic_total: int | None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def jankovic_total(self) -> int | None:
+        """Severity plus frequency (0-8), when both were rated."""
+        if self.jankovic_severity is None or self.jankovic_frequency is None:
+            return None
+        return self.jankovic_severity + self.jankovic_frequency
 
 
 class SelfRatingCreate(Input):
