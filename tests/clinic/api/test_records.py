@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hemispasm.clinic.api.schemas.people import TimelineOut
 from hemispasm.clinic.db.models import SelfRating
 from tests.clinic.api.conftest import World
 
@@ -184,3 +185,4 @@ def test_the_timeline_holds_one_of_every_kind_of_record(client: TestClient, worl
     assert timeline["adverse_events"][0]["urgent"] is False
     assert "result" not in timeline["video_analyses"][0]
     assert timeline["sessions"][0]["sites"][0]["volume_ml"] == 0.1
+    TimelineOut.model_validate(timeline)  # sessions are built unvalidated: check the shape

@@ -92,7 +92,8 @@ class SessionDoses:
 
     def volume_ml(self, site: SiteDose) -> float:
         """The volume that carries the site's units at this session's dilution."""
-        return volume_ml(site.units, dilution_units_per_0_1_ml=self.dilution_units_per_0_1_ml)
+        # Both numbers were checked when the site and the session were made.
+        return _volume_ml(site.units, self.dilution_units_per_0_1_ml)
 
 
 def volume_ml(units: float, *, dilution_units_per_0_1_ml: float) -> float:
@@ -105,6 +106,10 @@ def volume_ml(units: float, *, dilution_units_per_0_1_ml: float) -> float:
     """
     check_units("units", units)
     check_dilution(dilution_units_per_0_1_ml)
+    return _volume_ml(units, dilution_units_per_0_1_ml)
+
+
+def _volume_ml(units: float, dilution_units_per_0_1_ml: float) -> float:
     return round(0.1 * units / dilution_units_per_0_1_ml, 4)
 
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Select, Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from hemispasm.clinic.db.models import (
@@ -79,18 +80,37 @@ class Summary:
     video_analyses: list[Row]
 
 
+@cache
+def _rows_query(model: Any, order: str, without: tuple[str, ...]) -> Select[Any]:
+    """Built once per kind: reusing the statement object skips SQLAlchemy's cache-key work."""
+    table: Table = model.__table__
+    columns = [c for c in table.c if c.key not in without]
+    return (
+        select(*columns)
+        .where(table.c.patient_id == bindparam("patient_id"), table.c.deleted_at.is_(None))
+        .order_by(table.c[order], table.c.id)
+    )
+
+
 def _rows(
     db: Session, model: Any, patient_id: int, order: str, *, without: tuple[str, ...] = ()
 ) -> list[Row]:
     """The patient's live rows of ``model`` as dicts, oldest first."""
-    table: Table = model.__table__
-    columns = [c for c in table.c if c.key not in without]
-    query = (
-        select(*columns)
-        .where(table.c.patient_id == patient_id, table.c.deleted_at.is_(None))
-        .order_by(table.c[order], table.c.id)
+    query = _rows_query(model, order, without)
+    return [dict(r._mapping) for r in db.execute(query, {"patient_id": patient_id})]
+
+
+_SITE, _SESSION = InjectionSite.__table__.c, InjectionSession.__table__.c
+_SITES_QUERY = (
+    select(_SITE.session_id, _SITE.muscle, _SITE.side, _SITE.units)
+    .join(InjectionSession.__table__, _SESSION.id == _SITE.session_id)
+    .where(
+        _SESSION.patient_id == bindparam("patient_id"),
+        _SESSION.deleted_at.is_(None),
+        _SITE.deleted_at.is_(None),
     )
-    return [dict(r._mapping) for r in db.execute(query)]
+    .order_by(_SITE.id)
+)
 
 
 def _videos(db: Session, patient_id: int) -> list[Row]:
@@ -99,18 +119,8 @@ def _videos(db: Session, patient_id: int) -> list[Row]:
 
 def _sessions(db: Session, patient: Patient) -> list[SessionView]:
     sessions = _rows(db, InjectionSession, patient.id, "session_on")
-    site, session = InjectionSite.__table__.c, InjectionSession.__table__.c
     sites: dict[int, list[SiteDose]] = defaultdict(list)
-    for session_id, muscle, side, units in db.execute(
-        select(site.session_id, site.muscle, site.side, site.units)
-        .join(InjectionSession.__table__, session.id == site.session_id)
-        .where(
-            session.patient_id == patient.id,
-            session.deleted_at.is_(None),
-            site.deleted_at.is_(None),
-        )
-        .order_by(site.id)
-    ):
+    for session_id, muscle, side, units in db.execute(_SITES_QUERY, {"patient_id": patient.id}):
         sites[session_id].append(SiteDose(muscle, side, units))
     limits = clinic_limits(db, patient.clinic_id)
     return [

@@ -5,6 +5,7 @@ these generated routes from their (closure) annotations.
 """
 
 from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import asdict
 from typing import Any
 
 from fastapi import APIRouter, Response, status
@@ -145,28 +146,34 @@ def session_out(session: InjectionSession, db: Any) -> s.SessionPublic:
         session.product, session.dilution_units_per_0_1_ml, sites, cache[patient.clinic_id]
     )
     values = {c.key: getattr(session, c.key) for c in InjectionSession.__table__.columns}
-    return session_public(values, sites, summary)
+    return s.SessionPublic.model_validate(session_dict(values, sites, summary))
 
 
-def session_public(
+_SESSION_FIELDS = frozenset(s.SessionPublic.model_fields) - {
+    "sites",
+    "total_units",
+    "units_left",
+    "units_right",
+    "warnings",
+}
+
+
+def session_dict(
     values: Mapping[str, Any], sites: Sequence[SiteDose], summary: SessionSummary
-) -> s.SessionPublic:
-    """The public form of a session from its column values, sites and summary."""
-    site_rows = [
-        {"muscle": site.muscle, "side": site.side, "units": site.units, "volume_ml": volume}
-        for site, volume in zip(sites, summary.volumes_ml, strict=True)
-    ]
+) -> dict[str, Any]:
+    """The fields of ``SessionPublic`` as plain data, from stored column values and sites."""
     by_side = {side.value: units for side, units in summary.units_by_side.items()}
-    return s.SessionPublic.model_validate(
-        {
-            **values,
-            "sites": site_rows,
-            "total_units": summary.total_units,
-            "units_left": by_side["left"],
-            "units_right": by_side["right"],
-            "warnings": [s.DoseWarningOut.model_validate(w) for w in summary.warnings],
-        }
-    )
+    return {
+        **{k: v for k, v in values.items() if k in _SESSION_FIELDS},
+        "sites": [
+            {"muscle": site.muscle, "side": site.side, "units": site.units, "volume_ml": volume}
+            for site, volume in zip(sites, summary.volumes_ml, strict=True)
+        ],
+        "total_units": summary.total_units,
+        "units_left": by_side["left"],
+        "units_right": by_side["right"],
+        "warnings": [asdict(w) for w in summary.warnings],
+    }
 
 
 add_record_routes(
