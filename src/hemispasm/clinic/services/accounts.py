@@ -254,7 +254,7 @@ class Login:
 
 def resolve_token(db: Session, token: str, *, kind: str) -> Login:
     """The login behind a token, refused when unknown, revoked, expired or deactivated."""
-    row = db.execute(
+    row = db.connection().execute(  # on every request: Core, not the ORM
         select(
             AuthSession.id,
             AuthSession.csrf_token,

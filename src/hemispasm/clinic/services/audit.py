@@ -23,7 +23,7 @@ def record_event(
     request: str | None = None,
 ) -> None:
     """Add one audit row to the current transaction (it commits with the use case)."""
-    db.execute(  # a plain INSERT: cheaper than a unit-of-work flush on every read
+    db.connection().execute(  # a plain INSERT: cheaper than a unit-of-work flush on every read
         insert(AuditEvent).values(
             at=utcnow(),
             user_id=actor.user_id if actor else None,

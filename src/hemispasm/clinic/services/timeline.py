@@ -97,7 +97,10 @@ def _rows(
 ) -> list[Row]:
     """The patient's live rows of ``model`` as dicts, oldest first."""
     query = _rows_query(model, order, without)
-    return [dict(r._mapping) for r in db.execute(query, {"patient_id": patient_id})]
+    # Core statements go to the connection directly: the ORM session would add its own
+    # compile step for nothing.
+    rows = db.connection().execute(query, {"patient_id": patient_id})
+    return [dict(r._mapping) for r in rows]
 
 
 _SITE, _SESSION = InjectionSite.__table__.c, InjectionSession.__table__.c
@@ -120,7 +123,8 @@ def _videos(db: Session, patient_id: int) -> list[Row]:
 def _sessions(db: Session, patient: Patient) -> list[SessionView]:
     sessions = _rows(db, InjectionSession, patient.id, "session_on")
     sites: dict[int, list[SiteDose]] = defaultdict(list)
-    for session_id, muscle, side, units in db.execute(_SITES_QUERY, {"patient_id": patient.id}):
+    query = db.connection().execute(_SITES_QUERY, {"patient_id": patient.id})
+    for session_id, muscle, side, units in query:
         sites[session_id].append(SiteDose(muscle, side, units))
     limits = clinic_limits(db, patient.clinic_id)
     return [
