@@ -1,0 +1,17 @@
+"""Server-rendered pages for clinicians and patients, served by the same app as the API."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from hemispasm.clinic.web.pages import STATIC_DIR
+from hemispasm.clinic.web.routes import router
+
+__all__ = ["install_web", "router"]
+
+
+def install_web(app: FastAPI) -> None:
+    """Add the pages (at ``/``) and their assets (at ``/static``) to ``app``."""
+    app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

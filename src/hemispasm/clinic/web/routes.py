@@ -1,0 +1,219 @@
+"""The pages: login, the worklist and patient page for clinicians, the patient's page, education."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request, Response
+from fastapi.responses import RedirectResponse
+from markupsafe import Markup
+
+from hemispasm.clinic.api.deps import SESSION_COOKIE, DbDep, PatientId, SettingsDep, client_address
+from hemispasm.clinic.content.education import load_education, ninds_qr_svg, render_html
+from hemispasm.clinic.domain.vocab import InjectionSide, Role
+from hemispasm.clinic.services import accounts
+from hemispasm.clinic.services.access import require_role
+from hemispasm.clinic.services.patients import PatientFilter, list_patients
+from hemispasm.clinic.services.timeline import patient_summary, patient_timeline
+from hemispasm.clinic.services.treatment import cycle_courses
+from hemispasm.clinic.web.chart import timeline_chart
+from hemispasm.clinic.web.pages import (
+    PageActor,
+    PageRoute,
+    age_on,
+    render,
+    safe_next,
+    set_session_cookie,
+)
+from hemispasm.errors import AuthenticationError, PermissionDeniedError, RateLimitedError
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+WORKLIST_TABS = (
+    ("overdue", "Overdue"),
+    ("due_soon", "Due soon"),
+    ("due_this_week", "Due this week"),
+    ("", "All patients"),
+)
+WORKLIST_PAGE_SIZE = 25
+LATEST = 10
+"""How many of the newest assessments, ratings and video analyses the patient page shows."""
+
+
+def _home_for(role: Role) -> str:
+    return {Role.CLINICIAN: "/worklist", Role.PATIENT: "/me"}.get(role, "/")
+
+
+def _see_other(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+@router.get("/")
+def home(request: Request, actor: PageActor) -> Response:
+    """Clinicians go to the worklist, patients to their page; admins see where to work."""
+    if actor.role is not Role.ADMIN:
+        return _see_other(_home_for(actor.role))
+    return render(request, "admin.html", actor=actor)
+
+
+@router.get("/login")
+def login_form(request: Request, next: Annotated[str | None, Query()] = None) -> Response:
+    """The login form."""
+    return render(request, "login.html", next=safe_next(next), email="", error=None)
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    db: DbDep,
+    settings: SettingsDep,
+    email: Annotated[str, Form(max_length=254)] = "",
+    password: Annotated[str, Form(max_length=accounts.MAX_PASSWORD_LENGTH)] = "",
+    next: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Check the password, set the same session cookie as the API, go to the user's home page."""
+    try:
+        result = accounts.log_in(
+            db,
+            settings=settings,
+            hasher=request.app.state.hasher,
+            limiter=request.app.state.login_limiter,
+            email=email,
+            password=password,
+            kind="cookie",
+            client_address=client_address(request),
+            request=f"{request.method} {request.url.path}",
+        )
+    except (AuthenticationError, RateLimitedError) as exc:
+        limited = isinstance(exc, RateLimitedError)
+        refused = render(
+            request,
+            "login.html",
+            status_code=429 if limited else 400,
+            next=safe_next(next),
+            email=email,
+            error=str(exc) if limited else "Wrong e-mail address or password.",
+        )
+        if isinstance(exc, RateLimitedError):
+            refused.headers["Retry-After"] = str(exc.retry_after_s)
+        return refused
+    response = _see_other(safe_next(next) or _home_for(result.user.role))
+    set_session_cookie(response, result.token, settings)
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, actor: PageActor, db: DbDep) -> Response:
+    """End the session (the form carries the CSRF token)."""
+    accounts.log_out(db, request.state.login, actor)
+    response = _see_other("/login")
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/worklist")
+def worklist(
+    request: Request,
+    actor: PageActor,
+    db: DbDep,
+    q: Annotated[str, Query(max_length=200)] = "",
+    due: Annotated[str, Query(max_length=20)] = "overdue",
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+) -> Response:
+    """Patients by due status, or found by name or record number."""
+    filters = PatientFilter(q=q.strip() or None, due=due or None)
+    result = list_patients(db, actor, filters, page=page, page_size=WORKLIST_PAGE_SIZE)
+    pages = max(1, -(-result.total // WORKLIST_PAGE_SIZE))
+    return render(
+        request,
+        "worklist.html",
+        actor=actor,
+        tabs=WORKLIST_TABS,
+        q=q,
+        due=due,
+        result=result,
+        pages=pages,
+        today=actor.on(),
+    )
+
+
+def _cycles(session_rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each cycle's dates and effect days, newest first."""
+    return [
+        {
+            "injected_on": c.injected_on,
+            "effect_began_on": c.effect_began_on,
+            "effect_peak_on": c.effect_peak_on,
+            "wore_off_on": c.wore_off_on,
+            "effect_days": c.effect_days,
+        }
+        for c in reversed(cycle_courses(session_rows))
+    ]
+
+
+@router.get("/patients/{patient_id}")
+def patient_page(request: Request, actor: PageActor, db: DbDep, patient_id: PatientId) -> Response:
+    """The clinician's view of one patient: schedule, sessions, cycles, severity measures."""
+    timeline = patient_timeline(db, actor, patient_id)
+    rows = [s.values for s in timeline.sessions]
+    sessions = [
+        {
+            "values": s.values,
+            "total": s.summary.total_units,
+            "left": s.summary.units_by_side.get(InjectionSide.LEFT, 0.0),
+            "right": s.summary.units_by_side.get(InjectionSide.RIGHT, 0.0),
+            "warnings": s.summary.warnings,
+        }
+        for s in reversed(timeline.sessions)
+    ]
+    return render(
+        request,
+        "patient.html",
+        actor=actor,
+        t=timeline,
+        p=timeline.patient,
+        age=age_on(timeline.patient.birth_date, actor.on()),
+        sessions=sessions,
+        cycles=_cycles(rows),
+        chart=timeline_chart(cycle_courses(rows), today=actor.on()),
+        assessments=list(reversed(timeline.assessments))[:LATEST],
+        self_ratings=list(reversed(timeline.self_ratings))[:LATEST],
+        videos=list(reversed(timeline.video_analyses))[:LATEST],
+    )
+
+
+@router.get("/me")
+def my_page(request: Request, actor: PageActor, db: DbDep) -> Response:
+    """The patient's own page: next injection, past cycles, own ratings."""
+    require_role(actor, Role.PATIENT)
+    if actor.patient_id is None:  # a patient account always names its record
+        raise PermissionDeniedError("this account is not linked to a patient record")
+    summary = patient_summary(db, actor, actor.patient_id)
+    return render(
+        request,
+        "me.html",
+        actor=actor,
+        s=summary,
+        cycles=_cycles(summary.cycles),
+        self_ratings=list(reversed(summary.self_ratings)),
+        videos=list(reversed(summary.video_analyses))[:LATEST],
+    )
+
+
+@cache
+def _education_page() -> dict[str, Any]:
+    """The education text, rendered once: it is the same for every reader."""
+    education = load_education()
+    return {
+        "meta": education.metadata,
+        "body": Markup(render_html(education)),  # markdown rendered with raw HTML escaped
+        "qr": Markup(ninds_qr_svg(education.metadata.read_more_url)),
+    }
+
+
+@router.get("/education")
+def education(request: Request) -> Response:
+    """About hemifacial spasm; public, since it holds no patient data and is shared as a link."""
+    signed_in = SESSION_COOKIE in request.cookies  # a link home; nothing is looked up
+    return render(request, "education.html", signed_in=signed_in, **_education_page())
