@@ -106,6 +106,11 @@ def _add_clinic_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser
     upgrade = db_sub.add_parser("upgrade", help="migrate the database to the newest schema")
     upgrade.add_argument("--data", type=Path, default=None, help=data_help)
 
+    worker = sub.add_parser(
+        "worker", help="run a worker that analyses uploaded videos (queue per HEMISPASM_JOBS_URL)"
+    )
+    worker.add_argument("--data", type=Path, default=None, help=data_help)
+
     user = sub.add_parser("user", help="user accounts")
     user_sub = user.add_subparsers(dest="user_command", required=True)
     add = user_sub.add_parser("add", help="add a user; the password is read from standard input")
@@ -123,6 +128,11 @@ def _clinic(args: argparse.Namespace, console: Console) -> int:
     settings = commands.settings_for(args.data)
     if args.command == "serve":
         commands.serve(settings, host=args.host, port=args.port)
+        return EXIT_OK
+    if args.command == "worker":
+        from hemispasm.clinic.jobs.worker import run_worker
+
+        run_worker(settings)
         return EXIT_OK
     if args.command == "db":
         before, after = commands.migrate(settings)
@@ -151,7 +161,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _analyze(args, console)
         if args.command == "synth":
             return _synth(args, console)
-        if args.command in ("serve", "db", "user"):
+        if args.command in ("serve", "db", "user", "worker"):
             return _clinic(args, console)
     except E.HemispasmError as error:
         console.print(f"hemispasm: error: {error}", markup=False, highlight=False, soft_wrap=True)

@@ -35,14 +35,19 @@ def postgres_reachable() -> str | None:
     return None
 
 
-def skip_or_fail_without_postgres() -> None:
-    """Skip the test, or fail it when the run requires PostgreSQL."""
-    reason = postgres_reachable()
+def skip_or_fail(reason: str | None, *, required_by: str) -> None:
+    """Skip the test when a service is unreachable (``reason``), or fail it when the environment
+    variable ``required_by`` is 1 (CI sets it: there the service must be tested)."""
     if reason is None:
         return
-    if os.environ.get("HEMISPASM_REQUIRE_POSTGRES") == "1":
+    if os.environ.get(required_by) == "1":
         pytest.fail(reason)
     pytest.skip(reason)
+
+
+def skip_or_fail_without_postgres() -> None:
+    """Skip the test, or fail it when the run requires PostgreSQL."""
+    skip_or_fail(postgres_reachable(), required_by="HEMISPASM_REQUIRE_POSTGRES")
 
 
 def postgres_schema_url(schema: str) -> str:

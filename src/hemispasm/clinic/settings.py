@@ -44,6 +44,27 @@ class Settings(BaseSettings):
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_kib: int = Field(default=65536, ge=8)
 
+    # --- video uploads and their analysis jobs (hemispasm.clinic.jobs) ---
+    jobs_url: str | None = None
+    """Where analysis jobs queue: unset, a SQLite file in ``data_dir``; ``redis://host:port/db``
+    when separate ``hemispasm worker`` processes (on several machines) share the work."""
+    jobs_queue_name: str = Field(default="hemispasm", pattern=r"^[A-Za-z0-9_]{1,64}$")
+    """The queue's name (its Redis keys are named after it)."""
+    embedded_worker: bool = True
+    """Run one analysis worker inside the server process (no other service needed)."""
+    max_upload_bytes: int = Field(default=200_000_000, gt=0)
+    """The largest video accepted for upload."""
+    delete_raw_videos_after_analysis: bool = False
+    """Clinic policy: delete an uploaded video once analysed, keeping its results and report."""
+    job_retries: int = Field(default=2, ge=0, le=20)
+    """Retries of an analysis after a transient failure (a bad video is never retried)."""
+    job_retry_delay_s: float = Field(default=30.0, ge=0)
+    job_lease_s: float = Field(default=60.0, gt=0)
+    """A running job whose worker has not renewed its lease for this long is taken as lost."""
+    job_lease_renew_s: float = Field(default=10.0, gt=0)
+    job_recovery_interval_s: float = Field(default=30.0, gt=0)
+    """How often each worker looks for lost jobs (besides when it starts)."""
+
     @model_validator(mode="after")
     def _refuse_defaults_in_production(self) -> Settings:
         if self.environment == "production":
@@ -53,6 +74,22 @@ class Settings(BaseSettings):
                 )
             if not self.cookie_secure:
                 raise ValueError("HEMISPASM_COOKIE_SECURE cannot be false in production")
+        return self
+
+    @model_validator(mode="after")
+    def _check_jobs(self) -> Settings:
+        if self.jobs_url is not None and not self.jobs_url.startswith(
+            ("redis://", "rediss://", "unix://")
+        ):
+            raise ValueError(
+                "HEMISPASM_JOBS_URL must be a redis://, rediss:// or unix:// URL, or unset for "
+                f"the SQLite queue in the data folder; got one starting {self.jobs_url[:8]!r}"
+            )
+        if self.job_lease_renew_s >= self.job_lease_s:
+            raise ValueError(
+                "HEMISPASM_JOB_LEASE_RENEW_S must be shorter than HEMISPASM_JOB_LEASE_S, "
+                f"got {self.job_lease_renew_s} and {self.job_lease_s}"
+            )
         return self
 
     @property

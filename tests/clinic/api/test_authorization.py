@@ -27,6 +27,7 @@ from hemispasm.clinic.domain.vocab import Role
 from hemispasm.clinic.settings import Settings
 from tests.clinic.api.conftest import PASSWORD, TODAY, World
 from tests.clinic.conftest import session_on
+from tests.clinic.jobs.helpers import video_bytes
 
 API = "/api/v1"
 RESULT: dict[str, Any] = json.loads(
@@ -170,6 +171,9 @@ POLICY: dict[str, Rule] = {
     **record_routes("self-ratings", Rule.CARE_TEAM_AND_PATIENT),
     **record_routes("video-analyses", Rule.CARE_TEAM_AND_PATIENT),
     **record_routes("surgeries", Rule.CARE_TEAM),
+    "POST /patients/{patient_id}/videos": Rule.CARE_TEAM_AND_PATIENT,
+    "GET /patients/{patient_id}/jobs": Rule.CARE_TEAM_AND_PATIENT,
+    "GET /patients/{patient_id}/jobs/{record_id}": Rule.CARE_TEAM_AND_PATIENT,
 }
 """Every route of the API (method and path after /api/v1) and who it is for."""
 
@@ -253,6 +257,10 @@ BODIES: dict[str, dict[str, Any]] = {
     "PATCH /patients/{patient_id}/surgeries/{record_id}": {"outcome": "complete"},
 }
 """A valid body for every route that takes one (logging in is per caller: ``body_of``)."""
+FILES: dict[str, dict[str, tuple[str, bytes, str]]] = {
+    "POST /patients/{patient_id}/videos": {"file": ("clip.mp4", video_bytes(), "video/mp4")},
+}
+"""A valid multipart body for every upload route (sent instead of JSON)."""
 
 LOGIN_ROUTES = frozenset({"POST /auth/login", "POST /auth/token"})
 
@@ -282,9 +290,10 @@ def body_of(route: str, caller: Caller) -> dict[str, Any] | None:
 
 
 @pytest.fixture
-def settings(settings: Settings) -> Settings:
-    """The shared test settings, with room for the matrix's many logins."""
-    return settings.model_copy(update={"login_rate_limit": "10000/minute"})
+def settings(settings: Settings, tmp_path: Path) -> Settings:
+    """The shared test settings, with room for the matrix's many logins, and a data folder of
+    the test's own for the uploaded videos."""
+    return settings.model_copy(update={"login_rate_limit": "10000/minute", "data_dir": tmp_path})
 
 
 @pytest.fixture
@@ -334,6 +343,8 @@ class Scene:
             headers = {} if caller.role is None else self.world[caller.name].headers
         url = self.url(route, target, missing=missing)
         try:
+            if route in FILES:
+                return client.request(method, url, headers=headers, files=FILES[route])
             return client.request(method, url, headers=headers, json=body_of(route, caller))
         finally:
             client.cookies.clear()  # a login's cookie must not log in the next caller
@@ -360,6 +371,13 @@ def scene(client: TestClient, world: World) -> Scene:
             assert r.status_code == 201, f"{author} could not add {kind} of {key}: {r.text}"
             records[kind, key] = r.json()["id"]
         records["cycles", key] = records["sessions", key]
+        r = client.post(
+            f"{API}/patients/{world.patients[key]}/videos",
+            files=FILES["POST /patients/{patient_id}/videos"],
+            headers=world[patient].headers,
+        )
+        assert r.status_code == 202, f"{patient} could not upload a video: {r.text}"
+        records["jobs", key] = r.json()["id"]
     return Scene(world, records)
 
 
@@ -465,7 +483,9 @@ def test_every_route_of_the_app_has_an_expected_outcome(client: TestClient) -> N
     assert not untested, f"routes missing from POLICY (add who may call them): {untested}"
     assert not stale, f"POLICY names routes the app no longer has: {stale}"
     needs_body = {r for r in routes if r.split()[0] in ("POST", "PATCH", "PUT")}
-    without_body = sorted(needs_body - BODIES.keys() - LOGIN_ROUTES - {"POST /auth/logout"})
+    without_body = sorted(
+        needs_body - BODIES.keys() - FILES.keys() - LOGIN_ROUTES - {"POST /auth/logout"}
+    )
     assert not without_body, f"routes without a valid request body in BODIES: {without_body}"
 
 

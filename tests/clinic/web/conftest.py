@@ -12,7 +12,6 @@ from sqlalchemy import Connection
 
 from hemispasm.clinic.api.app import create_app
 from hemispasm.clinic.settings import Settings
-from hemispasm.clinic.web import install_web
 from tests.clinic.api.conftest import PASSWORD, TODAY, settings, world
 from tests.clinic.conftest import session_on
 
@@ -23,7 +22,6 @@ __all__ = ["settings", "world"]
 def client(connection: Connection, settings: Settings) -> Iterator[TestClient]:
     """A client of the API and the pages, every request inside the test's transaction."""
     app = create_app(settings, session_factory=lambda: session_on(connection), clock=lambda: TODAY)
-    install_web(app)
     with TestClient(app, base_url="https://testserver", follow_redirects=False) as c:
         yield c
 

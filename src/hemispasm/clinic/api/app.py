@@ -2,39 +2,47 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import date
 from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hemispasm import __version__
 from hemispasm.clinic.api.errors import BodyTooLargeError, install_error_handlers
-from hemispasm.clinic.api.routes import admin, analyses, auth, patients, records, system
+from hemispasm.clinic.api.routes import admin, analyses, auth, patients, records, system, videos
 from hemispasm.clinic.db.engine import make_engine, make_session_factory
+from hemispasm.clinic.jobs.worker import Worker
 from hemispasm.clinic.services.accounts import LoginLimiter, password_hasher
 from hemispasm.clinic.settings import Settings, get_settings
+from hemispasm.clinic.web import install_web
 
 API_PREFIX = "/api/v1"
 
 
 class BodySizeLimit:
-    """Refuse request bodies over ``max_bytes`` (declared or streamed) with 413."""
+    """Refuse request bodies over ``max_bytes`` (declared or streamed) with 413; video uploads
+    (POST to a path ending in ``/videos``) may be up to ``upload_max_bytes``."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, upload_max_bytes: int | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.upload_max_bytes = upload_max_bytes or max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        upload = scope["method"] == "POST" and scope["path"].endswith(videos.UPLOAD_PATH_SUFFIX)
+        limit = self.upload_max_bytes if upload else self.max_bytes
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await _too_large(send, self.max_bytes)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await _too_large(send, limit)
             return
         seen = 0
         exceeded = False
@@ -44,9 +52,9 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
+                if seen > limit:
                     exceeded = True
-                    raise BodyTooLargeError(_too_large_text(self.max_bytes))
+                    raise BodyTooLargeError(_too_large_text(limit))
             return message
 
         async def guarded_send(message: Message) -> None:
@@ -54,7 +62,7 @@ class BodySizeLimit:
             if not exceeded:
                 await send(message)
             elif message["type"] == "http.response.start":
-                await _too_large(send, self.max_bytes)
+                await _too_large(send, limit)
 
         await self.app(scope, counting_receive, guarded_send)
 
@@ -78,6 +86,19 @@ async def _too_large(send: Send, max_bytes: int) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+@asynccontextmanager
+async def _embedded_worker(app: FastAPI) -> AsyncIterator[None]:
+    """Run the app's embedded analysis worker, if it has one, while the app serves."""
+    worker: Worker | None = app.state.worker
+    if worker is not None:
+        await run_in_threadpool(worker.start)
+    try:
+        yield
+    finally:
+        if worker is not None:
+            await run_in_threadpool(worker.stop)
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -85,8 +106,14 @@ def create_app(
     session_factory: Callable[[], Any] | None = None,
     clock: Callable[[], date] = date.today,
 ) -> FastAPI:
-    """The app. Tests pass their own settings, session factory and a frozen clock."""
+    """The app. Tests pass their own settings, session factory and a frozen clock.
+
+    An app that opens its own database also runs the embedded analysis worker (when
+    ``settings.embedded_worker``); one handed a session factory runs none, since the worker needs
+    sessions of its own in another thread.
+    """
     settings = settings or get_settings()
+    owns_database = session_factory is None
     if session_factory is None:
         if engine is None:
             settings.ensure_data_dir()
@@ -102,16 +129,27 @@ def create_app(
         openapi_url="/openapi.json",
         docs_url=None,  # the interactive page loads scripts from a CDN: not on patient servers
         redoc_url=None,
+        lifespan=_embedded_worker,
     )
     app.state.settings = settings
     app.state.session_factory = session_factory
     app.state.clock = clock
+    app.state.worker = (
+        Worker(settings, session_factory, embedded=True, today=clock)
+        if settings.embedded_worker and owns_database
+        else None
+    )
     app.state.hasher = password_hasher(settings)
     app.state.login_limiter = LoginLimiter(
         settings.login_rate_limit, settings.rate_limit_storage_url
     )
     install_error_handlers(app)
-    for module in (system, auth, admin, patients, records, analyses):
+    for module in (system, auth, admin, patients, records, analyses, videos):
         app.include_router(module.router, prefix=API_PREFIX)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    install_web(app)  # the pages, on the same services and access rules
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_body_bytes,
+        upload_max_bytes=videos.upload_body_limit(settings),
+    )
     return app

@@ -3,12 +3,14 @@
 from hemispasm.clinic.db.accounts import AuditEvent, AuthSession, Clinic, DoseLimit, User
 from hemispasm.clinic.db.assessments import Assessment, SelfRating, VideoAnalysis
 from hemispasm.clinic.db.base import Base
+from hemispasm.clinic.db.jobs import AnalysisJob, JobState, Upload
 from hemispasm.clinic.db.patients import Diagnosis, MriStudy, Patient
 from hemispasm.clinic.db.surgery import Surgery
 from hemispasm.clinic.db.treatment import AdverseEvent, InjectionSession, InjectionSite
 
 __all__ = [
     "AdverseEvent",
+    "AnalysisJob",
     "Assessment",
     "AuditEvent",
     "AuthSession",
@@ -18,10 +20,12 @@ __all__ = [
     "DoseLimit",
     "InjectionSession",
     "InjectionSite",
+    "JobState",
     "MriStudy",
     "Patient",
     "SelfRating",
     "Surgery",
+    "Upload",
     "User",
     "VideoAnalysis",
 ]
