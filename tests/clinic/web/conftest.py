@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from html.parser import HTMLParser
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -28,9 +29,16 @@ def client(connection: Connection, settings: Settings) -> Iterator[TestClient]:
 
 def log_in(client: TestClient, name: str) -> str:
     """Log ``name`` in through the form; the client keeps the cookie. Returns the CSRF token."""
-    response = client.post("/login", data={"email": f"{name}@example.org", "password": PASSWORD})
+    response = post_login(client, {"email": f"{name}@example.org", "password": PASSWORD})
     assert response.status_code == 303, response.text
     return csrf_token(client.get(response.headers["location"]).text)
+
+
+def post_login(client: TestClient, data: dict[str, str]) -> Any:
+    """Open the login form (for its login token and cookie) and post ``data`` with the token."""
+    match = re.search(r'name="login_token" value="([^"]+)"', client.get("/login").text)
+    assert match, "no login_token field on the login form"
+    return client.post("/login", data=data | {"login_token": match.group(1)})
 
 
 def csrf_token(html: str) -> str:

@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 
 from hemispasm.clinic.api.deps import SESSION_COOKIE
 from tests.clinic.api.conftest import PASSWORD, World
-from tests.clinic.web.conftest import csrf_token, log_in, text_of
+from tests.clinic.web.conftest import csrf_token, log_in, post_login, text_of
 
 
 def test_the_login_form_labels_its_fields_and_asks_the_browser_to_fill_them(
@@ -26,7 +26,7 @@ def test_the_login_form_labels_its_fields_and_asks_the_browser_to_fill_them(
 def test_it_sends_each_role_to_its_start_page(
     client: TestClient, world: World, name: str, home: str
 ) -> None:
-    response = client.post("/login", data={"email": f"{name}@example.org", "password": PASSWORD})
+    response = post_login(client, {"email": f"{name}@example.org", "password": PASSWORD})
     assert response.status_code == 303 and response.headers["location"] == home
     cookie = response.headers["set-cookie"]
     assert cookie.startswith(f"{SESSION_COOKIE}=")
@@ -47,7 +47,7 @@ def test_the_page_cookie_also_works_for_the_api(client: TestClient, world: World
 def test_it_shows_the_same_error_for_a_wrong_password_or_address(
     client: TestClient, world: World, email: str, password: str
 ) -> None:
-    response = client.post("/login", data={"email": email, "password": password})
+    response = post_login(client, {"email": email, "password": password})
     assert response.status_code == 400
     assert SESSION_COOKIE not in response.headers.get("set-cookie", "")
     assert "Wrong e-mail address or password." in text_of(response.text)
@@ -63,9 +63,9 @@ def test_it_returns_to_the_page_asked_for_but_never_to_another_site(
     assert asked.status_code == 303 and asked.headers["location"] == f"/login?next=/patients/{pid}"
     assert f'name="next" value="/patients/{pid}"' in client.get(asked.headers["location"]).text
     creds = {"email": "clinician_a@example.org", "password": PASSWORD}
-    back = client.post("/login", data=creds | {"next": f"/patients/{pid}"})
+    back = post_login(client, creds | {"next": f"/patients/{pid}"})
     assert back.headers["location"] == f"/patients/{pid}"
-    away = client.post("/login", data=creds | {"next": "//evil.example/x"})
+    away = post_login(client, creds | {"next": "//evil.example/x"})
     assert away.headers["location"] == "/worklist"
 
 
@@ -101,3 +101,15 @@ def test_it_keeps_the_query_when_sending_a_visitor_to_log_in(client: TestClient)
         'name="next" value="/worklist?due=due_soon"'
         in client.get(response.headers["location"]).text
     )
+
+
+def test_a_login_posted_without_the_forms_token_is_refused(
+    client: TestClient, world: World
+) -> None:
+    creds = {"email": "clinician_a@example.org", "password": PASSWORD}
+    refused = client.post("/login", data=creds)
+    assert refused.status_code == 403
+    assert "came from another site" in refused.text
+    assert "hemispasm_session" not in refused.headers.get("set-cookie", "")
+    client.get("/login")  # a token cookie of this browser, but a forged field
+    assert client.post("/login", data=creds | {"login_token": "forged"}).status_code == 403

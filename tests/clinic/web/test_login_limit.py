@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 
 from hemispasm.clinic.settings import Settings
 from tests.clinic.api.conftest import PASSWORD, World, make_test_settings
-from tests.clinic.web.conftest import text_of
+from tests.clinic.web.conftest import post_login, text_of
 
 
 @pytest.fixture
@@ -19,7 +19,7 @@ def settings() -> Settings:
 def test_it_refuses_the_third_attempt_in_a_minute(client: TestClient, world: World) -> None:
     creds = {"email": "clinician_a@example.org", "password": "wrong password!"}
     for _ in range(2):
-        assert client.post("/login", data=creds).status_code == 400
-    refused = client.post("/login", data=creds | {"password": PASSWORD})
+        assert post_login(client, creds).status_code == 400
+    refused = post_login(client, creds | {"password": PASSWORD})
     assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1
     assert "too many login attempts" in text_of(refused.text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from functools import cache
 from typing import Annotated, Any
 
@@ -17,6 +18,7 @@ from hemispasm.clinic.services.access import require_role
 from hemispasm.clinic.services.patients import PatientFilter, list_patients
 from hemispasm.clinic.services.timeline import patient_summary, patient_timeline
 from hemispasm.clinic.services.treatment import cycle_courses
+from hemispasm.clinic.settings import Settings
 from hemispasm.clinic.web.chart import timeline_chart
 from hemispasm.clinic.web.pages import (
     PageActor,
@@ -57,10 +59,48 @@ def home(request: Request, actor: PageActor) -> Response:
     return render(request, "admin.html", actor=actor)
 
 
+LOGIN_CSRF_COOKIE = "hemispasm_login_csrf"
+
+
+def _login_page(
+    request: Request,
+    settings: Settings,
+    *,
+    next: str | None,
+    email: str = "",
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The login form with a fresh login token, also set as a SameSite=Strict cookie: a form
+    posted from another site arrives without the cookie and is refused (no login CSRF)."""
+    token = secrets.token_urlsafe(24)
+    page = render(
+        request,
+        "login.html",
+        status_code=status_code,
+        next=safe_next(next),
+        email=email,
+        error=error,
+        login_token=token,
+    )
+    page.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        max_age=3600,
+        httponly=True,
+        secure=settings.cookie_secure,
+        samesite="strict",
+        path="/login",
+    )
+    return page
+
+
 @router.get("/login")
-def login_form(request: Request, next: Annotated[str | None, Query()] = None) -> Response:
+def login_form(
+    request: Request, settings: SettingsDep, next: Annotated[str | None, Query()] = None
+) -> Response:
     """The login form."""
-    return render(request, "login.html", next=safe_next(next), email="", error=None)
+    return _login_page(request, settings, next=next)
 
 
 @router.post("/login")
@@ -71,8 +111,19 @@ def login(
     email: Annotated[str, Form(max_length=254)] = "",
     password: Annotated[str, Form(max_length=accounts.MAX_PASSWORD_LENGTH)] = "",
     next: Annotated[str, Form(max_length=2000)] = "",
+    login_token: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
     """Check the password, set the same session cookie as the API, go to the user's home page."""
+    expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not (expected and secrets.compare_digest(login_token, expected)):
+        return _login_page(
+            request,
+            settings,
+            next=next,
+            email=email,
+            error="The login form had expired or came from another site. Please log in again.",
+            status_code=403,
+        )
     try:
         result = accounts.log_in(
             db,
@@ -87,11 +138,11 @@ def login(
         )
     except (AuthenticationError, RateLimitedError) as exc:
         limited = isinstance(exc, RateLimitedError)
-        refused = render(
+        refused = _login_page(
             request,
-            "login.html",
+            settings,
             status_code=429 if limited else 400,
-            next=safe_next(next),
+            next=next,
             email=email,
             error=str(exc) if limited else "Wrong e-mail address or password.",
         )
@@ -100,6 +151,7 @@ def login(
         return refused
     response = _see_other(safe_next(next) or _home_for(result.user.role))
     set_session_cookie(response, result.token, settings)
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
     return response
 
 
