@@ -186,7 +186,7 @@ def check_routes(port: int, token: str, first_id: int) -> None:
     if not timeline["sessions"]:
         raise RuntimeError(f"patient {first_id} has no sessions: seed the clinic again")
     timeline_kib = len(body) / 1024
-    sites = sum(len(s["sites"]) for s in timeline["sessions"])
+    sites = sum(s["site_count"] for s in timeline["sessions"])
     status, body = get(conn, f"{API}/patients?due=overdue&page_size=50&page=1", token)
     if status != 200:
         raise RuntimeError(f"the overdue list answered {status}: {body[:500]!r}")

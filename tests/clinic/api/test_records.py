@@ -184,5 +184,6 @@ def test_the_timeline_holds_one_of_every_kind_of_record(client: TestClient, worl
     assert timeline["assessments"][0]["jankovic_total"] == 5
     assert timeline["adverse_events"][0]["urgent"] is False
     assert "result" not in timeline["video_analyses"][0]
-    assert timeline["sessions"][0]["sites"][0]["volume_ml"] == 0.1
+    assert timeline["sessions"][0]["site_count"] == 1
+    assert timeline["sessions"][0]["units_left"] == 2.5
     TimelineOut.model_validate(timeline)  # sessions are built unvalidated: check the shape

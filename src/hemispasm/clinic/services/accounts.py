@@ -254,25 +254,29 @@ class Login:
 
 def resolve_token(db: Session, token: str, *, kind: str) -> Login:
     """The login behind a token, refused when unknown, revoked, expired or deactivated."""
-    row = db.connection().execute(  # on every request: Core, not the ORM
-        select(
-            AuthSession.id,
-            AuthSession.csrf_token,
-            User.id,
-            User.clinic_id,
-            User.role,
-            User.patient_id,
+    row = (
+        db.connection()
+        .execute(  # on every request: Core, not the ORM
+            select(
+                AuthSession.id,
+                AuthSession.csrf_token,
+                User.id,
+                User.clinic_id,
+                User.role,
+                User.patient_id,
+            )
+            .join(User, AuthSession.user_id == User.id)
+            .where(
+                AuthSession.token_sha256 == token_digest(token),
+                AuthSession.kind == kind,
+                AuthSession.revoked_at.is_(None),
+                AuthSession.expires_at > utcnow(),
+                User.active.is_(True),
+                User.deleted_at.is_(None),
+            )
         )
-        .join(User, AuthSession.user_id == User.id)
-        .where(
-            AuthSession.token_sha256 == token_digest(token),
-            AuthSession.kind == kind,
-            AuthSession.revoked_at.is_(None),
-            AuthSession.expires_at > utcnow(),
-            User.active.is_(True),
-            User.deleted_at.is_(None),
-        )
-    ).first()
+        .first()
+    )
     if row is None:
         raise AuthenticationError("not logged in, or the session has ended")
     session_id, csrf, user_id, clinic_id, role, patient_id = row

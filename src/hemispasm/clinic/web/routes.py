@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 from hemispasm.clinic.api.deps import SESSION_COOKIE, DbDep, PatientId, SettingsDep, client_address
 from hemispasm.clinic.content.education import load_education, ninds_qr_svg, render_html
-from hemispasm.clinic.domain.vocab import InjectionSide, Role
+from hemispasm.clinic.domain.vocab import Role
 from hemispasm.clinic.services import accounts
 from hemispasm.clinic.services.access import require_role
 from hemispasm.clinic.services.patients import PatientFilter, list_patients
@@ -212,10 +212,10 @@ def patient_page(request: Request, actor: PageActor, db: DbDep, patient_id: Pati
     sessions = [
         {
             "values": s.values,
-            "total": s.summary.total_units,
-            "left": s.summary.units_by_side.get(InjectionSide.LEFT, 0.0),
-            "right": s.summary.units_by_side.get(InjectionSide.RIGHT, 0.0),
-            "warnings": s.summary.warnings,
+            "total": s.totals.total_units,
+            "left": s.totals.units_left,
+            "right": s.totals.units_right,
+            "warnings": s.totals.warning_count,
         }
         for s in reversed(timeline.sessions)
     ]

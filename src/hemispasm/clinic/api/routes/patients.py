@@ -10,7 +10,6 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
 from hemispasm.clinic.api.deps import CurrentActor, DbDep, PagingDep, PatientId
-from hemispasm.clinic.api.routes.records import session_dict
 from hemispasm.clinic.api.schemas import records as r
 from hemispasm.clinic.api.schemas.common import Page
 from hemispasm.clinic.api.schemas.people import (
@@ -23,7 +22,7 @@ from hemispasm.clinic.api.schemas.people import (
 )
 from hemispasm.clinic.domain.vocab import Product
 from hemispasm.clinic.services import patients as svc
-from hemispasm.clinic.services.timeline import patient_summary, patient_timeline
+from hemispasm.clinic.services.timeline import SessionView, patient_summary, patient_timeline
 
 router = APIRouter(prefix="/patients", tags=["patients"])
 
@@ -86,6 +85,20 @@ def _cycles(sessions: Any) -> list[r.CyclePublic]:
     return [r.CyclePublic.model_validate(s) for s in sessions]
 
 
+_OVERVIEW_FIELDS = frozenset(r.SessionOverview.model_fields)
+
+
+def _overview(view: SessionView) -> dict[str, Any]:
+    totals = view.totals
+    return {k: v for k, v in view.values.items() if k in _OVERVIEW_FIELDS} | {
+        "total_units": totals.total_units,
+        "units_left": totals.units_left,
+        "units_right": totals.units_right,
+        "site_count": totals.site_count,
+        "warning_count": totals.warning_count,
+    }
+
+
 def _dump(model: type[BaseModel], rows: Iterable[Any]) -> list[dict[str, Any]]:
     return [model.model_validate(x).model_dump() for x in rows]
 
@@ -100,7 +113,7 @@ def timeline(patient_id: PatientId, actor: CurrentActor, db: DbDep) -> Response:
         "schedule": ScheduleOut.model_validate(t.schedule).model_dump(),
         "effect_trend_days_per_cycle": t.effect_trend_days_per_cycle,
         "cycles": _dump(r.CyclePublic, (s.values for s in t.sessions)),
-        "sessions": [session_dict(s.values, s.sites, s.summary) for s in t.sessions],
+        "sessions": [_overview(s) for s in t.sessions],
         "diagnoses": _dump(r.DiagnosisPublic, t.diagnoses),
         "mri_studies": _dump(r.MriPublic, t.mri_studies),
         "adverse_events": _dump(r.AdverseEventPublic, t.adverse_events),

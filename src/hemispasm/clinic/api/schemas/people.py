@@ -14,7 +14,7 @@ from hemispasm.clinic.api.schemas.records import (
     DiagnosisPublic,
     MriPublic,
     SelfRatingPublic,
-    SessionPublic,
+    SessionOverview,
     SurgeryPublic,
     VideoAnalysisSummary,
 )
@@ -162,7 +162,7 @@ class TimelineOut(Output):
     schedule: ScheduleOut
     effect_trend_days_per_cycle: float | None
     cycles: list[CyclePublic]
-    sessions: list[SessionPublic]
+    sessions: list[SessionOverview]
     diagnoses: list[DiagnosisPublic]
     mri_studies: list[MriPublic]
     adverse_events: list[AdverseEventPublic]

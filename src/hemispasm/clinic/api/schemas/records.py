@@ -161,6 +161,30 @@ class SessionPublic(RecordOut):
     warnings: list[DoseWarningOut]
 
 
+class SessionOverview(RecordOut):
+    """A session in the timeline: its totals and how many dose-limit warnings it has; its sites
+    and the warnings' texts are in ``GET /patients/{id}/sessions/{session}``."""
+
+    session_on: date
+    product: Product
+    product_name: str | None
+    lot: str | None
+    expiry_on: date | None
+    dilution_units_per_0_1_ml: float
+    injector_id: int | None
+    early_reason: str | None
+    notes: str | None
+    effect_began_on: date | None
+    effect_peak_on: date | None
+    wore_off_on: date | None
+    course_reported_by: Reporter | None
+    total_units: float
+    units_left: float
+    units_right: float
+    site_count: int
+    warning_count: int
+
+
 class CourseUpdate(Input):
     """When the effect of a session began, peaked and wore off (patients may set these)."""
 
