@@ -138,8 +138,8 @@ class SessionCreate(Input):
 SessionUpdate = partial(SessionCreate, "SessionUpdate")
 
 
-class SessionPublic(RecordOut):
-    """A stored session with totals per side and dose-limit warnings."""
+class SessionOut(RecordOut):
+    """The stored fields of a session and its totals per side."""
 
     session_on: date
     product: Product
@@ -154,33 +154,22 @@ class SessionPublic(RecordOut):
     effect_peak_on: date | None
     wore_off_on: date | None
     course_reported_by: Reporter | None
-    sites: list[SiteOut]
     total_units: float
     units_left: float
     units_right: float
+
+
+class SessionPublic(SessionOut):
+    """A stored session with its sites and dose-limit warnings."""
+
+    sites: list[SiteOut]
     warnings: list[DoseWarningOut]
 
 
-class SessionOverview(RecordOut):
+class SessionOverview(SessionOut):
     """A session in the timeline: its totals and how many dose-limit warnings it has; its sites
     and the warnings' texts are in ``GET /patients/{id}/sessions/{session}``."""
 
-    session_on: date
-    product: Product
-    product_name: str | None
-    lot: str | None
-    expiry_on: date | None
-    dilution_units_per_0_1_ml: float
-    injector_id: int | None
-    early_reason: str | None
-    notes: str | None
-    effect_began_on: date | None
-    effect_peak_on: date | None
-    wore_off_on: date | None
-    course_reported_by: Reporter | None
-    total_units: float
-    units_left: float
-    units_right: float
     site_count: int
     warning_count: int
 
