@@ -3,6 +3,8 @@ PYTHON ?= python3.11
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 DEMO   ?= demo-output
+# Browser assets come from npm (package-lock.json) and are served by the app itself: no CDN.
+VENDOR := src/hemispasm/clinic/web/static/vendor
 
 .PHONY: demo test install lint typecheck bench clean
 
@@ -12,7 +14,16 @@ $(BIN)/hemispasm: pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev]"
 	touch $@
 
-install: $(BIN)/hemispasm
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(VENDOR)/chart.umd.min.js: node_modules/.package-lock.json
+	mkdir -p $(VENDOR)
+	cp node_modules/chart.js/dist/chart.umd.min.js node_modules/chart.js/LICENSE.md $(VENDOR)/
+	mv $(VENDOR)/LICENSE.md $(VENDOR)/chart.js-LICENSE.md
+
+install: $(BIN)/hemispasm $(VENDOR)/chart.umd.min.js
 
 demo: install
 	$(BIN)/hemispasm synth --out $(DEMO)/video --seed 7 --side left --duration 30
@@ -31,4 +42,4 @@ bench: install
 	$(BIN)/python benchmarks/bench_analyze.py
 
 clean:
-	rm -rf $(VENV) $(DEMO) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(DEMO) node_modules $(VENDOR) .pytest_cache .mypy_cache .ruff_cache
