@@ -56,12 +56,17 @@ BAR_P95_MS = 50.0
 PathMaker = Callable[[random.Random], str]
 
 
+Headers = dict[str, str]
+
+
 @dataclass(frozen=True)
 class Workload:
-    """One kind of request, its paths drawn at random."""
+    """One kind of request, its paths drawn at random, sent with the client's credentials."""
 
     name: str
     make_path: PathMaker
+    credentials: Callable[[int], Headers] | None = None
+    """The headers of client ``index`` (default: the benchmark's bearer token)."""
 
 
 def workloads(first_id: int, last_id: int) -> dict[str, Workload]:
@@ -82,6 +87,8 @@ class ClientLog:
     """What one client saw during the measured window."""
 
     latencies_s: list[float] = field(default_factory=list)
+    server_ms: list[float] = field(default_factory=list)
+    """What the server's ``Server-Timing`` header reported for each request."""
     errors: int = 0
     first_error: str | None = None
 
@@ -99,6 +106,9 @@ class Result:
     p95_ms: float
     p99_ms: float
     max_ms: float
+    server_p50_ms: float
+    server_p95_ms: float
+    """Server time (``Server-Timing``): from the request's arrival to the answer's headers."""
     server_cpu_ms: float
     postgres_cpu_ms: float
     client_cpu_ms: float
@@ -122,12 +132,18 @@ def free_port() -> int:
         return port
 
 
-def get(conn: http.client.HTTPConnection, path: str, token: str | None) -> tuple[int, bytes]:
-    """One GET on a keep-alive connection: (status, body)."""
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
+def bearer(token: str | None) -> Headers:
+    """The Authorization header of ``token`` (none without one)."""
+    return {"Authorization": f"Bearer {token}"} if token else {}
+
+
+def get(conn: http.client.HTTPConnection, path: str, headers: Headers) -> tuple[int, bytes, float]:
+    """One GET on a keep-alive connection: (status, body, server time in ms or NaN)."""
     conn.request("GET", path, headers=headers)
     response = conn.getresponse()
-    return response.status, response.read()
+    timing = response.getheader("server-timing") or ""
+    _, found, duration = timing.partition("dur=")
+    return response.status, response.read(), float(duration) if found else float("nan")
 
 
 @contextmanager
@@ -166,7 +182,7 @@ def wait_for_health(server: psutil.Popen, port: int, log_path: Path, timeout_s: 
             )
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            status, _ = get(conn, f"{API}/health", None)
+            status, _, _ = get(conn, f"{API}/health", {})
             conn.close()
             if status == 200:
                 return
@@ -179,7 +195,7 @@ def wait_for_health(server: psutil.Popen, port: int, log_path: Path, timeout_s: 
 def check_routes(port: int, token: str, first_id: int) -> None:
     """Both routes answer 200 with what the benchmark expects; print what one answer holds."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    status, body = get(conn, f"{API}/patients/{first_id}/timeline", token)
+    status, body, _ = get(conn, f"{API}/patients/{first_id}/timeline", bearer(token))
     if status != 200:
         raise RuntimeError(f"timeline answered {status}: {body[:500]!r}")
     timeline = json.loads(body)
@@ -187,7 +203,7 @@ def check_routes(port: int, token: str, first_id: int) -> None:
         raise RuntimeError(f"patient {first_id} has no sessions: seed the clinic again")
     timeline_kib = len(body) / 1024
     sites = sum(s["site_count"] for s in timeline["sessions"])
-    status, body = get(conn, f"{API}/patients?due=overdue&page_size=50&page=1", token)
+    status, body, _ = get(conn, f"{API}/patients?due=overdue&page_size=50&page=1", bearer(token))
     if status != 200:
         raise RuntimeError(f"the overdue list answered {status}: {body[:500]!r}")
     overdue = json.loads(body)
@@ -217,13 +233,15 @@ def client(
 ) -> None:
     """Send requests until ``stop_at``; log those that started after ``measure_from``."""
     rng = random.Random(seed * 1_000 + index)
+    headers = workload.credentials(index) if workload.credentials else bearer(token)
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     if think_s:  # start staggered, so that thinking clients do not send in step
         time.sleep(rng.uniform(0, think_s))
     while (started := time.perf_counter()) < stop_at:
         path = workload.make_path(rng)
+        server_ms = float("nan")
         try:
-            status, body = get(conn, path, token)
+            status, body, server_ms = get(conn, path, headers)
         except (OSError, http.client.HTTPException) as exc:
             status, body = 0, f"{type(exc).__name__}: {exc}".encode()
             conn.close()
@@ -231,6 +249,7 @@ def client(
         elapsed = time.perf_counter() - started
         if started >= measure_from:
             log.latencies_s.append(elapsed)
+            log.server_ms.append(server_ms)
             if status != 200:
                 log.errors += 1
                 if log.first_error is None:
@@ -352,6 +371,12 @@ def run_workload(
         raise RuntimeError(f"{workload.name}: only {len(latencies_ms)} requests were measured")
     cuts = statistics.quantiles(latencies_ms, n=100, method="inclusive")
     n = len(latencies_ms)
+    server_ms = sorted(x for log in logs for x in log.server_ms if x == x)  # NaN: not reported
+    server_cuts = (
+        statistics.quantiles(server_ms, n=100, method="inclusive")
+        if len(server_ms) >= 2
+        else [float("nan")] * 99
+    )
     ours_s = [cpu_spent(b, a) for b, a in zip(cpu_before, cpu_after, strict=True)]
     server_cpu, pg_cpu, client_cpu = (1000 * x / n for x in ours_s)
     return Result(
@@ -364,6 +389,8 @@ def run_workload(
         p95_ms=cuts[94],
         p99_ms=cuts[98],
         max_ms=latencies_ms[-1],
+        server_p50_ms=server_cuts[49],
+        server_p95_ms=server_cuts[94],
         server_cpu_ms=server_cpu,
         postgres_cpu_ms=pg_cpu,
         client_cpu_ms=client_cpu,

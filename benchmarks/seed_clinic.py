@@ -16,8 +16,9 @@ Usage::
     .venv/bin/python benchmarks/seed_clinic.py [--url URL] [--schema bench] [--patients 10000]
         [--years 8] [--seed 1]
 
-Drops and recreates the schema, then writes its URL and a clinician's bearer token to
-benchmarks/_work/bench_clinic.json.
+Drops and recreates the schema, then writes its URL, a clinician's bearer token and browser
+sessions of the clinicians and of 20 patients with logins to benchmarks/_work/bench_clinic.json.
+Each patient with two or more sessions also has two analysed videos (the same stored result).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from sqlalchemy import make_url
 
 from hemispasm.clinic.db.engine import make_engine, make_session_factory
 from hemispasm.clinic.db.migrate import upgrade_to_head
+from hemispasm.clinic.db.models import Clinic
 from hemispasm.clinic.domain.vocab import (
     SNOMED_HEMIFACIAL_SPASM,
     AdverseEffect,
@@ -49,6 +51,7 @@ from hemispasm.clinic.domain.vocab import (
     icd10_code,
 )
 from hemispasm.clinic.services.accounts import create_user, get_or_create_clinic, open_session
+from hemispasm.clinic.services.videos import metric_columns
 from hemispasm.clinic.settings import new_token
 
 HERE = Path(__file__).resolve().parent
@@ -62,6 +65,15 @@ CHUNK_PATIENTS = 500
 """Patients generated and copied at a time (keeps memory flat)."""
 
 Row = tuple[object, ...]
+
+SAMPLE_RESULT = json.loads(
+    (HERE.parent / "tests" / "data" / "result_synthetic_left.json").read_text(encoding="utf-8")
+)
+"""A real ``hemispasm analyze`` result (6.7 kB), stored for every seeded video analysis."""
+SAMPLE_COLUMNS = metric_columns(SAMPLE_RESULT)
+VIDEO_COLUMNS = tuple(SAMPLE_COLUMNS)
+PATIENT_LOGINS = 20
+"""Patients with a login (and an open browser session) for the page benchmark."""
 
 # Columns written per table, in load order (parents before children); the rest take defaults.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -92,6 +104,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "jankovic_frequency", "smc_grade", "hfs7_total", "created_at", "updated_at",
     ),
     "self_ratings": ("id", "patient_id", "rated_on", "score", "created_at", "updated_at"),
+    "video_analyses": (
+        "id", "patient_id", "recorded_on", "result", *VIDEO_COLUMNS, "created_at", "updated_at",
+    ),
 }  # fmt: skip
 
 # Plans: the eye is always injected on the affected side; other muscles with these weights.
@@ -242,6 +257,7 @@ class PatientGenerator:
             next_day = dates[index + 1] if index + 1 < len(dates) else None
             self._session(rows, patient_id, day, next_day, product, plans[product], injector)
 
+        self._videos(rows, patient_id, dates)
         last = dates[-1]
         last_product = first_product if len(dates) - 1 < switch_at else switched
         sex = rng.choices(("female", "male", "unknown"), weights=(64, 35, 1))[0]
@@ -252,6 +268,17 @@ class PatientGenerator:
                 last + timedelta(days=INTERVAL_DAYS), stamp(diagnosed), stamp(last),
             )
         )  # fmt: skip
+
+    def _videos(self, rows: dict[str, list[Row]], patient_id: int, dates: list[date]) -> None:
+        """Two analysed videos: 3 days before the last-but-one session and 4 weeks after it."""
+        if len(dates) < 2:
+            return
+        result = json.dumps(SAMPLE_RESULT)
+        for recorded in (dates[-2] - timedelta(days=3), dates[-2] + timedelta(days=28)):
+            rows["video_analyses"].append(
+                (self.ids.take("video_analyses"), patient_id, recorded, result,
+                 *SAMPLE_COLUMNS.values(), stamp(recorded), stamp(recorded))
+            )  # fmt: skip
 
     def _session_dates(self) -> list[date]:
         """Oldest first: every 84-100 days over the span, up to a recent (or lapsed) last visit."""
@@ -386,8 +413,20 @@ def recreate_schema(conninfo: str, schema: str) -> None:
         conn.execute(f'CREATE SCHEMA "{schema}"')
 
 
-def create_accounts(url: str) -> tuple[int, list[int], str]:
-    """The clinic, its clinicians and a bearer token of the first: (clinic id, ids, token)."""
+@dataclass(frozen=True)
+class Accounts:
+    """The clinic, its clinicians, and the logins the benchmarks use."""
+
+    clinic_id: int
+    clinician_ids: list[int]
+    token: str
+    """A bearer token of the first clinician (API benchmark)."""
+    clinician_cookies: list[str]
+    """A browser session of each clinician (page benchmark)."""
+
+
+def create_accounts(url: str) -> Accounts:
+    """The clinic, its clinicians, a bearer token and browser sessions."""
     engine = make_engine(url)
     # The passwords are random and never used: a cheap hash keeps the seeding quick.
     hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
@@ -408,9 +447,38 @@ def create_accounts(url: str) -> tuple[int, list[int], str]:
                 )
                 for i in range(1, CLINICIANS + 1)
             ]
-            token = open_session(db, users[0], kind="bearer", lifetime=timedelta(days=3650)).token
+            year = timedelta(days=365)
+            token = open_session(db, users[0], kind="bearer", lifetime=year).token
+            cookies = [open_session(db, u, kind="cookie", lifetime=year).token for u in users]
             db.commit()
-            return clinic.id, [u.id for u in users], token
+            return Accounts(clinic.id, [u.id for u in users], token, cookies)
+    finally:
+        engine.dispose()
+
+
+def create_patient_logins(url: str, clinic_id: int, patient_ids: Sequence[int]) -> list[str]:
+    """A login and an open browser session for each of ``patient_ids``: the session tokens."""
+    engine = make_engine(url)
+    hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    try:
+        with make_session_factory(engine)() as db:
+            clinic = db.get_one(Clinic, clinic_id)
+            cookies = []
+            for patient_id in patient_ids:
+                user = create_user(
+                    db,
+                    hasher=hasher,
+                    clinic=clinic,
+                    email=f"patient{patient_id}@bench.example",
+                    password=new_token(),
+                    role=Role.PATIENT,
+                    display_name=f"Bench Patient {patient_id}",
+                    patient_id=patient_id,
+                )
+                login = open_session(db, user, kind="cookie", lifetime=timedelta(days=365))
+                cookies.append(login.token)
+            db.commit()
+            return cookies
     finally:
         engine.dispose()
 
@@ -513,12 +581,19 @@ def main() -> None:
     started = time.perf_counter()
     recreate_schema(libpq_url(url), args.schema)
     upgrade_to_head(url_in_schema)
-    clinic_id, clinicians, token = create_accounts(url_in_schema)
+    accounts = create_accounts(url_in_schema)
     migrated = time.perf_counter()
     generator = PatientGenerator(
-        seed=args.seed, today=today, years=args.years, clinic_id=clinic_id, clinicians=clinicians
+        seed=args.seed,
+        today=today,
+        years=args.years,
+        clinic_id=accounts.clinic_id,
+        clinicians=accounts.clinician_ids,
     )
     counts = load(libpq_url(url_in_schema), generator, patients=args.patients)
+    patient_cookies = create_patient_logins(
+        url_in_schema, accounts.clinic_id, range(1, min(PATIENT_LOGINS, counts["patients"]) + 1)
+    )
     loaded = time.perf_counter()
     vacuum_analyze(libpq_url(url_in_schema))
     done = time.perf_counter()
@@ -528,7 +603,9 @@ def main() -> None:
     config = {
         "url": url_in_schema,
         "schema": args.schema,
-        "token": token,
+        "token": accounts.token,
+        "clinician_cookies": accounts.clinician_cookies,
+        "patient_cookies": patient_cookies,
         "patient_ids": [1, counts["patients"]],
         "seeded_on": today.isoformat(),
         "seed": args.seed,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import date
@@ -22,6 +23,29 @@ from hemispasm.clinic.settings import Settings, get_settings
 from hemispasm.clinic.web import install_web
 
 API_PREFIX = "/api/v1"
+
+
+class ServerTiming:
+    """Add ``Server-Timing: app;dur=<ms>`` to every answer: the time from receiving the request
+    to sending the answer's headers, as the page benchmark reads it (and browsers show it)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+
+        async def timed_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                elapsed_ms = (time.perf_counter() - started) * 1000
+                timing = (b"server-timing", f"app;dur={elapsed_ms:.1f}".encode())
+                message = {**message, "headers": [*message.get("headers", ()), timing]}
+            await send(message)
+
+        await self.app(scope, receive, timed_send)
 
 
 class BodySizeLimit:
@@ -152,4 +176,5 @@ def create_app(
         max_bytes=settings.max_body_bytes,
         upload_max_bytes=videos.upload_body_limit(settings),
     )
+    app.add_middleware(ServerTiming)  # outermost: it times everything above
     return app

@@ -1,0 +1,244 @@
+"""A real server (``hemispasm serve`` in its own process, SQLite, in-process worker) and Debian's
+Chromium driven by Playwright: what a clinic gets, seen through a browser.
+
+The browser is ``/usr/bin/chromium`` (Debian's package; Playwright downloads nothing). Without it
+the tests skip, unless ``HEMISPASM_REQUIRE_BROWSER=1`` (CI) makes that a failure. Screenshots of
+the main pages go to ``test-artifacts/screenshots/`` (or ``HEMISPASM_ARTIFACTS_DIR``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hemispasm.clinic import commands
+from hemispasm.clinic.settings import Settings
+from tests.clinic.conftest import skip_or_fail
+
+CHROMIUM = Path(os.environ.get("HEMISPASM_CHROMIUM", "/usr/bin/chromium"))
+REPO = Path(__file__).resolve().parents[2]
+AXE_JS = REPO / "node_modules" / "axe-core" / "axe.min.js"
+ARTIFACTS = Path(os.environ.get("HEMISPASM_ARTIFACTS_DIR", REPO / "test-artifacts"))
+PASSWORD = "e2e password, long enough"
+CLINIC = "Demo Clinic E2E"
+BROWSER_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+]
+
+
+def _require_browser() -> None:
+    reason = None
+    if not CHROMIUM.exists():
+        reason = f"no Chromium at {CHROMIUM} (Debian package 'chromium')"
+    elif not AXE_JS.exists():
+        reason = f"no axe-core at {AXE_JS} (run 'npm ci', as 'make install' does)"
+    skip_or_fail(reason, required_by="HEMISPASM_REQUIRE_BROWSER")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Server:
+    """The running app and the people in it."""
+
+    url: str
+    data_dir: Path
+    api_token: str = ""
+    patients: dict[str, int] = field(default_factory=dict)
+
+    def api(self, method: str, path: str, body: Any = None) -> Any:
+        """Call the JSON API as the clinician (for setting the scene, not for what is tested)."""
+        request = urllib.request.Request(
+            self.url + path,
+            method=method,
+            data=None if body is None else json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"}
+            | ({"Authorization": f"Bearer {self.api_token}"} if self.api_token else {}),
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.loads(response.read() or b"null")
+
+
+SERVER_SETTINGS = {"environment": "test", "argon2_time_cost": 1, "argon2_memory_kib": 8}
+"""Fast password hashing; the rest as in production (SQLite file, SQLite queue, embedded worker)."""
+
+
+def _server_env(data_dir: Path) -> dict[str, str]:
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("HEMISPASM_")}
+    own = {f"HEMISPASM_{k.upper()}": str(v) for k, v in SERVER_SETTINGS.items()}
+    return inherited | own | {"HEMISPASM_DATA_DIR": str(data_dir)}
+
+
+def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server stopped at start:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url + "/api/v1/health", timeout=2):
+                return
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.2)
+    raise RuntimeError(f"the server did not answer within 60 s:\n{log.read_text()[-3000:]}")
+
+
+def _add_user(settings: Settings, role: str, email: str, mrn: str | None = None) -> None:
+    commands.add_user(
+        settings, clinic=CLINIC, role=role, email=email, password=PASSWORD, patient_mrn=mrn
+    )
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """``hemispasm serve`` on a fresh data folder: a clinician, an admin, two patients."""
+    _require_browser()
+    data_dir = tmp_path_factory.mktemp("e2e") / "data"
+    env = _server_env(data_dir)
+    settings = Settings(
+        **SERVER_SETTINGS,
+        data_dir=data_dir,
+        database_url=None,
+        jobs_url=None,  # type: ignore[arg-type]
+    )
+    _add_user(settings, "clinician", "clinician@example.org")
+    _add_user(settings, "admin", "admin@example.org")
+    port = _free_port()
+    log = data_dir.parent / "server.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "hemispasm",
+                "serve",
+                "--port",
+                str(port),
+                "--data",
+                str(data_dir),
+            ],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    server = Server(f"http://127.0.0.1:{port}", data_dir)
+    try:
+        _wait_until_up(server.url, process, log)
+        token = server.api(
+            "POST", "/api/v1/auth/token", {"email": "clinician@example.org", "password": PASSWORD}
+        )
+        server.api_token = token["access_token"]
+        for key in ("1", "2"):
+            created = server.api(
+                "POST",
+                "/api/v1/patients",
+                {
+                    "mrn": f"E2E-000{key}",
+                    "name": f"Demo Patient {key}",
+                    "birth_date": "1961-04-02",
+                },
+            )
+            server.patients[key] = created["id"]
+            _add_user(settings, "patient", f"patient{key}@example.org", mrn=f"E2E-000{key}")
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture(scope="session")
+def browser(server: Server) -> Iterator[Any]:
+    """Debian's Chromium, headless."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=BROWSER_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A fresh browser tab (own cookies) at desktop size; console errors fail the test."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    tab.on("pageerror", lambda e: errors.append(str(e)))
+    yield tab
+    context.close()
+    assert not errors, f"the browser reported errors: {errors}"
+
+
+def log_in(page: Any, server: Server, email: str) -> None:
+    """Log in through the login form."""
+    page.goto(server.url + "/login")
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_load_state()
+
+
+def screenshot(page: Any, name: str) -> Path:
+    """Save a full-page screenshot as a test artifact."""
+    target = ARTIFACTS / "screenshots" / f"{name}.png"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(target), full_page=True)
+    return target
+
+
+SERIOUS = ("serious", "critical")
+
+
+def axe_violations(page: Any) -> list[dict[str, Any]]:
+    """axe-core's serious and critical violations on the page as it is now."""
+    page.evaluate(AXE_JS.read_text(encoding="utf-8"))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [
+        {
+            "id": v["id"],
+            "impact": v["impact"],
+            "help": v["help"],
+            "nodes": [n["target"] for n in v["nodes"]][:5],
+        }
+        for v in result["violations"]
+        if v["impact"] in SERIOUS
+    ]
+
+
+def check_page(page: Any, name: str) -> None:
+    """Screenshot the page and assert that axe finds no serious or critical violation."""
+    screenshot(page, name)
+    violations = axe_violations(page)
+    assert not violations, f"{name}: accessibility violations {json.dumps(violations, indent=1)}"
+
+
+def clear_artifacts() -> None:
+    """Remove the screenshots of an earlier run."""
+    shutil.rmtree(ARTIFACTS / "screenshots", ignore_errors=True)
