@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -102,9 +103,9 @@ def build_world(db: Session, settings: Settings) -> World:
 
 
 @pytest.fixture
-def settings() -> Settings:
-    """The test settings."""
-    return make_test_settings()
+def settings(tmp_path: Path) -> Settings:
+    """The test settings, with a data folder of the test's own."""
+    return make_test_settings(data_dir=tmp_path / "data")
 
 
 @pytest.fixture

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -11,9 +13,9 @@ from tests.clinic.web.conftest import post_login, text_of
 
 
 @pytest.fixture
-def settings() -> Settings:
+def settings(tmp_path: Path) -> Settings:
     """Two attempts a minute."""
-    return make_test_settings(login_rate_limit="2/minute")
+    return make_test_settings(data_dir=tmp_path / "data", login_rate_limit="2/minute")
 
 
 def test_it_refuses_the_third_attempt_in_a_minute(client: TestClient, world: World) -> None:
