@@ -111,8 +111,9 @@ async def _too_large(send: Send, max_bytes: int) -> None:
 
 
 @asynccontextmanager
-async def _embedded_worker(app: FastAPI) -> AsyncIterator[None]:
-    """Run the app's embedded analysis worker, if it has one, while the app serves."""
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Run the app's embedded analysis worker, if it has one, while the app serves; at the end
+    close the database connections of an engine the app made itself."""
     worker: Worker | None = app.state.worker
     if worker is not None:
         await run_in_threadpool(worker.start)
@@ -121,6 +122,9 @@ async def _embedded_worker(app: FastAPI) -> AsyncIterator[None]:
     finally:
         if worker is not None:
             await run_in_threadpool(worker.stop)
+        own_engine: Engine | None = app.state.own_engine
+        if own_engine is not None:
+            own_engine.dispose()
 
 
 def create_app(
@@ -138,10 +142,13 @@ def create_app(
     """
     settings = settings or get_settings()
     owns_database = session_factory is None
+    own_engine = None
     if session_factory is None:
         if engine is None:
             settings.ensure_data_dir()
-            engine = make_engine(settings.sqlalchemy_url, pool_size=settings.db_pool_size)
+            engine = own_engine = make_engine(
+                settings.sqlalchemy_url, pool_size=settings.db_pool_size
+            )
         session_factory = make_session_factory(engine)
     app = FastAPI(
         title="hemispasm clinic records",
@@ -153,10 +160,11 @@ def create_app(
         openapi_url="/openapi.json",
         docs_url=None,  # the interactive page loads scripts from a CDN: not on patient servers
         redoc_url=None,
-        lifespan=_embedded_worker,
+        lifespan=_lifespan,
     )
     app.state.settings = settings
     app.state.session_factory = session_factory
+    app.state.own_engine = own_engine
     app.state.clock = clock
     app.state.worker = (
         Worker(settings, session_factory, embedded=True, today=clock)
