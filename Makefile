@@ -28,6 +28,9 @@ install: $(BIN)/hemispasm $(VENDOR)/chart.umd.min.js
 demo: install
 	$(BIN)/hemispasm synth --out $(DEMO)/video --seed 7 --side left --duration 30
 	$(BIN)/hemispasm analyze $(DEMO)/video/synthetic.mp4 --out $(DEMO)/report --annotate
+	$(BIN)/hemispasm demo --data $(DEMO)/clinic
+	@echo "Demo clinic: open http://127.0.0.1:8000/login and log in with a login above (also in $(DEMO)/clinic/demo-logins.txt). Ctrl-C stops the server."
+	$(BIN)/hemispasm serve --data $(DEMO)/clinic --host 127.0.0.1 --port 8000
 
 test: install
 	$(BIN)/ruff check src tests benchmarks

@@ -12,6 +12,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from rich.console import Console
@@ -121,6 +122,13 @@ def _add_clinic_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser
     add.add_argument("--name", default="", help="name shown in the app")
     add.add_argument("--patient-mrn", default=None, help="record number, for a patient account")
 
+    demo = sub.add_parser(
+        "demo", help="create (or complete) a demo clinic of made-up patients to try the app with"
+    )
+    demo.add_argument("--data", type=Path, required=True, help=data_help)
+    demo.add_argument("--patients", type=_positive_int, default=24, help="how many (default 24)")
+    demo.add_argument("--seed", type=int, default=1, help="the made-up history follows from it")
+
 
 def _clinic(args: argparse.Namespace, console: Console) -> int:
     from hemispasm.clinic import commands
@@ -133,6 +141,18 @@ def _clinic(args: argparse.Namespace, console: Console) -> int:
         from hemispasm.clinic.jobs.worker import run_worker
 
         run_worker(settings)
+        return EXIT_OK
+    if args.command == "demo":
+        from hemispasm.clinic.demo.show import print_report
+
+        report = commands.demo(
+            settings,
+            patients=args.patients,
+            seed=args.seed,
+            today=date.today(),
+            note=lambda text: console.print(text, markup=False, highlight=False),
+        )
+        print_report(report, data_dir=args.data)
         return EXIT_OK
     if args.command == "db":
         before, after = commands.migrate(settings)
@@ -161,7 +181,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _analyze(args, console)
         if args.command == "synth":
             return _synth(args, console)
-        if args.command in ("serve", "db", "user", "worker"):
+        if args.command in ("serve", "db", "user", "worker", "demo"):
             return _clinic(args, console)
     except E.HemispasmError as error:
         console.print(f"hemispasm: error: {error}", markup=False, highlight=False, soft_wrap=True)

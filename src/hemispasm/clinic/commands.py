@@ -1,11 +1,14 @@
-"""What the clinic subcommands of the CLI do: migrate, add a user, serve. No argument parsing."""
+"""What the clinic subcommands of the CLI do: migrate, add a user, serve, seed the demo clinic.
+No argument parsing."""
 
 from __future__ import annotations
 
 import getpass
 import sys
+from collections.abc import Callable
+from datetime import date
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from sqlalchemy.pool import NullPool
 
@@ -15,6 +18,10 @@ from hemispasm.clinic.domain.vocab import Role
 from hemispasm.clinic.services.accounts import create_user, get_or_create_clinic, password_hasher
 from hemispasm.clinic.settings import Settings
 from hemispasm.errors import ClinicalDataError, HemispasmError
+
+if TYPE_CHECKING:
+    from hemispasm.clinic.demo.seed import DemoReport
+    from hemispasm.clinic.demo.videos import MakeResult
 
 
 class DatabaseError(HemispasmError):
@@ -120,3 +127,33 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
 
     migrate(settings)
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info", proxy_headers=False)
+
+
+def demo(
+    settings: Settings,
+    *,
+    patients: int,
+    seed: int,
+    today: date,
+    make_video: MakeResult | None = None,
+    note: Callable[[str], None] = lambda _: None,
+) -> DemoReport:
+    """Migrate, then create what is missing of the demo clinic (see ``hemispasm.clinic.demo``)."""
+    from hemispasm.clinic.demo.plan import make_plan
+    from hemispasm.clinic.demo.seed import seed_demo
+    from hemispasm.clinic.demo.videos import make_and_analyse
+
+    plan = make_plan(seed=seed, today=today, patients=patients)
+    migrate(settings)
+    engine = make_engine(settings.sqlalchemy_url, poolclass=NullPool)
+    try:
+        return seed_demo(
+            engine,
+            plan,
+            hasher=password_hasher(settings),
+            data_dir=settings.data_dir,
+            make_video=make_video or make_and_analyse,
+            note=note,
+        )
+    finally:
+        engine.dispose()
