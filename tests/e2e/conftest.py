@@ -26,33 +26,11 @@ import pytest
 
 from hemispasm.clinic import commands
 from hemispasm.clinic.settings import Settings
-from tests.clinic.conftest import skip_or_fail
+from tests.browser import REPO, require_browser, serious_violations
 
-CHROMIUM = Path(os.environ.get("HEMISPASM_CHROMIUM", "/usr/bin/chromium"))
-REPO = Path(__file__).resolve().parents[2]
-AXE_JS = REPO / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = Path(os.environ.get("HEMISPASM_ARTIFACTS_DIR", REPO / "test-artifacts"))
 PASSWORD = "e2e password, long enough"
 CLINIC = "Demo Clinic E2E"
-BROWSER_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--use-fake-ui-for-media-stream",
-    "--use-fake-device-for-media-stream",
-]
-
-
-def _require_browser() -> None:
-    reason = None
-    if not CHROMIUM.exists():
-        reason = f"no Chromium at {CHROMIUM} (Debian package 'chromium')"
-    elif not AXE_JS.exists():
-        reason = f"no axe-core at {AXE_JS} (run 'npm ci', as 'make install' does)"
-    skip_or_fail(reason, required_by="HEMISPASM_REQUIRE_BROWSER")
 
 
 def _free_port() -> int:
@@ -115,7 +93,7 @@ def _add_user(settings: Settings, role: str, email: str, mrn: str | None = None)
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """``hemispasm serve`` on a fresh data folder: a clinician, an admin, two patients."""
-    _require_browser()
+    require_browser()
     data_dir = tmp_path_factory.mktemp("e2e") / "data"
     env = _server_env(data_dir)
     settings = Settings(
@@ -172,21 +150,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             process.kill()
 
 
-@pytest.fixture(scope="session")
-def browser(server: Server) -> Iterator[Any]:
-    """Debian's Chromium, headless."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=BROWSER_ARGS)
-        yield chromium
-        chromium.close()
-
-
 @pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
+def page(chromium: Any, server: Server) -> Iterator[Any]:
     """A fresh browser tab (own cookies) at desktop size; console errors fail the test."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
     tab = context.new_page()
     errors: list[str] = []
     tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
@@ -213,29 +180,10 @@ def screenshot(page: Any, name: str) -> Path:
     return target
 
 
-SERIOUS = ("serious", "critical")
-
-
-def axe_violations(page: Any) -> list[dict[str, Any]]:
-    """axe-core's serious and critical violations on the page as it is now."""
-    page.evaluate(AXE_JS.read_text(encoding="utf-8"))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    return [
-        {
-            "id": v["id"],
-            "impact": v["impact"],
-            "help": v["help"],
-            "nodes": [n["target"] for n in v["nodes"]][:5],
-        }
-        for v in result["violations"]
-        if v["impact"] in SERIOUS
-    ]
-
-
 def check_page(page: Any, name: str) -> None:
     """Screenshot the page and assert that axe finds no serious or critical violation."""
     screenshot(page, name)
-    violations = axe_violations(page)
+    violations = serious_violations(page)
     assert not violations, f"{name}: accessibility violations {json.dumps(violations, indent=1)}"
 
 
