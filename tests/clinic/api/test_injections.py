@@ -162,3 +162,31 @@ def test_it_refuses_a_product_that_expired_before_the_session(
         headers=world["clinician_a"].headers,
     )
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "expiry_on"
+
+
+def test_a_patient_cured_by_decompression_leaves_the_worklist_until_the_spasm_returns(
+    client: TestClient, world: World
+) -> None:
+    h = world["clinician_a"].headers
+    pid = world.patients["P1"]
+    client.post(
+        f"/api/v1/patients/{pid}/sessions", json=_session(TODAY - timedelta(100)), headers=h
+    )
+
+    def overdue() -> list[int]:
+        page = client.get("/api/v1/patients", params={"due": "overdue"}, headers=h).json()
+        return [p["id"] for p in page["items"]]
+
+    assert overdue() == [pid]
+    surgery = {"surgery_on": (TODAY - timedelta(60)).isoformat(), "side": "left",
+               "outcome": "complete"}  # fmt: skip
+    r = client.post(f"/api/v1/patients/{pid}/surgeries", json=surgery, headers=h)
+    assert r.status_code == 201, r.text
+    schedule = client.get(f"/api/v1/patients/{pid}/timeline", headers=h).json()["schedule"]
+    assert schedule["status"] == "stopped_after_surgery" and schedule["next_due_on"] is None
+    assert overdue() == []
+
+    back = {"recurrence_on": (TODAY - timedelta(10)).isoformat()}
+    r = client.patch(f"/api/v1/patients/{pid}/surgeries/{r.json()['id']}", json=back, headers=h)
+    assert r.status_code == 200, r.text
+    assert overdue() == [pid]

@@ -10,6 +10,7 @@ from hemispasm.clinic.domain.schedule import (
     check_session_date,
     due_status,
     earliest_allowed,
+    injections_stopped,
     next_due,
 )
 from hemispasm.errors import ClinicalDataError, InjectionTooEarlyError
@@ -72,3 +73,25 @@ def test_it_refuses_impossible_rules() -> None:
         ScheduleRules(interval=timedelta(0))
     with pytest.raises(ClinicalDataError, match=r"^due_soon: must not be negative"):
         ScheduleRules(due_soon=timedelta(days=-1))
+
+
+def test_a_curative_decompression_after_the_last_session_stops_the_schedule() -> None:
+    cured = (LAST + timedelta(days=20), True, None)
+    assert injections_stopped(LAST, [cured])
+    assert due_status(LAST, today=TODAY, stopped=True) is DueStatus.STOPPED_AFTER_SURGERY
+
+
+@pytest.mark.parametrize(
+    "surgery",
+    [
+        (LAST + timedelta(days=20), False, None),  # partial relief or none
+        (LAST + timedelta(days=20), True, LAST + timedelta(days=200)),  # the spasm came back
+        (LAST - timedelta(days=20), True, None),  # injections went on after the surgery
+    ],
+    ids=["not-complete", "recurred", "injected-since"],
+)
+def test_the_schedule_goes_on_unless_relief_was_complete_and_lasting(
+    surgery: tuple[date, bool, date | None],
+) -> None:
+    assert not injections_stopped(LAST, [surgery])
+    assert not injections_stopped(LAST, [])

@@ -7,6 +7,7 @@ a recorded reason.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -39,6 +40,8 @@ class DueStatus(StrEnum):
     """Where a patient stands in the injection cycle on a given day."""
 
     NEVER_INJECTED = "never_injected"
+    STOPPED_AFTER_SURGERY = "stopped_after_surgery"
+    """Relieved by decompression after the last session, with no recurrence recorded."""
     NOT_DUE = "not_due"
     DUE_SOON = "due_soon"
     OVERDUE = "overdue"
@@ -54,12 +57,34 @@ def earliest_allowed(last_session: date, rules: ScheduleRules = ScheduleRules())
     return last_session + rules.min_interval
 
 
+def injections_stopped(
+    last_session: date | None, surgeries: Iterable[tuple[date, bool, date | None]]
+) -> bool:
+    """Whether a decompression ended the need for injections.
+
+    ``surgeries`` are (date, complete relief?, recurrence date or None). Injections stop when a
+    surgery on or after the last session relieved the spasm completely and no recurrence is
+    recorded; a recurrence, or a session after the surgery, puts the patient back on the schedule.
+    """
+    return any(
+        complete and recurrence is None and (last_session is None or on >= last_session)
+        for on, complete, recurrence in surgeries
+    )
+
+
 def due_status(
-    last_session: date | None, *, today: date, rules: ScheduleRules = ScheduleRules()
+    last_session: date | None,
+    *,
+    today: date,
+    rules: ScheduleRules = ScheduleRules(),
+    stopped: bool = False,
 ) -> DueStatus:
-    """Overdue after the due date, due soon within ``rules.due_soon`` of it, else not due."""
+    """Overdue after the due date, due soon within ``rules.due_soon`` of it, else not due;
+    never injected, or stopped after a decompression (``stopped``, see ``injections_stopped``)."""
     if last_session is None:
         return DueStatus.NEVER_INJECTED
+    if stopped:
+        return DueStatus.STOPPED_AFTER_SURGERY
     due = next_due(last_session, rules)
     if today > due:
         return DueStatus.OVERDUE

@@ -13,6 +13,7 @@ from hemispasm.clinic.domain.vocab import SNOMED_HEMIFACIAL_SPASM, Role, icd10_c
 from hemispasm.clinic.services.access import check_clinician_ref
 from hemispasm.clinic.services.actor import Actor
 from hemispasm.clinic.services.records import RecordKind, Values
+from hemispasm.clinic.services.treatment import refresh_schedule
 
 
 def check_dates(*names: str, ordered: bool = False) -> Any:
@@ -83,4 +84,5 @@ SURGERIES = RecordKind(
     model=Surgery,
     date_field="surgery_on",
     check=check_dates("surgery_on", "recurrence_on", ordered=True),
+    after_change=refresh_schedule,  # a curative decompression takes the patient off the schedule
 )

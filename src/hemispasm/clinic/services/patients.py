@@ -188,5 +188,8 @@ def patient_schedule(db: Session, patient: Patient, today: date) -> Schedule:
         last_session_on=last,
         next_due_on=patient.next_due_on,
         earliest_allowed_on=earliest_allowed(last, rules) if last else None,
-        status=due_status(last, today=today, rules=rules),
+        # Only a curative decompression leaves an injected patient without a due date.
+        status=due_status(
+            last, today=today, rules=rules, stopped=last is not None and patient.next_due_on is None
+        ),
     )

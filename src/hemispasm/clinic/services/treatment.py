@@ -18,6 +18,7 @@ from hemispasm.clinic.db.models import (
     InjectionSession,
     InjectionSite,
     Patient,
+    Surgery,
 )
 from hemispasm.clinic.domain.cycles import CycleCourse
 from hemispasm.clinic.domain.dates import check_not_before, check_not_future
@@ -30,8 +31,8 @@ from hemispasm.clinic.domain.dosing import (
     check_dose_limits,
     sites_from,
 )
-from hemispasm.clinic.domain.schedule import ScheduleRules, check_session_date
-from hemispasm.clinic.domain.vocab import InjectionSide, Product, Reporter, Role
+from hemispasm.clinic.domain.schedule import ScheduleRules, check_session_date, injections_stopped
+from hemispasm.clinic.domain.vocab import InjectionSide, Product, Reporter, Role, SurgeryOutcome
 from hemispasm.clinic.services.access import check_clinician_ref
 from hemispasm.clinic.services.actor import Actor
 from hemispasm.clinic.services.records import RecordKind, Values
@@ -48,7 +49,8 @@ def schedule_rules(clinic: Clinic) -> ScheduleRules:
 
 
 def refresh_schedule(db: Session, patient: Patient) -> None:
-    """Recompute the patient's last session, its product and the next due date."""
+    """Recompute the patient's last session, its product and the next due date (none when a
+    decompression ended the need for injections: see ``injections_stopped``)."""
     last = db.execute(
         select(InjectionSession.session_on, InjectionSession.product)
         .where(InjectionSession.patient_id == patient.id, InjectionSession.deleted_at.is_(None))
@@ -61,7 +63,16 @@ def refresh_schedule(db: Session, patient: Patient) -> None:
         patient.last_session_on = patient.last_product = patient.next_due_on = None
     else:
         patient.last_session_on, patient.last_product = last
-        patient.next_due_on = last[0] + schedule_rules(clinic).interval
+        surgeries = db.execute(
+            select(Surgery.surgery_on, Surgery.outcome, Surgery.recurrence_on).where(
+                Surgery.patient_id == patient.id, Surgery.deleted_at.is_(None)
+            )
+        ).all()
+        stopped = injections_stopped(
+            last[0],
+            ((on, outcome is SurgeryOutcome.COMPLETE, back) for on, outcome, back in surgeries),
+        )
+        patient.next_due_on = None if stopped else last[0] + schedule_rules(clinic).interval
 
 
 def _previous_session_on(db: Session, patient_id: int, exclude_id: int | None) -> date | None:
