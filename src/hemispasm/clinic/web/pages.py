@@ -41,7 +41,8 @@ templates = Jinja2Templates(directory=PACKAGE_DIR / "templates")
 SECURITY_HEADERS = {
     # Everything comes from the app itself: no CDN, no third party learns of a visit.
     "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "default-src 'self'; img-src 'self' data:; media-src 'self' blob:; style-src 'self'; "
+        "script-src 'self'; "
         "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     ),
     "X-Content-Type-Options": "nosniff",
