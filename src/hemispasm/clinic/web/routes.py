@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse
 from markupsafe import Markup
 
 from hemispasm.clinic.api.deps import SESSION_COOKIE, DbDep, PatientId, SettingsDep, client_address
+from hemispasm.clinic.api.schemas.records import AssessmentPublic
 from hemispasm.clinic.content.education import load_education, ninds_qr_svg, render_html
 from hemispasm.clinic.domain.vocab import Role
 from hemispasm.clinic.services import accounts
@@ -19,7 +20,17 @@ from hemispasm.clinic.services.patients import PatientFilter, list_patients
 from hemispasm.clinic.services.timeline import patient_summary, patient_timeline
 from hemispasm.clinic.services.treatment import cycle_courses
 from hemispasm.clinic.settings import Settings
-from hemispasm.clinic.web.chart import timeline_chart
+from hemispasm.clinic.web.chart import (
+    CLOSED,
+    JANKOVIC,
+    RATING,
+    SPASMS,
+    build_timeline,
+    chart_json,
+    effect_columns,
+    points,
+    svg_timeline,
+)
 from hemispasm.clinic.web.pages import (
     PageActor,
     PageRoute,
@@ -204,7 +215,7 @@ def _cycles(session_rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-@router.get("/patients/{patient_id}")
+@router.get("/patients/{patient_id:int}")  # leaves /patients/new to the registration form
 def patient_page(request: Request, actor: PageActor, db: DbDep, patient_id: PatientId) -> Response:
     """The clinician's view of one patient: schedule, sessions, cycles, severity measures."""
     timeline = patient_timeline(db, actor, patient_id)
@@ -219,6 +230,26 @@ def patient_page(request: Request, actor: PageActor, db: DbDep, patient_id: Pati
         }
         for s in reversed(timeline.sessions)
     ]
+    courses = cycle_courses(rows)
+    videos = timeline.video_analyses
+    chart = build_timeline(
+        courses,
+        [
+            (RATING, points(timeline.self_ratings, "rated_on", "score")),
+            (
+                JANKOVIC,
+                # the schema's own rule: severity + frequency when both were rated
+                [
+                    (a["assessed_on"], AssessmentPublic.model_validate(a).jankovic_total)
+                    for a in timeline.assessments
+                ],
+            ),
+            (SPASMS, points(videos, "recorded_on", "spasms_per_min")),
+            (CLOSED, points(videos, "recorded_on", "pct_time_affected_eye_half_closed")),
+        ],
+        today=actor.on(),
+        next_due_on=timeline.schedule.next_due_on,
+    )
     return render(
         request,
         "patient.html",
@@ -226,30 +257,62 @@ def patient_page(request: Request, actor: PageActor, db: DbDep, patient_id: Pati
         t=timeline,
         p=timeline.patient,
         age=age_on(timeline.patient.birth_date, actor.on()),
+        today=actor.on(),
         sessions=sessions,
         cycles=_cycles(rows),
-        chart=timeline_chart(cycle_courses(rows), today=actor.on()),
+        durations=effect_columns(courses),
+        chart=chart,
+        chart_svg=svg_timeline(chart) if chart else None,
+        chart_data=chart_json(chart) if chart else None,
+        chart_title="Injections, effect and severity measures over time",
         assessments=list(reversed(timeline.assessments))[:LATEST],
         self_ratings=list(reversed(timeline.self_ratings))[:LATEST],
-        videos=list(reversed(timeline.video_analyses))[:LATEST],
+        videos=list(reversed(videos))[:LATEST],
     )
 
 
 @router.get("/me")
 def my_page(request: Request, actor: PageActor, db: DbDep) -> Response:
-    """The patient's own page: next injection, past cycles, own ratings."""
+    """The patient's own page: next injection, how long each injection helped, own ratings and
+    video measures over time, and the way to the diary, recording, videos and education."""
     require_role(actor, Role.PATIENT)
     if actor.patient_id is None:  # a patient account always names its record
         raise PermissionDeniedError("this account is not linked to a patient record")
     summary = patient_summary(db, actor, actor.patient_id)
+    courses = cycle_courses(summary.cycles)
+    videos = summary.video_analyses
+    chart = build_timeline(
+        courses,
+        [
+            (RATING, points(summary.self_ratings, "rated_on", "score")),
+            (SPASMS, points(videos, "recorded_on", "spasms_per_min")),
+            (CLOSED, points(videos, "recorded_on", "pct_time_affected_eye_half_closed")),
+        ],
+        today=actor.on(),
+        next_due_on=summary.schedule.next_due_on,
+    )
+    ratings = list(reversed(summary.self_ratings))
+    cycles = _cycles(summary.cycles)
     return render(
         request,
         "me.html",
         actor=actor,
         s=summary,
-        cycles=_cycles(summary.cycles),
-        self_ratings=list(reversed(summary.self_ratings)),
-        videos=list(reversed(summary.video_analyses))[:LATEST],
+        today=actor.on(),
+        cycles=cycles[:LATEST],
+        cycles_more=(
+            f"The newest {LATEST} of {len(cycles)} injections. The chart above shows them all."
+            if len(cycles) > LATEST
+            else None
+        ),
+        durations=effect_columns(courses),
+        chart=chart,
+        chart_svg=svg_timeline(chart) if chart else None,
+        chart_data=chart_json(chart) if chart else None,
+        chart_title="My ratings and video measures over time",
+        self_ratings=ratings[:LATEST],
+        ratings_count=len(ratings),
+        videos=list(reversed(videos))[:LATEST],
     )
 
 

@@ -1,0 +1,285 @@
+/* The patient timeline drawn with Chart.js (served by this app from /static/vendor; no CDN).
+ *
+ * Progressive enhancement: the page works without this file (a server-drawn SVG and a table hold
+ * the same data). With it, the SVG is swapped for an interactive chart that opens on the last two
+ * years and can show all years. The data come from a <script type="application/json"> block
+ * (built by hemispasm.clinic.web.chart.chart_json); x is in days since 1970-01-01.
+ */
+(function () {
+  "use strict";
+
+  var DAY_MS = 86400000;
+  var PAD_DAYS = 14;
+  var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  var POINT_STYLES = { circle: "circle", triangle: "triangle", square: "rect", diamond: "rectRot" };
+  var EFFECT_FILL = "rgba(0, 158, 115, 0.16)";
+  var EFFECT_BAR = "rgba(0, 158, 115, 0.85)";
+  var EFFECT_EDGE = "#00704F";
+  var SESSION = "#1a1a1a";
+  var TODAY = "#B00020";
+  var NEXT_DUE = "#7A4A00";
+  var TEXT = "#1a1a1a";
+
+  function isoDate(day) {
+    return new Date(day * DAY_MS).toISOString().slice(0, 10);
+  }
+
+  function monthStart(year, month) {
+    return Math.round(Date.UTC(year, month, 1) / DAY_MS);
+  }
+
+  /* Ticks on the first of a month (every 1, 3, 12 or 24 months, by the span shown). */
+  function dateTicks(min, max) {
+    var span = max - min;
+    var step = span <= 430 ? 1 : span <= 1200 ? 3 : span <= 4000 ? 12 : 24;
+    var first = new Date(min * DAY_MS);
+    var year = first.getUTCFullYear();
+    var month = Math.ceil(first.getUTCMonth() / step) * step;
+    if (step === 24 && year % 2 === 1) { year += 1; month = 0; }
+    var ticks = [];
+    for (var guard = 0; guard < 400; guard++) {
+      while (month >= 12) { month -= 12; year += 1; }
+      var day = monthStart(year, month);
+      if (day > max) break;
+      if (day >= min) ticks.push({ value: day, step: step });
+      month += step;
+    }
+    return ticks;
+  }
+
+  function tickLabel(day, step, first) {
+    var d = new Date(day * DAY_MS);
+    var month = d.getUTCMonth();
+    if (step >= 12) return String(d.getUTCFullYear());
+    if (month === 0 || first) return [MONTHS[month], String(d.getUTCFullYear())];
+    return MONTHS[month];
+  }
+
+  function formatValue(measure, value) {
+    var text = value.toFixed(measure.decimals);
+    if (measure.unit === "%") return text + " %";
+    return measure.unit ? text + " " + measure.unit : text;
+  }
+
+  function dashedLine(ctx, x, top, bottom, colour, dash, width) {
+    ctx.save();
+    ctx.strokeStyle = colour;
+    ctx.lineWidth = width;
+    ctx.setLineDash(dash);
+    ctx.beginPath();
+    ctx.moveTo(x, top);
+    ctx.lineTo(x, bottom);
+    ctx.stroke();
+    ctx.restore();
+  }
+
+  /* Effects as bands behind every panel (and a bar along the top), injections as lines with a
+     marker, today and the next due date as dashed lines. */
+  var timelinePlugin = {
+    id: "hemispasmTimeline",
+    beforeDatasetsDraw: function (chart, args, options) {
+      var data = options.data;
+      var ctx = chart.ctx;
+      var area = chart.chartArea;
+      var x = chart.scales.x;
+      var barTop = area.top - 20;
+      var inView = function (day) { return day >= x.min && day <= x.max; };
+      ctx.save();
+      ctx.beginPath();
+      ctx.rect(area.left, 0, area.right - area.left, area.bottom);
+      ctx.clip();
+      data.effects.forEach(function (e) {
+        var x0 = x.getPixelForValue(e.from);
+        var x1 = Math.max(x.getPixelForValue(e.to), x0 + 1);
+        ctx.fillStyle = EFFECT_FILL;
+        ctx.fillRect(x0, area.top, x1 - x0, area.bottom - area.top);
+        ctx.fillStyle = e.ongoing ? "rgba(0, 158, 115, 0.35)" : EFFECT_BAR;
+        ctx.fillRect(x0, barTop, x1 - x0, 10);
+        if (e.ongoing) {
+          ctx.save();
+          ctx.strokeStyle = EFFECT_EDGE;
+          ctx.setLineDash([4, 3]);
+          ctx.strokeRect(x0, barTop, x1 - x0, 10);
+          ctx.restore();
+        }
+      });
+      data.sessions.forEach(function (day) {
+        if (!inView(day)) return;
+        var px = x.getPixelForValue(day);
+        ctx.save();
+        ctx.globalAlpha = 0.45;
+        dashedLine(ctx, px, barTop, area.bottom, SESSION, [], 1);
+        ctx.restore();
+        ctx.fillStyle = SESSION;
+        ctx.beginPath();
+        ctx.moveTo(px - 5, barTop - 9);
+        ctx.lineTo(px + 5, barTop - 9);
+        ctx.lineTo(px, barTop + 1);
+        ctx.closePath();
+        ctx.fill();
+      });
+      ctx.font = "12px system-ui, sans-serif";
+      ctx.textAlign = "right";
+      if (data.nextDue !== null && inView(data.nextDue)) {
+        var due = x.getPixelForValue(data.nextDue);
+        dashedLine(ctx, due, 14, area.bottom, NEXT_DUE, [8, 3, 2, 3], 1.5);
+        ctx.fillStyle = NEXT_DUE;
+        ctx.fillText("next due", due - 3, 24);
+      }
+      if (inView(data.today)) {
+        var today = x.getPixelForValue(data.today);
+        dashedLine(ctx, today, 2, area.bottom, TODAY, [4, 3], 1.5);
+        ctx.fillStyle = TODAY;
+        ctx.fillText("today", today - 3, 11);
+      }
+      ctx.restore();
+    }
+  };
+
+  function datasets(data) {
+    return data.measures.map(function (m) {
+      return {
+        label: m.label,
+        data: m.points.map(function (p) { return { x: p[0], y: p[1] }; }),
+        yAxisID: "y_" + m.key,
+        borderColor: m.colour,
+        backgroundColor: m.colour,
+        borderDash: m.dash,
+        borderWidth: 1.5,
+        pointStyle: POINT_STYLES[m.marker] || "circle",
+        pointRadius: 4,
+        pointHoverRadius: 7,
+        spanGaps: true,
+        measure: m
+      };
+    });
+  }
+
+  function scales(data) {
+    var out = {
+      x: {
+        type: "linear",
+        min: data.viewStart,
+        max: data.end,
+        afterBuildTicks: function (axis) { axis.ticks = dateTicks(axis.min, axis.max); },
+        ticks: {
+          autoSkip: true,
+          maxRotation: 0,
+          color: TEXT,
+          callback: function (value, index, ticks) {
+            return tickLabel(value, ticks[index].step || 1, index === 0);
+          }
+        },
+        grid: { color: "#dde1e7" }
+      }
+    };
+    /* Stacked y axes: one panel per measure. Chart.js stacks later axes above earlier ones, so
+       the first measure (the patient's own rating) is added last to sit on top. */
+    data.measures.slice().reverse().forEach(function (m) {
+      var top = 0;
+      m.points.forEach(function (p) { top = Math.max(top, p[1]); });
+      var max = m.max !== null ? m.max : Math.max(1, Math.ceil(top));
+      out["y_" + m.key] = {
+        type: "linear",
+        position: "left",
+        stack: "measures",
+        stackWeight: 1,
+        min: -0.08 * max, /* a gap between the panels */
+        max: 1.2 * max,
+        title: { display: true, text: m.short, color: TEXT, font: { weight: "bold" } },
+        ticks: { color: TEXT, stepSize: max / 2, includeBounds: false, precision: 1 },
+        afterBuildTicks: function (axis) {
+          axis.ticks = [0, max / 2, max].map(function (v) { return { value: v }; });
+        },
+        grid: { color: "#e6e9ee" },
+        border: { display: true, color: "#4a4a4a" }
+      };
+    });
+    return out;
+  }
+
+  function build(figure) {
+    var source = document.getElementById(figure.getAttribute("data-timeline"));
+    var holder = figure.querySelector(".tl-canvas");
+    var canvas = holder && holder.querySelector("canvas");
+    if (!source || !canvas || typeof window.Chart === "undefined") return;
+    var data;
+    try {
+      data = JSON.parse(source.textContent);
+    } catch (err) {
+      return; /* the SVG stays */
+    }
+    if (!data.measures.length && !data.sessions.length) return;
+
+    var drawing = figure.querySelector(".tl-svg-wrap");
+    holder.hidden = false;
+    if (drawing) drawing.hidden = true;
+
+    var chart = new window.Chart(canvas, {
+      type: "line",
+      data: { datasets: datasets(data) },
+      plugins: [timelinePlugin],
+      options: {
+        responsive: true,
+        maintainAspectRatio: false,
+        animation: false,
+        parsing: false,
+        normalized: true,
+        layout: { padding: { top: 56, right: 12 } },
+        interaction: { mode: "nearest", intersect: false, axis: "xy" },
+        font: { family: "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif" },
+        scales: scales(data),
+        plugins: {
+          legend: { display: false }, /* the figure's caption is the legend, with the shapes */
+          tooltip: {
+            usePointStyle: true,
+            callbacks: {
+              title: function (items) { return items.length ? isoDate(items[0].parsed.x) : ""; },
+              label: function (item) {
+                var m = item.dataset.measure;
+                return m.short + ": " + formatValue(m, item.parsed.y);
+              }
+            }
+          },
+          hemispasmTimeline: { data: data }
+        }
+      }
+    });
+
+    var group = figure.querySelector(".tl-window");
+    if (!group) return;
+    var buttons = Array.prototype.slice.call(group.querySelectorAll("button[data-days]"));
+    var longest = data.end - data.start;
+    var useful = buttons.filter(function (b) {
+      var days = b.getAttribute("data-days");
+      return days === "all" || Number(days) + 2 * PAD_DAYS < longest;
+    });
+    if (useful.length < 2) return; /* everything fits in the default window */
+    var opened = data.viewStart <= data.start ? "all" : "730";
+    buttons.forEach(function (b) {
+      b.hidden = useful.indexOf(b) < 0;
+      b.setAttribute("aria-pressed", String(b.getAttribute("data-days") === opened));
+    });
+    group.hidden = false;
+    useful.forEach(function (button) {
+      button.addEventListener("click", function () {
+        var days = button.getAttribute("data-days");
+        chart.options.scales.x.min = days === "all"
+          ? data.start
+          : Math.max(data.start, data.end - Number(days) - 2 * PAD_DAYS);
+        chart.update();
+        useful.forEach(function (b) { b.setAttribute("aria-pressed", String(b === button)); });
+      });
+    });
+  }
+
+  function start() {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-timeline]"), build);
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();
