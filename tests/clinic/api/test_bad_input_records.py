@@ -188,3 +188,17 @@ def test_it_accepts_a_real_analysis_result(client: TestClient, world: World) -> 
     )
     assert r.status_code == 201, r.text
     assert r.json()["affected_side"] == "left"
+
+
+def test_it_refuses_to_empty_a_field_that_has_a_default_but_cannot_be_empty(
+    client: TestClient, world: World
+) -> None:
+    h = world["clinician_a"].headers
+    url = f"{API}/patients/{world.patients['P1']}/surgeries"
+    created = client.post(url, json={"surgery_on": "2026-01-10", "side": "left"}, headers=h)
+    assert created.status_code == 201, created.text
+    surgery = f"{url}/{created.json()['id']}"
+    assert_refused(client.patch(surgery, json={"outcome": None}, headers=h), 422, "outcome")
+    assert client.get(surgery, headers=h).json()["outcome"] == created.json()["outcome"]
+    patient = f"{API}/patients/{world.patients['P1']}"
+    assert_refused(client.patch(patient, json={"sex": None}, headers=h), 422, "sex")

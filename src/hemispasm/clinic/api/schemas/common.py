@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import re
-from typing import Annotated, Any, ClassVar, Generic, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
 from pydantic.fields import FieldInfo
@@ -54,7 +54,7 @@ class Output(BaseModel):
 
 
 class PartialInput(Input):
-    """An update: every field optional, but a required field cannot be set to null."""
+    """An update: every field optional, but a field that cannot be empty cannot be set to null."""
 
     required_fields: ClassVar[frozenset[str]] = frozenset()
 
@@ -76,11 +76,16 @@ def partial(model: type[Input], name: str) -> type[PartialInput]:
         field_name: (info.annotation | None, _optional(info))  # type: ignore[operator]
         for field_name, info in model.model_fields.items()
     }
-    required = frozenset(n for n, info in model.model_fields.items() if info.is_required())
+    required = frozenset(n for n, info in model.model_fields.items() if not _nullable(info))
     cls = create_model(name, __base__=PartialInput, **fields)
     cls.required_fields = required
     cls.__doc__ = f"Changes to {model.__name__.removesuffix('Create').lower()} fields."
     return cls
+
+
+def _nullable(info: FieldInfo) -> bool:
+    """Whether the field accepts None (a required field, or one with a default, may not)."""
+    return info.annotation is None or type(None) in get_args(info.annotation)
 
 
 def _optional(info: FieldInfo) -> FieldInfo:
