@@ -10,12 +10,17 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
 
-from hemispasm.clinic.domain.vocab import InjectionSide, Muscle
+from hemispasm.clinic.db.base import utcnow
+from hemispasm.clinic.db.models import Clinic, User
+from hemispasm.clinic.domain.vocab import InjectionSide, Muscle, Role
+from hemispasm.clinic.services.accounts import create_user, password_hasher
+from hemispasm.clinic.settings import Settings
 from hemispasm.clinic.web.pages import templates
 from hemispasm.clinic.web.session_form import MUSCLE_LABELS
 from tests.browser import serious_violations
-from tests.clinic.api.conftest import TODAY, World
+from tests.clinic.api.conftest import PASSWORD, TODAY, World
 from tests.clinic.web.conftest import log_in, text_of
 
 API = "/api/v1"
@@ -407,12 +412,117 @@ def test_bad_input_is_named_next_to_its_field_and_nothing_is_written(
     assert api_sessions(client, world) == []
 
 
-def test_an_injector_of_another_clinic_is_refused(client: TestClient, world: World) -> None:
+def add_clinician(
+    db: Session, settings: Settings, world: World, key: str, name: str, *, clinic: str = "A"
+) -> User:
+    """Another account of clinic A (or B), committed where the app's requests see it."""
+    owner = world["clinician_a" if clinic == "A" else "clinician_b"].user
+    row = db.get(Clinic, owner.clinic_id)
+    assert row is not None
+    user = create_user(
+        db,
+        hasher=password_hasher(settings),
+        clinic=row,
+        email=f"{key}@example.org",
+        password=PASSWORD,
+        role=Role.CLINICIAN,
+        display_name=name,
+    )
+    db.commit()
+    return user
+
+
+def injector_options(html: str) -> list[tuple[str, str]]:
+    """(value, label) of the injector select's options, in order."""
+    select = re.search(r'<select id="injector_id".*?</select>', html, flags=re.DOTALL)
+    assert select, "no injector select"
+    return re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', select.group(0))
+
+
+def test_the_injector_can_be_any_clinician_of_the_clinic(
+    client: TestClient, world: World, db: Session, settings: Settings
+) -> None:
+    colleague = add_clinician(db, settings, world, "colleague_a", "Clinician Colleague")
+    gone = add_clinician(db, settings, world, "gone_a", "Clinician Deleted")
+    gone.deleted_at = utcnow()
+    db.commit()
+    add_clinician(db, settings, world, "other_b", "Clinician Of B", clinic="B")
     token = log_in(client, "clinician_a")
-    other = str(world["clinician_b"].user.id)
+
+    html = client.get(new_url(world)).text
+    me = world["clinician_a"].user.id
+    assert injector_options(html) == [
+        (str(me), "Clinician A (you)"),
+        (str(colleague.id), "Clinician Colleague"),
+    ]
+    assert Controls(html).values["injector_id"] == str(me)
+
+    saved = client.post(post_url(world), data=form_data(token, injector_id=str(colleague.id)))
+    assert saved.status_code == 303, text_of(saved.text)
+    assert api_sessions(client, world)[0]["injector_id"] == colleague.id
+
+
+@pytest.mark.parametrize("persona", ["clinician_b", "admin_a", "patient_p1"])
+def test_an_injector_who_is_not_a_clinician_of_this_clinic_is_refused(
+    client: TestClient, world: World, persona: str
+) -> None:
+    token = log_in(client, "clinician_a")
+    other = str(world[persona].user.id)
     response = client.post(post_url(world), data=form_data(token, injector_id=other))
     assert response.status_code == 422
-    assert 'id="injector_id-error"' in response.text and "no clinician" in text_of(response.text)
+    text = text_of(response.text)
+    assert f"Injector: no clinician {other} in this clinic" in text  # the summary names the field
+    assert 'id="injector_id-error"' in response.text
+    assert re.search(r'id="injector_id"[^>]*aria-describedby="injector_id-error"', response.text)
+    assert Controls(response.text).values["injector_id"] == other  # the entry is kept
+    assert api_sessions(client, world) == []
+
+
+def test_an_early_date_and_doses_above_the_limits_are_reported_together(
+    client: TestClient, world: World
+) -> None:
+    add_session(client, world, TODAY - timedelta(days=30))
+    token = log_in(client, "clinician_a")
+    high = [*PLAN, ("depressor_anguli_oris", "left", "4")]
+    response = client.post(post_url(world), data=form_data(token, sites=high))
+    assert response.status_code == 422
+    text = text_of(response.text)
+    assert "please check these 2 things" in text
+    assert 'id="early_reason-error"' in response.text
+    assert 'id="doses_confirmed-error"' in response.text
+    assert "before the earliest allowed date" in text
+    assert "4 U is above this clinic's limit of 2.5 U per site" in text
+    # in the summary, the reason (higher on the page) before the doses
+    assert text.index("Reason for an early session:") < text.index(
+        "Doses above the clinic's limits:"
+    )
+    assert len(api_sessions(client, world)) == 1
+
+    confirmed = client.post(
+        post_url(world), data=form_data(token, sites=high, doses_confirmed="yes")
+    )
+    assert confirmed.status_code == 422  # the reason is still missing; the tick is kept
+    assert 'id="early_reason-error"' in confirmed.text
+    assert 'id="doses_confirmed-error"' not in confirmed.text
+    assert re.search(r'<input type="checkbox" id="doses_confirmed"[^>]* checked', confirmed.text)
+    assert len(api_sessions(client, world)) == 1
+
+    saved = client.post(
+        post_url(world),
+        data=form_data(token, sites=high, doses_confirmed="yes", early_reason="spasms back"),
+    )
+    assert saved.status_code == 303
+    assert len(api_sessions(client, world)) == 2
+
+
+def test_a_malformed_entry_and_doses_above_the_limits_are_reported_together(
+    client: TestClient, world: World
+) -> None:
+    token = log_in(client, "clinician_a")
+    high = [*PLAN, ("depressor_anguli_oris", "left", "4")]
+    response = client.post(post_url(world), data=form_data(token, sites=high, lot="L" * 65))
+    assert response.status_code == 422
+    assert 'id="lot-error"' in response.text and 'id="doses_confirmed-error"' in response.text
     assert api_sessions(client, world) == []
 
 

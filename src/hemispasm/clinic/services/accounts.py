@@ -303,6 +303,21 @@ def list_users(db: Session, actor: Actor) -> list[User]:
     return users
 
 
+def list_clinicians(db: Session, actor: Actor) -> list[User]:
+    """The active clinicians of the actor's clinic, by display name then id (the injectors)."""
+    require_role(actor, Role.CLINICIAN, Role.ADMIN)
+    clinicians = db.scalars(
+        select(User).where(
+            User.clinic_id == actor.clinic_id,
+            User.role == Role.CLINICIAN,
+            User.active.is_(True),
+            User.deleted_at.is_(None),
+        )
+    )
+    # sorted here, not in SQL: SQLite and PostgreSQL collate names differently
+    return sorted(clinicians, key=lambda user: (user.display_name.casefold(), user.id))
+
+
 def get_user_for(db: Session, actor: Actor, user_id: int) -> User:
     """An account of the admin's own clinic."""
     require_role(actor, Role.ADMIN)

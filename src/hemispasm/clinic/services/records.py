@@ -110,6 +110,24 @@ def get_record(db: Session, actor: Actor, kind: RecordKind, patient_id: int, rec
     return row
 
 
+def check_record(
+    db: Session, actor: Actor, kind: RecordKind, patient_id: int, values: Mapping[str, Any]
+) -> None:
+    """Run the access check, ``prepare`` and ``check`` of ``create_record`` and store nothing.
+
+    Raises what ``create_record`` would raise for ``values``. The steps run inside a savepoint
+    that is always rolled back, so not even the audit row of the access check is kept.
+    """
+    savepoint = db.begin_nested()
+    try:
+        patient = get_patient_for(db, actor, patient_id, part=kind.part, action="create")
+        prepared = kind.prepare(db, actor, patient, dict(values), None)
+        kind.check(db, actor, patient, prepared)
+    finally:
+        if savepoint.is_active:
+            savepoint.rollback()
+
+
 def create_record(
     db: Session, actor: Actor, kind: RecordKind, patient_id: int, values: Mapping[str, Any]
 ) -> Any:

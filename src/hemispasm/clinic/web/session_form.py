@@ -1,34 +1,39 @@
 """The injection-session form around the front-view face map: sites, units, volume, totals, limits.
 
-The form posts plain fields (``sites-<n>-muscle``, ``-side``, ``-units`` for each row), checked by
-the API's own ``SessionCreate`` and stored by the same use case as ``POST /api/v1/.../sessions``.
-``static/facemap.js`` only adds the clickable map and live sums on top of the plain form.
+The form posts plain fields (``sites-<n>-muscle``, ``-side``, ``-units`` for each row), read and
+checked by ``session_entries`` with the API's own ``SessionCreate``, checked again by the use case
+(``check_record``, so that every problem shows at once) and stored by the same use case as
+``POST /api/v1/.../sessions``. ``static/facemap.js`` only adds the clickable map and live sums on
+top of the plain form.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import RedirectResponse
-from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from hemispasm.clinic.api.deps import DbDep, PatientId, RecordId
 from hemispasm.clinic.api.routes.records import session_out
-from hemispasm.clinic.api.schemas.records import SessionCreate, SessionPublic
-from hemispasm.clinic.db.models import Patient
+from hemispasm.clinic.api.schemas.records import SessionPublic
+from hemispasm.clinic.db.models import Patient, User
 from hemispasm.clinic.domain.dosing import DoseLimits, SiteDose, volume_ml
 from hemispasm.clinic.domain.vocab import InjectionSide, Muscle, Product, Role
 from hemispasm.clinic.services.access import require_role
+from hemispasm.clinic.services.accounts import list_clinicians
 from hemispasm.clinic.services.actor import Actor
 from hemispasm.clinic.services.clinical import DIAGNOSES
 from hemispasm.clinic.services.patients import get_patient, patient_schedule
-from hemispasm.clinic.services.records import create_record, get_record, list_records
+from hemispasm.clinic.services.records import (
+    check_record,
+    create_record,
+    get_record,
+    list_records,
+)
 from hemispasm.clinic.services.treatment import (
     INJECTION_SESSIONS,
     SessionSummary,
@@ -36,6 +41,20 @@ from hemispasm.clinic.services.treatment import (
     summarise_session,
 )
 from hemispasm.clinic.web.pages import PageActor, PageRoute, render
+from hemispasm.clinic.web.session_entries import (
+    FIELD_LABELS,
+    SITE_PART_LABELS,
+    TEXT_FIELDS,
+    SessionForm,
+    SiteRow,
+    ask_to_confirm_doses,
+    note_service_error,
+    number,
+    page_order,
+    read_form,
+    typed_sites,
+    validate,
+)
 from hemispasm.errors import ClinicalDataError
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -71,209 +90,8 @@ PRODUCT_LABELS: Mapping[Product, str] = {
     Product.OTHER: "Other product (name it below)",
 }
 
-FIELD_LABELS = {
-    "session_on": "Date",
-    "product": "Product",
-    "product_name": "Name of the product",
-    "lot": "Lot",
-    "expiry_on": "Expiry date",
-    "dilution_units_per_0_1_ml": "Dilution",
-    "injector_id": "Injector",
-    "early_reason": "Reason for an early session",
-    "notes": "Notes",
-    "sites": "Injected sites",
-    "doses_confirmed": "Doses above the clinic's limits",
-    "effect_began_on": "Effect began",
-    "effect_peak_on": "Effect peaked",
-    "wore_off_on": "Effect wore off",
-}
-SITE_PART_LABELS = {"muscle": "Muscle", "side": "Side", "units": "Units"}
-TEXT_FIELDS = ("session_on", "product", "product_name", "lot", "expiry_on", "early_reason", "notes")
 EMPTY_ROWS = 3
 """Blank site rows offered below the filled ones (the map adds more with JavaScript)."""
-
-_SITE_KEY = re.compile(r"^sites-(\d{1,4})-(muscle|side|units)$")
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
-_SERVICE_SITE_FIELD = re.compile(r"^sites\[(\d+)\]\.(muscle|side|units)$")
-
-
-@dataclass
-class SiteRow:
-    """One row of the sites table as typed."""
-
-    muscle: str = ""
-    side: str = ""
-    units: str = ""
-
-    @property
-    def blank(self) -> bool:
-        """Nothing typed in any of the three boxes: the row is left out."""
-        return not (self.muscle or self.side or self.units)
-
-
-@dataclass
-class SessionForm:
-    """The form's entries as typed, and what is wrong with them (field name -> message)."""
-
-    values: dict[str, str] = field(default_factory=dict)
-    rows: list[SiteRow] = field(default_factory=list)
-    confirmed: bool = False
-    errors: dict[str, str] = field(default_factory=dict)
-
-    def error(self, name: str, message: str) -> None:
-        """Keep the first problem found with ``name``."""
-        self.errors.setdefault(name, message)
-
-
-def site_field(position: int, part: str) -> str:
-    """The form name of one box of a site row."""
-    return f"sites-{position}-{part}"
-
-
-def _number(text: str) -> float | None:
-    """A plain decimal number, or None (no commas, exponents, NaN or infinity)."""
-    return float(text) if _NUMBER.match(text) else None
-
-
-def read_form(data: FormData) -> SessionForm:
-    """The posted entries as typed; site rows in their order on the page, blank ones dropped."""
-    form = SessionForm()
-    for name in (*TEXT_FIELDS, "dilution_units_per_0_1_ml", "injector_id"):
-        raw = data.get(name)
-        form.values[name] = raw.strip() if isinstance(raw, str) else ""
-    rows: dict[int, SiteRow] = {}
-    for key, raw in data.multi_items():
-        match = _SITE_KEY.match(key)
-        if match and isinstance(raw, str):
-            row = rows.setdefault(int(match.group(1)), SiteRow())
-            setattr(row, match.group(2), raw.strip())
-    form.rows = [rows[i] for i in sorted(rows) if not rows[i].blank]
-    form.confirmed = data.get("doses_confirmed") == "yes"
-    return form
-
-
-def request_body(form: SessionForm) -> dict[str, Any]:
-    """The JSON body the API would receive; malformed numbers are recorded as errors instead."""
-    body: dict[str, Any] = {}
-    for name in TEXT_FIELDS:
-        if form.values.get(name):
-            body[name] = form.values[name]
-    dilution = form.values.get("dilution_units_per_0_1_ml", "")
-    if dilution:
-        number = _number(dilution)
-        if number is None:
-            form.error("dilution_units_per_0_1_ml", "must be a number such as 2.5 (use a point)")
-        else:
-            body["dilution_units_per_0_1_ml"] = number
-    injector = form.values.get("injector_id", "")
-    if injector:
-        if injector.isdigit():
-            body["injector_id"] = int(injector)
-        else:
-            form.error("injector_id", "choose the injector from the list")
-    sites = []
-    for i, row in enumerate(form.rows):
-        if not row.muscle:
-            form.error(
-                site_field(i, "muscle"), "choose the muscle, or clear the row to leave it out"
-            )
-        if not row.side:
-            form.error(site_field(i, "side"), "choose left or right")
-        units = _number(row.units) if row.units else None
-        if not row.units:
-            form.error(site_field(i, "units"), "enter the units, or clear the row to leave it out")
-        elif units is None:
-            form.error(site_field(i, "units"), "must be a number such as 2.5 (use a point)")
-        sites.append({"muscle": row.muscle, "side": row.side, "units": units})
-    if not form.rows:
-        form.error("sites", "add at least one injected site (click the map or fill a row)")
-    body["sites"] = sites
-    return body
-
-
-def _message(error: Mapping[str, Any]) -> str:
-    """A short message for one Pydantic error, in the form's words."""
-    kind, ctx, loc = error["type"], error.get("ctx") or {}, error["loc"]
-    if kind == "missing":
-        return "is required"
-    if kind == "enum":
-        what = str(loc[-1])
-        if what == "muscle":
-            return f"unknown muscle {error['input']!r}: choose one from the list"
-        if what == "side":
-            return "choose left or right"
-        return "choose one of the listed values"
-    if kind.startswith("date"):
-        return "must be a date such as 2026-06-15"
-    if kind == "greater_than":
-        return f"must be more than {ctx['gt']:g}"
-    if kind == "less_than_equal":
-        return f"must be at most {ctx['le']:g}"
-    if kind == "string_too_long":
-        return f"must be at most {ctx['max_length']} characters"
-    return str(error["msg"]).removeprefix("Value error, ")
-
-
-def validate(form: SessionForm) -> SessionCreate | None:
-    """The API's own model of the entries, or None with the problems in ``form.errors``."""
-    body = request_body(form)
-    try:
-        model = SessionCreate.model_validate(body)
-    except ValidationError as exc:
-        for error in exc.errors():
-            loc = error["loc"]
-            if loc and loc[0] == "sites" and len(loc) == 3 and isinstance(loc[1], int):
-                if body["sites"][loc[1]].get(str(loc[2])) is None:
-                    continue  # already reported: the box was empty or malformed
-                name = site_field(loc[1], str(loc[2]))
-            else:
-                name = str(loc[0]) if loc else "sites"
-            form.error(name, _message(error))
-        return None
-    return None if form.errors else model
-
-
-_FIELD_ORDER = (
-    "session_on",
-    "product",
-    "product_name",
-    "dilution_units_per_0_1_ml",
-    "lot",
-    "expiry_on",
-    "injector_id",
-    "early_reason",
-    "notes",
-    "sites",
-)
-
-
-def page_order(errors: Mapping[str, str]) -> dict[str, str]:
-    """``errors`` in the order their fields stand on the page (for the summary at the top)."""
-
-    def place(name: str) -> tuple[int, int, int]:
-        match = re.match(r"^sites-(\d+)-(muscle|side|units)$", name)
-        if match:
-            part = ("muscle", "side", "units").index(match.group(2))
-            return (len(_FIELD_ORDER), int(match.group(1)), part)
-        if name in _FIELD_ORDER:
-            return (_FIELD_ORDER.index(name), 0, 0)
-        return (len(_FIELD_ORDER) + 1, 0, 0)
-
-    return {name: errors[name] for name in sorted(errors, key=place)}
-
-
-def service_field(name: str) -> str:
-    """The form name of a domain error's field: ``sites[2].units`` -> ``sites-2-units``."""
-    match = _SERVICE_SITE_FIELD.match(name)
-    return site_field(int(match.group(1)), match.group(2)) if match else name
-
-
-def readable(message: str) -> str:
-    """A service's message with the field names it mentions in the form's words."""
-    for name, label in FIELD_LABELS.items():
-        if "_" in name:
-            message = re.sub(rf"\b{name}\b", f"the {label.lower()}", message)
-    return message
 
 
 def summary_of(
@@ -287,18 +105,6 @@ def summary_of(
         return summarise_session(Product(product), dilution or 0.0, list(sites), limits)
     except (ClinicalDataError, ValueError):
         return None
-
-
-def typed_sites(form: SessionForm) -> list[SiteDose]:
-    """The rows that are complete and valid as typed (for totals shown before saving)."""
-    sites = []
-    for row in form.rows:
-        units = _number(row.units)
-        try:
-            sites.append(SiteDose(Muscle(row.muscle), InjectionSide(row.side), units or 0.0))
-        except (ClinicalDataError, ValueError):
-            continue
-    return sites
 
 
 def _ml(units: float, dilution: float | None) -> float | None:
@@ -324,7 +130,7 @@ def form_totals(
 
 def row_volume(row: SiteRow, dilution: float | None) -> str:
     """The volume of one typed row, as shown in its Volume cell."""
-    units = _number(row.units)
+    units = number(row.units)
     volume = _ml(units, dilution) if units is not None else None
     return f"{volume:.3f}".rstrip("0").rstrip(".") + " mL" if volume is not None else ""
 
@@ -369,6 +175,31 @@ def session_warning(summary: SessionSummary | None) -> str | None:
     return None
 
 
+def entries_summary(
+    form: SessionForm, limits: Mapping[Product, DoseLimits]
+) -> SessionSummary | None:
+    """Totals and limit warnings of the entries as typed (rows not yet valid left out)."""
+    dilution = number(form.values.get("dilution_units_per_0_1_ml", ""))
+    return summary_of(form.values.get("product", ""), dilution, typed_sites(form), limits)
+
+
+def injector_choices(
+    actor: Actor, clinicians: Sequence[User], chosen: str
+) -> list[tuple[str, str]]:
+    """(value, label) of the injector select: the clinic's clinicians, the one logged in marked.
+
+    A posted value that is none of them stays selectable, so that the entry is kept and its
+    error stands next to it.
+    """
+    choices = []
+    for user in clinicians:
+        name = user.display_name or user.email
+        choices.append((str(user.id), f"{name} (you)" if user.id == actor.user_id else name))
+    if chosen and chosen not in {value for value, _ in choices}:
+        choices.append((chosen, f"{chosen} (not a clinician of this clinic)"))
+    return choices
+
+
 def _form_page(
     request: Request,
     db: Session,
@@ -380,9 +211,10 @@ def _form_page(
     prefilled_from: Any = None,
 ) -> Response:
     limits = clinic_limits(db, patient.clinic_id)
-    dilution = _number(form.values.get("dilution_units_per_0_1_ml", ""))
+    dilution = number(form.values.get("dilution_units_per_0_1_ml", ""))
     sites = typed_sites(form)
-    summary = summary_of(form.values.get("product", ""), dilution, sites, limits)
+    summary = entries_summary(form, limits)
+    injector = form.values.get("injector_id") or str(actor.user_id)  # none posted: the actor
     totals = form_totals(sites, dilution)
     volumes = [t[2] for t in totals]
     rows = [*form.rows, *(SiteRow() for _ in range(EMPTY_ROWS))]
@@ -407,7 +239,8 @@ def _form_page(
         schedule=patient_schedule(db, patient, actor.on()),
         affected_side=_affected_side(db, actor, patient.id),
         prefilled_from=prefilled_from,
-        injectors=[(str(actor.user_id), "You (the clinician logged in)")],
+        injector=injector,
+        injectors=injector_choices(actor, list_clinicians(db, actor), injector),
         muscle_labels={m.value: label for m, label in MUSCLE_LABELS.items()},
         product_labels={p.value: label for p, label in PRODUCT_LABELS.items()},
         field_labels=FIELD_LABELS,
@@ -466,29 +299,27 @@ def new_session(
 def create_session(
     request: Request, actor: PageActor, db: DbDep, patient_id: PatientId, data: FormDep
 ) -> Response:
-    """Check the entries as the API does and store the session; doses above the clinic's limits
-    need the "I intend these doses" box."""
+    """Check the entries as the API and the use case do, and store the session; doses above
+    the clinic's limits need the "I intend these doses" box. Every problem found (the entries,
+    the use case's checks, the doses) is shown in one answer."""
     require_role(actor, Role.CLINICIAN)
     patient = get_patient(db, actor, patient_id)
     form = read_form(data)
     model = validate(form)
-    if model is None:
-        return _form_page(request, db, actor, patient, form, status_code=422)
-    values = model.model_dump()
-    limits = clinic_limits(db, patient.clinic_id)
-    sites = [SiteDose(s.muscle, s.side, s.units) for s in model.sites]
-    summary = summary_of(model.product, model.dilution_units_per_0_1_ml, sites, limits)
-    if summary and summary.warnings and not form.confirmed:
-        form.error(
-            "doses_confirmed",
-            "tick \u201cI intend these doses\u201d to save them as they are, or change them",
-        )
+    if model is not None:
+        try:  # the use case's own checks (dates, early reason, injector), nothing written
+            check_record(db, actor, INJECTION_SESSIONS, patient_id, model.model_dump())
+        except ClinicalDataError as exc:
+            note_service_error(form, exc)
+    summary = entries_summary(form, clinic_limits(db, patient.clinic_id))
+    ask_to_confirm_doses(form, warned=bool(summary and summary.warnings))
+    if model is None or form.errors:
         return _form_page(request, db, actor, patient, form, status_code=422)
     try:
-        row = create_record(db, actor, INJECTION_SESSIONS, patient_id, values)
+        row = create_record(db, actor, INJECTION_SESSIONS, patient_id, model.model_dump())
     except ClinicalDataError as exc:
         db.rollback()
-        form.error(service_field(exc.field), readable(str(exc).removeprefix(f"{exc.field}: ")))
+        note_service_error(form, exc)
         return _form_page(request, db, actor, patient, form, status_code=422)
     return RedirectResponse(f"/patients/{patient_id}/sessions/{row.id}", status_code=303)
 
@@ -531,4 +362,12 @@ def session_page(
         muscle_labels={m.value: label for m, label in MUSCLE_LABELS.items()},
         product_labels={p.value: label for p, label in PRODUCT_LABELS.items()},
         map_marked=marked_units(session.sites),
+        injector_name=next(
+            (
+                u.display_name or u.email
+                for u in list_clinicians(db, actor)
+                if u.id == session.injector_id
+            ),
+            None,
+        ),
     )
