@@ -9,14 +9,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from hemispasm.clinic.api.schemas.common import Input
-from hemispasm.clinic.web.record_forms import (
-    LABELS,
-    PATIENT_FORM,
-    RECORD_FORMS,
-    FormSpec,
-    shape_of,
-)
+from hemispasm.clinic.web.forms import FormSpec, shape_of
+from hemispasm.clinic.web.record_forms import PATIENT_FORM, RECORD_FORMS
+from hemispasm.clinic.web.vocab_labels import LABELS
 from tests.clinic.api.conftest import TODAY, World
 from tests.clinic.web.conftest import log_in, text_of
 
@@ -154,17 +149,6 @@ def test_every_choice_of_every_form_has_words_of_its_own() -> None:
             vocabulary = shape.item if shape.base is list else shape.base
             if isinstance(vocabulary, type) and vocabulary in LABELS:
                 assert set(LABELS[vocabulary]) == {m.value for m in vocabulary}
-
-
-def test_limits_come_from_the_schema() -> None:
-    class Probe(Input):
-        score: int | None = None
-
-    assert shape_of(Probe, "score").ge is None
-    from hemispasm.clinic.api.schemas.records import AssessmentCreate
-
-    hfs30 = shape_of(AssessmentCreate, "hfs30_total")
-    assert (hfs30.base, hfs30.ge, hfs30.le, hfs30.optional) == (int, 0, 120, True)
 
 
 # --- who may use the forms -------------------------------------------------------------------
