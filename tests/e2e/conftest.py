@@ -19,6 +19,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,7 @@ class Server:
     data_dir: Path
     api_token: str = ""
     patients: dict[str, int] = field(default_factory=dict)
+    last_session_on: date | None = None
 
     def api(self, method: str, path: str, body: Any = None) -> Any:
         """Call the JSON API as the clinician (for setting the scene, not for what is tested)."""
@@ -141,6 +143,17 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             )
             server.patients[key] = created["id"]
             _add_user(settings, "patient", f"patient{key}@example.org", mrn=f"E2E-000{key}")
+        # Patient 1 had an injection 60 days ago: a cycle to report on, a due date to show.
+        server.last_session_on = date.today() - timedelta(days=60)
+        server.api("POST", f"/api/v1/patients/{server.patients['1']}/sessions", {
+            "session_on": server.last_session_on.isoformat(),
+            "product": "onabotulinumtoxinA",
+            "dilution_units_per_0_1_ml": 2.5,
+            "sites": [
+                {"muscle": "orbicularis_oculi_pretarsal_upper", "side": "left", "units": 2.5},
+                {"muscle": "orbicularis_oculi_pretarsal_lower", "side": "left", "units": 2.5},
+            ],
+        })  # fmt: skip
         yield server
     finally:
         process.terminate()
@@ -161,6 +174,22 @@ def page(chromium: Any, server: Server) -> Iterator[Any]:
     yield tab
     context.close()
     assert not errors, f"the browser reported errors: {errors}"
+
+
+@pytest.fixture(scope="session")
+def sample_videos(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Two short synthetic face videos: one with left-sided spasms, one with only blinks."""
+    folder = tmp_path_factory.mktemp("videos")
+    made = {}
+    for name, extra in (("spasms", []), ("calm", ["--no-spasms"])):
+        out = folder / name
+        subprocess.run(
+            [sys.executable, "-m", "hemispasm", "synth", "--out", str(out), "--seed", "3",
+             "--side", "left", "--duration", "8", "--size", "480x360", *extra],
+            check=True, capture_output=True, timeout=300,
+        )  # fmt: skip
+        made[name] = out / "synthetic.mp4"
+    return made
 
 
 def log_in(page: Any, server: Server, email: str) -> None:

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.e2e.conftest import Server, check_page, log_in
+
+pytestmark = pytest.mark.xdist_group("browser")  # one server and one browser per run
 
 
 def test_the_login_and_education_pages_are_accessible(page: Any, server: Server) -> None:

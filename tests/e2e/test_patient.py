@@ -1,0 +1,48 @@
+"""A patient in a real browser: rate the spasms, say the injection wore off, see the next due
+date, open the recording page, and be refused another patient's page."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import Server, check_page, log_in
+
+pytestmark = pytest.mark.xdist_group("browser")  # one server and one browser per run
+
+
+def test_a_patient_keeps_a_diary_and_sees_the_next_injection(page: Any, server: Server) -> None:
+    assert server.last_session_on is not None
+    due = server.last_session_on + timedelta(weeks=12)  # the clinic's default interval
+    log_in(page, server, "patient1@example.org")
+    assert page.url.endswith("/me")
+    assert page.locator(".me-next").get_by_text(due.isoformat()).count() >= 1
+
+    page.get_by_role("link", name=re.compile("My diary")).click()
+    page.get_by_label("6", exact=True).check()
+    page.get_by_role("button", name="Save my rating").click()
+    page.wait_for_url(re.compile(r"/me/diary"))
+    page.get_by_role("button", name="It wore off").click()
+    page.wait_for_url(re.compile(r"/me/diary"))
+    check_page(page, "diary")
+
+    page.goto(server.url + "/me")
+    text = page.locator("main").inner_text()
+    assert "6" in text and due.isoformat() in text
+    check_page(page, "me-with-diary")
+
+    page.goto(server.url + "/me/record")
+    check_page(page, "record")
+
+
+def test_a_patient_is_refused_another_patients_page(page: Any, server: Server) -> None:
+    log_in(page, server, "patient1@example.org")
+    for path in (f"/patients/{server.patients['2']}", f"/patients/{server.patients['2']}/videos"):
+        response = page.goto(server.url + path)
+        assert response is not None and response.status in (403, 404), path
+        assert "Demo Patient 2" not in page.content()
+    page.goto(server.url + "/me")
+    assert "Demo Patient 1" in page.locator("main").inner_text()
