@@ -7,7 +7,9 @@ tests/clinic/jobs/.
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 
+from hemispasm.clinic.api.routes.videos import VideoForm
 from hemispasm.clinic.db.models import AnalysisJob, Upload
 from hemispasm.clinic.jobs.queue import get_queue
 from hemispasm.clinic.jobs.runner import JobRunner
@@ -26,7 +29,7 @@ from hemispasm.clinic.settings import Settings
 from hemispasm.errors import NoFaceError
 from tests.clinic.api.conftest import TODAY, World, make_test_settings
 from tests.clinic.conftest import session_on
-from tests.clinic.jobs.helpers import FakeAnalysis, video_bytes
+from tests.clinic.jobs.helpers import FakeAnalysis, video_bytes, write_video
 
 API = "/api/v1"
 MAX_UPLOAD_BYTES = 300_000
@@ -64,6 +67,13 @@ def post_video(
         data=data or {},
         headers=world[as_].headers,
     )
+
+
+@cache
+def video_of(seconds: float, fps: int) -> bytes:
+    """A gray video of ``seconds`` at ``fps`` frames a second (``video_bytes`` has 5 a second)."""
+    with tempfile.TemporaryDirectory() as folder:
+        return write_video(Path(folder) / "clip.mp4", seconds=seconds, fps=fps).read_bytes()
 
 
 def stored_files(settings: Settings) -> list[Path]:
@@ -221,10 +231,21 @@ def png_bytes() -> bytes:
         (b"#EXTM3U\n#EXTINF:10,\nfile:///etc/passwd\n", "not a video in a supported format"),
         (png_bytes(), "not a video in a supported format (mp4, mov, avi, mkv or webm)"),
         (video_bytes()[:300], "not a readable video"),
-        (video_bytes(seconds=1.0), "the video is 1.0 s long; at least 3 s is needed"),
+        (video_bytes(seconds=1.0), "the video is 1.00 s long; at least 3 s is needed"),
+        (video_of(2.96, fps=25), "the video is 2.96 s long; at least 3 s is needed"),
+        (video_of(2.999, fps=1000), "the video is 2.99 s long; at least 3 s is needed"),
         (b"", "the file is empty"),
     ],
-    ids=["text", "playlist", "picture", "truncated", "too short", "empty"],
+    ids=[
+        "text",
+        "playlist",
+        "picture",
+        "truncated",
+        "too short",
+        "just short",
+        "a hair short",
+        "empty",
+    ],
 )
 def test_what_is_not_a_usable_video_is_refused_with_422_whatever_its_name(
     client: TestClient,
@@ -266,6 +287,19 @@ def test_a_body_without_the_video_part_is_refused_with_422(
     assert r.status_code == 422, r.text
     [error] = r.json()["errors"]
     assert error["field"] == field and error["message"].startswith(message)
+
+
+def test_the_api_takes_no_csrf_token_part_and_keeps_nothing(
+    client: TestClient, world: World, settings: Settings, sessions: Callable[[], Session]
+) -> None:
+    # The pages' upload form sends one (checked as the X-CSRF-Token header); the API does not.
+    r = post_video(client, world, video_bytes(), data={"csrf_token": "x"})
+
+    assert r.status_code == 422, r.text
+    [error] = r.json()["errors"]
+    assert error["field"] == "body"
+    assert error["message"] == "unknown part 'csrf_token': send file, recorded_on and mirrored only"
+    assert_nothing_kept(settings, sessions)
 
 
 @pytest.mark.parametrize(
@@ -364,3 +398,8 @@ def test_by_policy_the_raw_video_goes_and_the_analysis_stays(
     assert job["upload"]["raw_deleted_at"] is not None and job["state"] == "done"
     analysis = client.get(f"{base}/video-analyses/{job['video_analysis_id']}", headers=headers)
     assert analysis.status_code == 200 and analysis.json()["result"]["metrics"]
+
+
+def test_the_video_form_refuses_file_as_an_extra_plain_field() -> None:
+    with pytest.raises(ValueError, match="extra_fields: 'file' is the video's part"):
+        VideoForm(lambda filename: pytest.fail("not called"), 100, extra_fields=("file",))

@@ -6,17 +6,19 @@ from __future__ import annotations
 
 import copy
 import re
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, event, func, select
 from sqlalchemy.orm import Session
 
 from hemispasm.clinic.api.app import create_app
@@ -24,9 +26,17 @@ from hemispasm.clinic.db.models import AnalysisJob, Upload, VideoAnalysis
 from hemispasm.clinic.jobs.runner import JobRunner
 from hemispasm.clinic.settings import Settings
 from hemispasm.errors import NoFaceError
+from hemispasm.report.labels import PCT_CLOSED
 from tests.clinic.api.conftest import TODAY, World, make_test_settings
 from tests.clinic.conftest import session_on
-from tests.clinic.jobs.helpers import RESULT, FakeAnalysis, jobs_settings, make_clinic, video_bytes
+from tests.clinic.jobs.helpers import (
+    RESULT,
+    FakeAnalysis,
+    jobs_settings,
+    make_clinic,
+    video_bytes,
+    write_video,
+)
 from tests.clinic.web.conftest import log_in, text_of
 
 MAX_UPLOAD_BYTES = 300_000
@@ -58,6 +68,13 @@ def assert_nothing_kept(settings: Settings, sessions: Callable[[], Session]) -> 
     uploads = settings.data_dir / "uploads"
     assert not uploads.exists() or not [p for p in uploads.rglob("*") if p.is_file()]
     assert count(sessions, Upload) == 0 and count(sessions, AnalysisJob) == 0
+
+
+@cache
+def video_of(seconds: float, fps: int) -> bytes:
+    """A gray video of ``seconds`` at ``fps`` frames a second (``video_bytes`` has 5 a second)."""
+    with tempfile.TemporaryDirectory() as folder:
+        return write_video(Path(folder) / "clip.mp4", seconds=seconds, fps=fps).read_bytes()
 
 
 def upload(
@@ -189,7 +206,8 @@ def test_a_finished_analysis_has_a_report_page_with_its_numbers(
     assert "Affected side Left" in text
     assert "Spasms per minute 20.0 4 spasms" in text
     assert "Blinks per minute 15.0 3 blinks" in text
-    assert "Time the affected eye was mostly closed 9.7 %" in text
+    assert "Time the affected eye was mostly closed by spasms 9.7 %" in text
+    assert "during spasms, closure above 0.5 (about 75 % shut)" in text
     # each side: eye spasms and mouth-corner spasms per minute (count) over 12 s of video
     assert "Measure Left affected Right" in text
     assert "Eye: spasms per minute 20.0 0.0 Eye: spasms 4 0" in text
@@ -200,7 +218,9 @@ def test_a_finished_analysis_has_a_report_page_with_its_numbers(
     assert "Estimates that support the clinician" in text and RESULT["caveat"] in text
     assert "7 events: spasms and blinks" in text
     assert "1 spasm Left 1.81 1.99 0.18 0.30" in text
-    assert "Software: version 0.1.0" in text and "Parameter merge_gap_s 0.15" in text
+    assert "Software: version 0.1.0" in text
+    assert "Parameter: Closures closer than this are one event (s) merge_gap_s = 0.15" in text
+    assert "Parameter: baseline_window_s 20" in text  # a parameter without a plain name
     assert response.text.count('<rect class="tl-left') == 6  # 4 eye spasms, 2 with the mouth
     assert response.text.count('<rect class="tl-blink"') == 3
 
@@ -223,11 +243,12 @@ def test_a_failed_analysis_shows_its_reason(
     ("content", "status", "message"),
     [
         (b"only text, not a video" * 20, 422, "Not a video in a supported format"),
-        (video_bytes(seconds=1.0), 422, "The video is 1.0 s long; at least 3 s is needed"),
+        (video_bytes(seconds=1.0), 422, "The video is 1.00 s long; at least 3 s is needed"),
+        (video_of(2.96, fps=25), 422, "The video is 2.96 s long; at least 3 s is needed"),
         (b"", 422, "The file is empty"),
         (b"\0" * (MAX_UPLOAD_BYTES + 1), 413, f"larger than the limit of {MAX_UPLOAD_BYTES}"),
     ],
-    ids=["text", "too short", "empty", "too large"],
+    ids=["text", "too short", "just short", "empty", "too large"],
 )
 def test_a_bad_file_is_refused_with_a_page_naming_the_problem_and_nothing_is_kept(
     client: TestClient,
@@ -474,10 +495,12 @@ def test_two_videos_side_by_side_show_both_and_the_change(client: TestClient, wo
     assert "Measure 2026-05-15 2026-06-12 Change" in text
     assert (
         "Days since the last injection 84 injected 2026-02-20 25 injected 2026-05-18 "
-        "another injection in between"
+        "1 injection in between 2026-05-18"
     ) in text
     assert "Spasms per minute 20.0 10.0 -10.0 (-50 %)" in text
-    assert "% of time the affected eye was mostly closed 9.7 % 4.5 % -5.2 percentage points" in text
+    assert (
+        "Time the affected eye was mostly closed by spasms 9.7 % 4.5 % -5.2 percentage points"
+    ) in text
     assert "Left eye: spasms per minute 20.0 10.0 -10.0 (-50 %)" in text
     assert "Jankovic total, estimate (0-8) 6 4 -2" in text
     assert "SMC grade, estimate (I-IV) III II III to II" in text
@@ -522,6 +545,50 @@ def test_a_patient_compares_their_own_two_videos(client: TestClient, world: Worl
     assert response.status_code == 200
     assert "Spasms per minute 20.0 10.0 -10.0 (-50 %)" in text_of(response.text)
     assert f'href="/me/videos/{before}"' in response.text
+
+
+def test_a_video_recorded_on_an_injection_day_counts_as_taken_before_the_injection(
+    client: TestClient, world: World
+) -> None:
+    add_session(client, world, "2026-02-20")
+    add_session(client, world, "2026-05-18")
+    before = add_analysis(client, world, "2026-05-18")  # filmed at the visit, then injected
+    after = add_analysis(client, world, "2026-06-12", calmer_result())
+    log_in(client, "clinician_a")
+    pid = world.patients["P1"]
+
+    compare = text_of(client.get(f"/patients/{pid}/videos/compare?a={before}&b={after}").text)
+    report = text_of(client.get(f"/patients/{pid}/videos/{before}").text)
+
+    assert (
+        "Days since the last injection 87 injected 2026-02-20 recorded on the day of an "
+        "injection, before it 25 injected 2026-05-18 1 injection in between 2026-05-18"
+    ) in compare
+    assert "Days since the last injection: 0" not in compare
+    assert (
+        "Recorded on the day of an injection, before it; 87 days after the injection of 2026-02-20"
+    ) in report
+    assert "Days since the last injection 87 injected 2026-02-20; recorded on the day" in report
+
+
+def test_a_video_recorded_on_the_day_of_the_first_injection_has_no_earlier_one(
+    client: TestClient, world: World
+) -> None:
+    add_session(client, world, "2026-05-18")
+    before = add_analysis(client, world, "2026-05-18")
+    after = add_analysis(client, world, "2026-05-18", calmer_result())
+    log_in(client, "patient_p1")
+
+    compare = text_of(client.get(f"/me/videos/compare?a={before}&b={after}").text)
+    report = text_of(client.get(f"/me/videos/{before}").text)
+
+    assert "recorded 0 days apart" in compare
+    assert (
+        "Days since the last injection — none recorded before recorded on the day of an "
+        "injection, before it — none recorded before recorded on the day of an injection, "
+        "before it no injection in between"
+    ) in compare
+    assert "Recorded on the day of an injection, before it; no earlier injection recorded" in report
 
 
 # --- notes on an analysis -----------------------------------------------------------------------
@@ -574,6 +641,52 @@ def test_notes_without_the_csrf_token_are_refused(
     assert response.status_code == 403
     with sessions() as db:
         assert db.get(VideoAnalysis, aid).notes is None  # type: ignore[union-attr]
+
+
+def test_the_list_of_videos_reads_the_metric_columns_not_the_stored_results(
+    client: TestClient, world: World, connection: Connection
+) -> None:
+    add_analysis(client, world, "2026-06-01")
+    add_analysis(client, world, "2026-06-10", calmer_result())
+    log_in(client, "clinician_a")
+    statements: list[str] = []
+
+    def keep(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(connection, "before_cursor_execute", keep)
+    try:
+        response = client.get(f"/patients/{world.patients['P1']}/videos")
+    finally:
+        event.remove(connection, "before_cursor_execute", keep)
+
+    text = text_of(response.text)
+    assert "2026-06-10 10.0 15.0 4 % Left 4 II" in text and "2026-06-01 20.0 15.0 10 %" in text
+    reads = [s for s in statements if re.search(r"\bFROM video_analyses\b", s)]
+    assert reads, statements
+    assert not [s for s in reads if "video_analyses.result" in s]
+
+
+def test_the_pages_word_the_time_the_eye_was_closed_as_the_metric_is_measured(
+    client: TestClient, world: World
+) -> None:
+    first = add_analysis(client, world, "2026-06-01")
+    second = add_analysis(client, world, "2026-06-10", calmer_result())
+    pid = world.patients["P1"]
+    log_in(client, "clinician_a")
+    video_pages = [
+        f"/patients/{pid}/videos",
+        f"/patients/{pid}/videos/{first}",
+        f"/patients/{pid}/videos/compare?a={first}&b={second}",
+    ]
+    for path in video_pages:
+        text = text_of(client.get(path).text)
+        assert PCT_CLOSED.label in text, path
+        assert "half closed" not in text, path
+    # The patient's page shows the same words in its table of videos and in the note.
+    patient = text_of(client.get(f"/patients/{pid}").text)
+    assert f"{PCT_CLOSED.label} * Affected side 2026-06-10 10.0 4 % Left" in patient
+    assert "time the affected eye was mostly closed by spasms, that is about three" in patient
 
 
 # --- what the pages load ------------------------------------------------------------------------

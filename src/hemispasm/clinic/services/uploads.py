@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import math
 import os
 import re
 import tempfile
@@ -147,8 +148,11 @@ def detect_video_type(path: Path, *, label: str = "file") -> VideoType:
         )
     min_s = AnalysisParams().min_video_s
     if info.duration_known and info.duration_s < min_s:
+        # rounded down to 0.01 s, so that a video just short of the minimum never reads as long
+        # enough (1e-6 absorbs float error such as 2.96 * 100 = 295.99999999999997)
+        shown = min(math.floor(info.duration_s * 100 + 1e-6) / 100, min_s - 0.01)
         raise ClinicalDataError(
-            label, f"the video is {info.duration_s:.1f} s long; at least {min_s:g} s is needed"
+            label, f"the video is {shown:.2f} s long; at least {min_s:g} s is needed"
         )
     return kind
 

@@ -71,7 +71,7 @@ SPASMS = MeasureSpec(
 )
 CLOSED = MeasureSpec(
     "closed",
-    "% of time the affected eye is half closed or more (video estimate)",
+    "% of time the affected eye was mostly closed by spasms (video estimate)",
     "% eye closed",
     "%",
     100,

@@ -17,6 +17,7 @@ from fastapi import Depends, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
 
 from hemispasm.clinic.api.deps import (
     CSRF_HEADER,
@@ -97,19 +98,24 @@ def _with_header(request: Request, name: str, value: str) -> Request:
     return Request({**request.scope, "headers": headers}, request.receive)
 
 
+def actor_with_form_token(request: Request, db: Session, on: date, token: str) -> Actor:
+    """The logged-in user, if ``token`` (a form's ``csrf_token`` field) is the session's CSRF
+    token: the API's own check of the ``X-CSRF-Token`` header, for a form that cannot send one."""
+    try:
+        return get_actor(_with_header(request, CSRF_HEADER, token), db, on)
+    except PermissionDeniedError:
+        raise FormExpiredError(
+            "this form has expired or did not come from this site: reload the page and try again"
+        ) from None
+
+
 async def page_actor(request: Request, db: DbDep, on: TodayDep) -> Actor:
     """The logged-in user; forms that change something must carry the CSRF token field."""
     if request.method in SAFE_METHODS:
         return get_actor(request, db, on)
     form = await request.form()
     sent = form.get(CSRF_FIELD)
-    checked = _with_header(request, CSRF_HEADER, sent if isinstance(sent, str) else "")
-    try:
-        return get_actor(checked, db, on)
-    except PermissionDeniedError:
-        raise FormExpiredError(
-            "this form has expired or did not come from this site: reload the page and try again"
-        ) from None
+    return actor_with_form_token(request, db, on, sent if isinstance(sent, str) else "")
 
 
 PageActor = Annotated[Actor, Depends(page_actor)]

@@ -6,7 +6,7 @@ patient, and it is streamed to disk, counted and hashed as it arrives (never hel
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -132,11 +132,25 @@ UPLOAD_BODY: dict[str, Any] = {
 
 class VideoForm:
     """A multipart/form-data body read as it streams in: the part ``file`` goes to an
-    ``IncomingVideo`` on disk, the short fields ``recorded_on`` and ``mirrored`` to memory."""
+    ``IncomingVideo`` on disk, the short fields ``recorded_on`` and ``mirrored`` to memory.
 
-    def __init__(self, make_incoming: Callable[[str | None], svc.IncomingVideo], max_bytes: int):
+    ``extra_fields`` names more short plain fields to accept (a page's form sends its
+    ``csrf_token``); like the others they land in ``fields``, each at most once. Fields sent
+    before the file are in ``fields`` by the time ``make_incoming`` is called.
+    """
+
+    def __init__(
+        self,
+        make_incoming: Callable[[str | None], svc.IncomingVideo],
+        max_bytes: int,
+        *,
+        extra_fields: Iterable[str] = (),
+    ):
         self.make_incoming = make_incoming
         self.max_bytes = max_bytes
+        self.field_names = ("recorded_on", "mirrored", *extra_fields)
+        if "file" in self.field_names:
+            raise ValueError("extra_fields: 'file' is the video's part, not a plain field")
         self.incoming: svc.IncomingVideo | None = None
         self.fields: dict[str, str] = {}
         self._file_bytes = 0
@@ -172,9 +186,10 @@ class VideoForm:
             self.incoming = self.make_incoming(
                 filename.decode("utf-8", "replace") if filename is not None else None
             )
-        elif name not in ("recorded_on", "mirrored"):
+        elif name not in self.field_names:
+            *others, last = ("file", *self.field_names)
             raise ClinicalDataError(
-                "body", f"unknown part {name[:40]!r}: send file, recorded_on and mirrored only"
+                "body", f"unknown part {name[:40]!r}: send {', '.join(others)} and {last} only"
             )
         elif name in self.fields:
             raise ClinicalDataError(name, "sent twice")
