@@ -451,18 +451,20 @@ def table_row(result: Result, *, workers: int, clients: int, think_ms: float) ->
     )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def load_arguments(description: str, *, seconds: float, warmup: float) -> argparse.ArgumentParser:
+    """The options every load benchmark shares: server workers, clients, timing, seed."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
     parser.add_argument("--clients", type=int, default=20, help="concurrent clients")
-    parser.add_argument("--seconds", type=float, default=20, help="measured, per workload")
+    parser.add_argument("--seconds", type=float, default=seconds, help="measured, per workload")
     parser.add_argument("--think-ms", type=float, default=0, help="pause between requests")
-    parser.add_argument("--warmup", type=float, default=5, help="seconds before measuring")
-    parser.add_argument(
-        "--workload", choices=("both", "timeline", "overdue"), default="both", help="what to run"
-    )
+    parser.add_argument("--warmup", type=float, default=warmup, help="seconds before measuring")
     parser.add_argument("--seed", type=int, default=1)
-    args = parser.parse_args()
+    return parser
+
+
+def check_load_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Refuse counts and times that cannot be measured, and a missing seed."""
     for name in ("workers", "clients", "seconds"):
         if getattr(args, name) <= 0:
             parser.error(f"--{name} must be > 0, got {getattr(args, name)}")
@@ -470,6 +472,15 @@ def main() -> None:
         parser.error(f"--think-ms and --warmup must be >= 0, got {args.think_ms}, {args.warmup}")
     if not CONFIG_FILE.exists():
         parser.error(f"{CONFIG_FILE} is missing: run benchmarks/seed_clinic.py first")
+
+
+def main() -> None:
+    parser = load_arguments(__doc__.splitlines()[0], seconds=20, warmup=5)
+    parser.add_argument(
+        "--workload", choices=("both", "timeline", "overdue"), default="both", help="what to run"
+    )
+    args = parser.parse_args()
+    check_load_arguments(parser, args)
     config: dict[str, Any] = json.loads(CONFIG_FILE.read_text())
     first_id, last_id = config["patient_ids"]
     chosen = workloads(first_id, last_id)

@@ -20,7 +20,6 @@ Prints a Markdown table to paste into the README.
 
 from __future__ import annotations
 
-import argparse
 import http.client
 import json
 import os
@@ -35,8 +34,10 @@ from bench_api import (
     Headers,
     Result,
     Workload,
+    check_load_arguments,
     free_port,
     get,
+    load_arguments,
     machine_line,
     run_workload,
     running_server,
@@ -158,20 +159,10 @@ def table_row(result: Result) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
-    parser.add_argument("--clients", type=int, default=20, help="concurrent clients")
-    parser.add_argument("--seconds", type=float, default=15, help="measured, per page")
-    parser.add_argument("--think-ms", type=float, default=0, help="pause between requests")
-    parser.add_argument("--warmup", type=float, default=3, help="seconds before measuring")
+    parser = load_arguments(__doc__.splitlines()[0], seconds=15, warmup=3)
     parser.add_argument("--pages", default="", help="comma-separated page names (default: all)")
-    parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
-    for name in ("workers", "clients", "seconds"):
-        if getattr(args, name) <= 0:
-            parser.error(f"--{name} must be > 0, got {getattr(args, name)}")
-    if not CONFIG_FILE.exists():
-        parser.error(f"{CONFIG_FILE} is missing: run benchmarks/seed_clinic.py first")
+    check_load_arguments(parser, args)
     config: dict[str, Any] = json.loads(CONFIG_FILE.read_text())
     if not config.get("clinician_cookies") or not config.get("patient_cookies"):
         parser.error(f"{CONFIG_FILE} has no browser sessions: run benchmarks/seed_clinic.py again")
