@@ -171,6 +171,7 @@ def page(chromium: Any, server: Server) -> Iterator[Any]:
     errors: list[str] = []
     tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     tab.on("pageerror", lambda e: errors.append(str(e)))
+    tab.console_errors = errors  # a test that expects a refusal clears the browser's report of it
     yield tab
     context.close()
     assert not errors, f"the browser reported errors: {errors}"

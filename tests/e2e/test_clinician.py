@@ -30,8 +30,8 @@ def _upload(page: Any, videos_url: str, video: Path) -> None:
     page.get_by_label("Video file").set_input_files(str(video))
     page.get_by_role("button", name="Upload and analyse").click()
     page.wait_for_load_state()
-    # record.js follows the job and shows a link to the report when the analysis is done.
-    page.locator("#uploads").get_by_role("link", name="Open the report").first.wait_for(
+    # record.js follows the new upload's job and links its report when the analysis is done.
+    page.locator("#uploads tr.video-new").get_by_role("link", name="Open the report").wait_for(
         timeout=ANALYSIS_TIMEOUT_MS
     )
 
@@ -65,7 +65,7 @@ def test_a_clinician_registers_a_patient_and_records_a_session_on_the_face_map(
     videos_url = patient_url + "/videos"
     _upload(page, videos_url, sample_videos["spasms"])
     check_page(page, "videos")
-    page.locator("#uploads").get_by_role("link", name="Open the report").first.click()
+    page.locator("#uploads tr.video-new").get_by_role("link", name="Open the report").click()
     page.wait_for_url(re.compile(r"/videos/\d+$"))
     label = page.locator("dt", has_text=re.compile(r"^Spasms per minute$")).first
     spasms_per_min = float(label.locator("xpath=following-sibling::dd[1]").inner_text())

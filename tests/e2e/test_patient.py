@@ -22,7 +22,8 @@ def test_a_patient_keeps_a_diary_and_sees_the_next_injection(page: Any, server: 
     assert page.locator(".me-next").get_by_text(due.isoformat()).count() >= 1
 
     page.get_by_role("link", name=re.compile("My diary")).click()
-    page.get_by_label("6", exact=True).check()
+    page.locator('label[for="score-6"]').click()  # the big 0-10 buttons are the labels
+    assert page.is_checked("#score-6")
     page.get_by_role("button", name="Save my rating").click()
     page.wait_for_url(re.compile(r"/me/diary"))
     page.get_by_role("button", name="It wore off").click()
@@ -44,5 +45,6 @@ def test_a_patient_is_refused_another_patients_page(page: Any, server: Server) -
         response = page.goto(server.url + path)
         assert response is not None and response.status in (403, 404), path
         assert "Demo Patient 2" not in page.content()
+        page.console_errors.clear()  # the browser reports the refused page as a failed load
     page.goto(server.url + "/me")
     assert "Demo Patient 1" in page.locator("main").inner_text()

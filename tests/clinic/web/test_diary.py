@@ -101,6 +101,19 @@ def test_the_diary_opens_with_todays_date_and_the_last_injection(
     assert "style=" not in html and "<script>" not in html
 
 
+def test_the_side_effect_form_offers_plain_words_and_what_each_severity_means(
+    client: TestClient, p1: str
+) -> None:
+    html = client.get("/me/diary").text
+    assert '<option value="other">Something else (say what in the note)</option>' in html
+    assert '<option value="swallowing_difficulty">Trouble swallowing (urgent)</option>' in html
+    assert "Double vision" not in html  # the clinicians' term
+    text = text_of(html)
+    assert "Mild I notice it, but it does not get in my way" in text
+    assert "Severe It stops me doing things" in text
+    assert text.count("Note (if you like)") == 2 and "Notes" not in text
+
+
 def test_every_id_on_the_diary_is_unique(client: TestClient, p1: str) -> None:
     response = _post(client, "rating", p1, score="12", note="x")  # with its error messages
     ids = re.findall(r'\sid="([^"]+)"', response.text)

@@ -16,18 +16,26 @@ from starlette.datastructures import FormData
 from hemispasm.clinic.api.schemas.common import Input, partial
 from hemispasm.clinic.api.schemas.records import AssessmentCreate
 from hemispasm.clinic.domain import vocab
-from hemispasm.clinic.domain.vocab import AdverseEffect, AffectedSide, Muscle, Severity, Sex, Vessel
+from hemispasm.clinic.domain.vocab import (
+    AdverseEffect,
+    AffectedSide,
+    Muscle,
+    Product,
+    Reporter,
+    Severity,
+    Sex,
+    SurgeryComplication,
+    Vessel,
+)
+from hemispasm.clinic.web.form_views import Target, build_view, form_view
 from hemispasm.clinic.web.forms import (
     Ask,
     FormSpec,
     Option,
     Section,
-    Target,
-    build_view,
     check_entries,
     defaults,
     domain_errors,
-    form_view,
     raw_of,
     read_form,
     scale,
@@ -36,9 +44,12 @@ from hemispasm.clinic.web.forms import (
 )
 from hemispasm.clinic.web.vocab_labels import (
     LABELS,
+    NOTES_LABELS,
     PATIENT_HINTS,
     PATIENT_LABELS,
+    hints_of,
     labels_of,
+    product_label,
     register_vocab_label,
     vocab_label,
 )
@@ -419,9 +430,70 @@ def test_every_value_of_every_vocabulary_has_words_for_each_reader(
 def test_labels_of_are_keyed_by_members_in_the_vocabularys_order() -> None:
     muscles = labels_of(Muscle)
     assert next(iter(muscles)) is Muscle.ORBICULARIS_OCULI_PRETARSAL_UPPER
-    assert muscles[Muscle.DEPRESSOR_ANGULI_ORIS] == "depressor anguli oris"
+    assert muscles[Muscle.DEPRESSOR_ANGULI_ORIS] == "Depressor anguli oris"
     with pytest.raises(TypeError, match="vocabulary must be a StrEnum class, but got 'Muscle'"):
         labels_of("Muscle")  # type: ignore[arg-type]
+
+
+LOWER_CASE_BY_DESIGN = {Reporter, Product}
+"""Reporters are read mid-sentence ("Reported by a clinician"); a generic product name is
+written in lower case ("onabotulinumtoxinA")."""
+
+
+@pytest.mark.parametrize(
+    "vocabulary",
+    [v for v in VOCABULARIES if v not in LOWER_CASE_BY_DESIGN],
+    ids=lambda v: v.__name__,
+)
+def test_labels_start_with_a_capital_like_a_line_of_a_list(vocabulary: type[StrEnum]) -> None:
+    for reader in ("clinician", "patient"):
+        for label in labels_of(vocabulary, reader=reader).values():
+            assert label[0].isupper(), (reader, label)
+
+
+@pytest.mark.parametrize("reader", ["clinician", "patient"])
+def test_urgent_side_effects_say_so_in_their_label_for_each_reader(reader: Any) -> None:
+    for effect, label in labels_of(AdverseEffect, reader=reader).items():
+        assert ("(urgent)" in label) == effect.urgent, label
+
+
+def test_other_choices_point_to_the_notes_field_by_the_name_each_reader_sees() -> None:
+    assert (NOTES_LABELS["clinician"], NOTES_LABELS["patient"]) == ("Notes", "Note")
+    for vocabulary in (AdverseEffect, SurgeryComplication):
+        assert labels_of(vocabulary)[vocabulary("other")].endswith("in the notes)")
+    patient_other = labels_of(AdverseEffect, reader="patient")[AdverseEffect.OTHER]
+    assert patient_other.endswith("in the note)")
+
+
+def test_products_are_named_generic_first_with_the_brand_in_brackets() -> None:
+    products = labels_of(Product)
+    assert products[Product.ONABOTULINUMTOXIN_A] == "onabotulinumtoxinA (Botox)"
+    assert products[Product.ABOBOTULINUMTOXIN_A] == "abobotulinumtoxinA (Dysport)"
+    assert products[Product.INCOBOTULINUMTOXIN_A] == "incobotulinumtoxinA (Xeomin)"
+    assert products[Product.OTHER] == vocab_label("other", "Product") == "Other product"
+    on_a_form = labels_of(Product, name_below=True)
+    assert on_a_form[Product.OTHER] == "Other product (name it below)"
+    assert {p: w for p, w in on_a_form.items() if p is not Product.OTHER} == {
+        p: w for p, w in products.items() if p is not Product.OTHER
+    }
+    assert labels_of(Muscle, name_below=True) == labels_of(Muscle)
+
+
+def test_a_sessions_product_is_named_by_the_name_recorded_for_another_product() -> None:
+    assert product_label(Product.OTHER, "Demo toxin") == "Demo toxin"
+    assert product_label("other", None) == product_label("other", "") == "Other product"
+    assert product_label(Product.ONABOTULINUMTOXIN_A, "ignored") == "onabotulinumtoxinA (Botox)"
+    assert product_label("abobotulinumtoxinA") == "abobotulinumtoxinA (Dysport)"
+
+
+def test_hints_say_what_a_value_means_to_the_patient_and_nothing_by_default() -> None:
+    hints = hints_of(Severity, reader="patient")
+    assert list(hints) == list(Severity)
+    assert hints[Severity.MILD] == "I notice it, but it does not get in my way"
+    assert set(hints_of(Severity).values()) == {""}
+    assert set(hints_of(Muscle, reader="patient").values()) == {""}
+    with pytest.raises(TypeError, match="vocabulary must be a StrEnum class, but got 'Severity'"):
+        hints_of("Severity")  # type: ignore[arg-type]
 
 
 def test_patients_get_plain_words_where_clinicians_get_the_term() -> None:

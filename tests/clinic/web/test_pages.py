@@ -116,7 +116,7 @@ def test_the_patient_page_shows_the_timeline_numbers(client: TestClient, history
     assert "Next injection due 2026-06-08" in text and "Earliest allowed 2026-06-08" in text
     assert "overdue" in text
     # the newest session: 7.5 units left, 1.5 right, 9 in all
-    assert "2026-03-16 onabotulinumtoxinA 9 7.5 1.5 0" in text
+    assert "2026-03-16 onabotulinumtoxinA (Botox) 9 7.5 1.5 0" in text
     assert "80" in text and "75" in text and "70" in text  # effect days per cycle
     assert "-5.0 days per cycle" in text
     assert "2026-06-01 7" in text  # the self-rating

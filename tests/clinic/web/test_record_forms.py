@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from hemispasm.clinic.web.forms import FormSpec, shape_of
-from hemispasm.clinic.web.record_forms import PATIENT_FORM, RECORD_FORMS
+from hemispasm.clinic.web.record_form_specs import PATIENT_FORM, RECORD_FORMS
 from hemispasm.clinic.web.vocab_labels import LABELS
 from tests.clinic.api.conftest import TODAY, World
 from tests.clinic.web.conftest import log_in, text_of
@@ -333,6 +333,23 @@ def test_the_diagnosis_form_shows_the_code_of_each_side(
     assert form_of(edit.text)["idiopathic"] == ["on"]
 
 
+def test_the_patient_page_names_the_sex_and_the_side_in_words(
+    client: TestClient, world: World, token: str
+) -> None:
+    sent = post(client, "/patients/new", token, NEW_PATIENT)
+    assert sent.status_code == 303
+    patient = int(sent.headers["location"].rsplit("/", 1)[1])
+    for side in ("bilateral", "left"):
+        api_post(client, world, f"/patients/{patient}/diagnoses", {"affected_side": side})
+    page = client.get(f"/patients/{patient}")
+    text = text_of(page.text)
+    assert "Record number A-777 · 55 years · Female" in text
+    assert "Hemifacial spasm, both sides (bilateral) · ICD-10 G51.33" in text
+    assert "Hemifacial spasm, left side · ICD-10 G51.32" in text
+    assert "Edit the diagnosis, both sides (bilateral)" in text
+    assert "bilateral</strong> side" not in page.text and " · female" not in text
+
+
 @pytest.mark.parametrize(
     ("data", "field", "message"),
     [
@@ -460,8 +477,9 @@ def test_a_clinician_records_a_side_effect_after_a_session(
 ) -> None:
     session_id = _session(client, world, p1, "2026-05-01")
     page = client.get(f"/patients/{p1}/adverse-events/new")
-    assert f'<option value="{session_id}">2026-05-01 · onabotulinumtoxinA</option>' in page.text
-    assert "Difficulty breathing (URGENT)" in page.text
+    option = f'<option value="{session_id}">2026-05-01 · onabotulinumtoxinA (Botox)</option>'
+    assert option in page.text
+    assert "Difficulty breathing (urgent)</option>" in page.text
     assert form_of(page.text)["effect"] == [""]  # nothing chosen by default
     data = {
         "effect": "ptosis",
@@ -477,6 +495,22 @@ def test_a_clinician_records_a_side_effect_after_a_session(
     assert stored["resolved_on"] is None and stored["urgent"] is False
     text = text_of(client.get(f"/patients/{p1}").text)
     assert "Drooping upper eyelid (ptosis) Mild 2026-05-04 Not yet 2026-05-01 a clinician" in text
+
+
+def test_a_session_of_another_product_is_offered_by_the_name_recorded(
+    client: TestClient, world: World, p1: int, token: str
+) -> None:
+    body = {
+        "session_on": "2026-05-01",
+        "product": "other",
+        "product_name": "Demo toxin",
+        "dilution_units_per_0_1_ml": 2.5,
+        "sites": [{"muscle": "corrugator", "side": "left", "units": 2.5}],
+    }
+    session_id = api_post(client, world, f"/patients/{p1}/sessions", body)["id"]
+    page = client.get(f"/patients/{p1}/adverse-events/new")
+    assert f'<option value="{session_id}">2026-05-01 · Demo toxin</option>' in page.text
+    assert "name it below" not in page.text  # no field to name a product follows here
 
 
 def test_setting_the_resolution_date_keeps_the_rest_of_the_side_effect(
@@ -565,11 +599,11 @@ def test_urgent_side_effects_stand_out_and_open_ones_come_first(
     page = client.get(f"/patients/{p1}")
     assert f'href="{path}/{urgent["id"]}/edit"' in page.text
     text = text_of(page.text)
-    assert "Urgent side effect, not resolved: Difficulty breathing since 2026-03-01" in text
+    assert "Not resolved: Difficulty breathing (urgent) since 2026-03-01" in text
     table = text[text.index("Side effects") :]
-    breathing, ptosis = table.index("Difficulty breathing"), table.index("Drooping upper eyelid")
-    assert table.index("Urgent Difficulty breathing") < ptosis < table.index("Watering eye")
-    assert breathing < ptosis
+    breathing = table.index("Difficulty breathing (urgent) Severe")
+    assert breathing < table.index("Drooping upper eyelid") < table.index("Watering eye")
+    assert 'tr class="urgent"' in page.text
     edit = client.get(f"{path}/{urgent['id']}/edit")
     assert 'role="alert"' in edit.text and "The patient needs a medical assessment today" in (
         text_of(edit.text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -18,7 +19,7 @@ from hemispasm.clinic.domain.vocab import InjectionSide, Muscle, Role
 from hemispasm.clinic.services.accounts import create_user, password_hasher
 from hemispasm.clinic.settings import Settings
 from hemispasm.clinic.web.pages import templates
-from hemispasm.clinic.web.session_form import MUSCLE_LABELS
+from hemispasm.clinic.web.vocab_labels import labels_of
 from tests.browser import serious_violations
 from tests.clinic.api.conftest import PASSWORD, TODAY, World
 from tests.clinic.web.conftest import log_in, text_of
@@ -145,7 +146,7 @@ def render_map(mode: str, marked: dict[str, str] | None = None, affected: str | 
     return templates.get_template("session_face_map.html").render(
         map_mode=mode,
         map_marked=marked or {},
-        muscle_labels={m.value: label for m, label in MUSCLE_LABELS.items()},
+        muscle_labels={m.value: label for m, label in labels_of(Muscle).items()},
         affected_side=affected,
     )
 
@@ -154,7 +155,7 @@ def test_every_muscle_of_the_vocabulary_has_a_map_site_on_each_side() -> None:
     html = render_map("edit")
     sites = re.findall(r'data-muscle="([^"]+)" data-side="([^"]+)"', html)
     assert sorted(sites) == sorted((m.value, s.value) for m in Muscle for s in InjectionSide)
-    assert set(MUSCLE_LABELS) == set(Muscle)
+    assert set(labels_of(Muscle)) == set(Muscle)
 
 
 def test_each_map_site_is_a_labelled_toggle_button_reachable_by_keyboard() -> None:
@@ -180,6 +181,15 @@ def test_the_map_names_the_patients_sides_and_hatches_the_affected_one() -> None
     assert '<rect class="fm-affected" x="220"' in html and "affected side" in html
     assert "Right procerus: 2.5 units" in html  # the read-only map's description
     assert 'role="button"' not in html
+
+
+def test_the_map_key_capitalises_muscles_and_a_site_puts_its_side_first() -> None:
+    html = render_map("view", {"orbicularis_oculi_pretarsal_upper:left": "2.5"}, affected="right")
+    assert "<dd>Upper lid, pretarsal (orbicularis oculi)</dd>" in html
+    assert "<title>Left upper lid, pretarsal (orbicularis oculi): 2.5 U</title>" in html
+    assert "Hatched: spasms on the right side." in html
+    both = render_map("view", affected="bilateral")
+    assert "Hatched: spasms on both sides (bilateral)." in both
 
 
 # --- the form ----------------------------------------------------------------------------------
@@ -236,6 +246,55 @@ def test_a_clinician_records_a_session_and_reads_it_back_with_volumes(
         ("orbicularis_oculi_orbital_lateral_canthus", "left"): "5 U",
         ("zygomaticus_major", "right"): "1.25 U",
     }
+
+
+def test_the_form_and_the_session_page_use_the_vocabularys_words(
+    client: TestClient, world: World
+) -> None:
+    response = client.post(
+        f"{API}/patients/{world.patients['P1']}/diagnoses",
+        json={"affected_side": "bilateral"},
+        headers=world["clinician_a"].headers,
+    )
+    assert response.status_code == 201, response.text
+    session_id = add_session(
+        client,
+        world,
+        TODAY - timedelta(days=100),
+        product="abobotulinumtoxinA",
+        dilution_units_per_0_1_ml=10.0,
+        sites=[{"muscle": "depressor_anguli_oris", "side": "left", "units": 20.0}],
+    )
+    log_in(client, "clinician_a")
+    form = client.get(new_url(world)).text
+    assert '<option value="onabotulinumtoxinA">onabotulinumtoxinA (Botox)</option>' in form
+    assert '<option value="other">Other product (name it below)</option>' in form
+    assert '<option value="left">Left</option>' in form
+    assert "spasms on both sides (bilateral)" in text_of(form)
+    found = re.search(r'id="facemap-data">(.*?)</script>', form, re.S)
+    assert found, "no data for the map's script"
+    data = json.loads(found.group(1))
+    assert data["labels"]["depressor_anguli_oris"] == "depressor anguli oris"  # after the side
+    assert data["products"]["abobotulinumtoxinA"] == "abobotulinumtoxinA (Dysport)"
+
+    text = text_of(client.get(f"{post_url(world)}/{session_id}").text)
+    assert "Product abobotulinumtoxinA (Dysport)" in text
+    assert "Session total of abobotulinumtoxinA (Dysport) 20 U 0.2 mL" in text
+    assert "Depressor anguli oris Left 20 U" in text
+    assert "Left depressor anguli oris: 20 U, above the limit of 7.5 U per site." in text
+    assert "spasms on both sides (bilateral)" in text
+
+
+def test_a_session_of_another_product_is_named_by_the_name_recorded(
+    client: TestClient, world: World
+) -> None:
+    session_id = add_session(
+        client, world, TODAY - timedelta(days=100), product="other", product_name="Demo toxin"
+    )
+    log_in(client, "clinician_a")
+    text = text_of(client.get(f"{post_url(world)}/{session_id}").text)
+    assert "Product Demo toxin" in text and "Session total of Demo toxin" in text
+    assert "name it below" not in text
 
 
 def test_start_from_last_fills_in_the_newest_sessions_product_dilution_and_sites(

@@ -725,14 +725,6 @@ def test_the_video_pages_run_under_the_content_security_policy(
 
 # --- the recording, in a real browser with a fake camera ----------------------------------------
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--use-fake-ui-for-media-stream",  # grant the camera without asking
-    "--use-fake-device-for-media-stream",  # a test pattern stands in for the camera
-]
-
-
 @contextmanager
 def live_server(app: Any) -> Iterator[str]:
     """Serve ``app`` on a free port of 127.0.0.1 (a secure context for the camera) meanwhile."""
@@ -752,17 +744,16 @@ def live_server(app: Any) -> Iterator[str]:
         thread.join(10)
 
 
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="no Chromium at /usr/bin/chromium")
-def test_the_recording_page_records_with_the_camera_and_sends_the_video(tmp_path: Path) -> None:
-    sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
-
+def test_the_recording_page_records_with_the_camera_and_sends_the_video(
+    tmp_path: Path, chromium: Any
+) -> None:
     settings = jobs_settings(tmp_path, "sqlite", cookie_secure=False)
     clinic = make_clinic(tmp_path, settings)
     app = create_app(settings, engine=clinic.engine, clock=lambda: TODAY)
-    with live_server(app) as base, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with live_server(app) as base:  # Chromium runs with a fake camera (tests/browser.py)
+        context = chromium.new_context()
         try:
-            page = browser.new_page()
+            page = context.new_page()
             page.goto(f"{base}/login?next=/me/record")
             page.fill("#email", "patient.j@example.org")
             page.fill("#password", "a long password 1")
@@ -794,5 +785,5 @@ def test_the_recording_page_records_with_the_camera_and_sends_the_video(tmp_path
             page.get_by_role("link", name="Open the report").click(timeout=15_000)
             assert "Spasms per minute 20.0" in " ".join(page.locator("main").inner_text().split())
         finally:
-            browser.close()
+            context.close()
     clinic.engine.dispose()

@@ -35,6 +35,7 @@ from hemispasm.clinic.services.records import create_record, list_records, updat
 from hemispasm.clinic.services.timeline import patient_summary
 from hemispasm.clinic.services.treatment import ADVERSE_EVENTS, CYCLES, cycle_courses
 from hemispasm.clinic.web.pages import PageActor, PageRoute, render
+from hemispasm.clinic.web.vocab_labels import NOTES_LABELS, hints_of, labels_of
 from hemispasm.errors import ClinicalDataError, PermissionDeniedError
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -45,35 +46,18 @@ RECENT = 10
 SESSIONS_TO_MATCH = 200
 """Sessions searched for the one a side effect followed (50 years of injections)."""
 
-# --- plain words -------------------------------------------------------------------------------
+# --- plain words (the vocabularies' own are in ``vocab_labels``, for the patient reader) --------
 
-EFFECT_LABELS: dict[AdverseEffect, str] = {
-    AdverseEffect.PTOSIS: "Drooping eyelid",
-    AdverseEffect.LIP_OR_LOWER_FACE_WEAKNESS: "Weak lip or lower face (drooling, uneven smile)",
-    AdverseEffect.DIPLOPIA: "Seeing double",
-    AdverseEffect.INCOMPLETE_LID_CLOSURE_DRY_EYE: "Eye does not close all the way, or dry eye",
-    AdverseEffect.TEARING: "Watery eye",
-    AdverseEffect.BRUISING: "Bruise where the needle went in",
-    AdverseEffect.BROW_ASYMMETRY: "Eyebrows at different heights",
-    AdverseEffect.SWALLOWING_DIFFICULTY: "Trouble swallowing (urgent)",
-    AdverseEffect.BREATHING_DIFFICULTY: "Trouble breathing (urgent)",
-    AdverseEffect.OTHER: "Something else (say what in the note)",
-}
-SEVERITY_LABELS: dict[Severity, tuple[str, str]] = {
-    Severity.MILD: ("Mild", "I notice it, but it does not get in my way"),
-    Severity.MODERATE: ("Moderate", "It gets in the way of some things I do"),
-    Severity.SEVERE: ("Severe", "It stops me doing things"),
-}
 FIELD_LABELS = {
     "score": "Rating",
     "rated_on": "Date of the rating",
-    "note": "Note",
+    "note": NOTES_LABELS["patient"],
     "effect_began_on": "Day it started working",
     "wore_off_on": "Day it wore off",
     "effect": "Side effect",
     "severity": "How bad it is",
     "onset_on": "Day it began",
-    "notes": "Note",
+    "notes": NOTES_LABELS["patient"],
 }
 CHOOSE = {
     "score": "Choose a number from 0 (no spasms) to 10 (the worst).",
@@ -217,8 +201,10 @@ def _page(
         errors={p.field: p.message for p in problems or []},
         saved=SAVED.get(saved or ""),
         urgent=urgent or saved == "urgent",
-        effect_labels=EFFECT_LABELS,
-        severity_labels=SEVERITY_LABELS,
+        effect_labels=labels_of(AdverseEffect, reader="patient"),
+        severity_labels=labels_of(Severity, reader="patient"),
+        severity_hints=hints_of(Severity, reader="patient"),
+        notes_label=NOTES_LABELS["patient"],
         urgent_effects=[e.value for e in AdverseEffect if e.urgent],
         reporter_patient=Reporter.PATIENT,
     )

@@ -1,10 +1,11 @@
-"""HTML forms drawn from the API's schemas: fields, reading what was posted, messages, views.
+"""HTML forms drawn from the API's schemas: fields, reading what was posted, messages.
 
 What kind of value a field holds, its choices and its limits come from a Pydantic Create model;
 a ``FormSpec`` adds only what a schema cannot say: labels, hints, order, and a widget where the
 default does not fit. Entries are checked by the same models (and its Update model when
 correcting), and refusals, the schema's or a service's, become a message beside the field at
-fault. Nothing here reads a database or renders a page.
+fault. ``form_views`` turns a form and its entries into what the templates draw. Nothing here
+reads a database or renders a page.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 
 from hemispasm.clinic.api.schemas.common import Input, PartialInput
-from hemispasm.clinic.web.vocab_labels import LABELS, vocab_label
+from hemispasm.clinic.web.vocab_labels import labels_of
 from hemispasm.errors import ClinicalDataError, ConflictError
 
 # --- how a form asks its fields --------------------------------------------------------------
@@ -48,7 +49,7 @@ class Ask:
     """text, textarea, tel, email, date, number, checkbox, yesno, radio, select, checkboxes or
     list (comma-separated text); None: derived from the schema (``widget_of``)."""
     options: tuple[Option, ...] = ()
-    """Choices of an integer scale; enum choices come from the schema and ``LABELS``."""
+    """Choices of an integer scale; enum choices come from the schema and ``labels_of``."""
     option_hints: Mapping[str, str] = field(default_factory=dict)
     today_by_default: bool = False
     in_total: bool = False
@@ -188,10 +189,9 @@ def options_of(ask: Ask, shape: Shape, widget: str, dynamic: Sequence[Option] = 
     found = ask.options or tuple(dynamic)
     enum_cls = shape.item if shape.base is list else shape.base
     if not found and _is_enum(enum_cls):
-        labels = LABELS[enum_cls]
         found = tuple(
-            Option(m.value, labels.get(m.value, m.value), ask.option_hints.get(m.value, ""))
-            for m in enum_cls
+            Option(m.value, label, ask.option_hints.get(m.value, ""))
+            for m, label in labels_of(enum_cls).items()
         )
     choices = list(found)
     may_be_empty = not shape.required and shape.default is None and shape.base is not list
@@ -358,149 +358,3 @@ def domain_errors(spec: FormSpec, exc: ClinicalDataError | ConflictError) -> dic
     )
     name = exc.field if exc.field in {a.name for a in spec.asks} else ""
     return {name: message}
-
-
-# --- what the templates get ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class FieldView:
-    """One field as ``_form_fields.html`` draws it."""
-
-    name: str
-    id: str
-    label: str
-    hint: str
-    widget: str
-    required: bool
-    optional: bool
-    """May be left empty (a field with a default always holds a choice)."""
-    value: str
-    values: tuple[str, ...]
-    options: tuple[Option, ...]
-    min: int | None
-    max: int | None
-    max_length: int | None
-    error: str
-    in_total: bool
-    date_max: str
-
-    @property
-    def anchor(self) -> str:
-        """The id the error summary links to (the first choice of a group)."""
-        grouped = self.widget in ("radio", "yesno", "checkboxes")
-        return f"{self.id}-1" if grouped and self.options else self.id
-
-
-@dataclass(frozen=True)
-class SectionView:
-    title: str
-    hint: str
-    fields: tuple[FieldView, ...]
-    total: str
-
-
-@dataclass(frozen=True)
-class FormView:
-    """Everything ``form_record.html`` shows."""
-
-    title: str
-    action: str
-    cancel: str
-    submit: str
-    sections: tuple[SectionView, ...]
-    errors: tuple[tuple[str, str, str], ...]
-    """(anchor, label, message) of each error, for the summary at the top."""
-    patient: Any = None
-    intro: str = ""
-    notice: str = ""
-    alert: str = ""
-    facts: tuple[tuple[str, str], ...] = ()
-
-
-def build_view(
-    spec: FormSpec,
-    raw: Raw,
-    errors: Mapping[str, str],
-    *,
-    today: date,
-    dynamic: Mapping[str, Sequence[Option]] | None = None,
-) -> tuple[tuple[SectionView, ...], tuple[tuple[str, str, str], ...]]:
-    """The sections with their fields filled from ``raw``, and the error summary."""
-    sections = []
-    summary = []
-    for section in spec.sections:
-        fields = []
-        for ask in section.asks:
-            shape = shape_of(spec.create, ask.name)
-            widget = ask.widget or widget_of(shape)
-            value = raw.get(ask.name, "")
-            options = options_of(ask, shape, widget, (dynamic or {}).get(ask.name, ()))
-            if widget == "select" and value and value not in {o.value for o in options}:
-                options.append(Option(value, f"{value} (no longer listed)"))
-            view = FieldView(
-                name=ask.name,
-                id=f"f-{ask.name}",
-                label=ask.label,
-                hint=ask.hint,
-                widget=widget,
-                required=shape.required,
-                optional=not shape.required and shape.default is None,
-                value=value if isinstance(value, str) else "",
-                values=tuple(value) if isinstance(value, list) else (),
-                options=tuple(options),
-                min=shape.ge,
-                max=shape.le,
-                max_length=shape.max_length if shape.base is str else None,
-                error=errors.get(ask.name, ""),
-                in_total=ask.in_total,
-                date_max=today.isoformat(),  # every date on these forms is a past event
-            )
-            fields.append(view)
-            if view.error:
-                summary.append((view.anchor, view.label, view.error))
-        sections.append(SectionView(section.title, section.hint, tuple(fields), section.total))
-    if errors.get(""):
-        summary.insert(0, ("", "", errors[""]))
-    return tuple(sections), tuple(summary)
-
-
-@dataclass(frozen=True)
-class Target:
-    """What a form is about and where it goes."""
-
-    action: str
-    cancel: str
-    patient: Any = None
-    """The patient the form is about (None when registering one)."""
-    stored: Mapping[str, Any] | None = None
-    """The stored values, when correcting; None for a new record."""
-    dynamic: Mapping[str, Sequence[Option]] | None = None
-    """Choices that come from the patient's other records."""
-
-    @property
-    def editing(self) -> bool:
-        return self.stored is not None
-
-
-def form_view(
-    spec: FormSpec, target: Target, raw: Raw, errors: Mapping[str, str], *, today: date
-) -> FormView:
-    """The form page's context: the fields as entered, the messages, the stored facts."""
-    sections, summary = build_view(spec, raw, errors, today=today, dynamic=target.dynamic)
-    stored = target.stored or {}
-    return FormView(
-        title=spec.edit_title if target.editing else spec.new_title,
-        action=target.action,
-        cancel=target.cancel,
-        submit="Save changes" if target.editing else spec.submit,
-        sections=sections,
-        errors=summary,
-        patient=target.patient,
-        intro=spec.intro,
-        notice=spec.notice,
-        alert=spec.alert(raw),
-        facts=tuple(
-            (label, vocab_label(stored[col])) for col, label in spec.shown if col in stored
-        ),
-    )

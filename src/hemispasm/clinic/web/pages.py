@@ -31,6 +31,7 @@ from hemispasm.clinic.api.errors import status_of
 from hemispasm.clinic.services.accounts import Login
 from hemispasm.clinic.services.actor import Actor
 from hemispasm.clinic.settings import Settings
+from hemispasm.clinic.web.vocab_labels import register_vocab_label
 from hemispasm.errors import AuthenticationError, HemispasmError, PermissionDeniedError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -38,6 +39,7 @@ STATIC_DIR = PACKAGE_DIR / "static"
 CSRF_FIELD = "csrf_token"
 
 templates = Jinja2Templates(directory=PACKAGE_DIR / "templates")
+register_vocab_label(templates.env)  # every page names vocabulary values in words
 
 SECURITY_HEADERS = {
     # Everything comes from the app itself: no CDN, no third party learns of a visit.

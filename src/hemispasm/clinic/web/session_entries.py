@@ -20,6 +20,7 @@ from starlette.datastructures import FormData
 from hemispasm.clinic.api.schemas.records import SessionCreate
 from hemispasm.clinic.domain.dosing import SiteDose
 from hemispasm.clinic.domain.vocab import InjectionSide, Muscle
+from hemispasm.clinic.web.vocab_labels import NOTES_LABELS
 from hemispasm.errors import ClinicalDataError
 
 FIELD_LABELS = {
@@ -31,7 +32,7 @@ FIELD_LABELS = {
     "dilution_units_per_0_1_ml": "Dilution",
     "injector_id": "Injector",
     "early_reason": "Reason for an early session",
-    "notes": "Notes",
+    "notes": NOTES_LABELS["clinician"],
     "sites": "Injected sites",
     "doses_confirmed": "Doses above the clinic's limits",
     "effect_began_on": "Effect began",

@@ -55,43 +55,18 @@ from hemispasm.clinic.web.session_entries import (
     typed_sites,
     validate,
 )
+from hemispasm.clinic.web.vocab_labels import labels_of, product_label
 from hemispasm.errors import ClinicalDataError
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
-MUSCLE_LABELS: Mapping[Muscle, str] = {
-    # The part of the orbicularis oculi first: a narrow select still tells the rows apart.
-    Muscle.ORBICULARIS_OCULI_PRETARSAL_UPPER: "upper lid, pretarsal (orbicularis oculi)",
-    Muscle.ORBICULARIS_OCULI_PRETARSAL_LOWER: "lower lid, pretarsal (orbicularis oculi)",
-    Muscle.ORBICULARIS_OCULI_PRESEPTAL: "preseptal (orbicularis oculi)",
-    Muscle.ORBICULARIS_OCULI_ORBITAL_LATERAL_CANTHUS: (
-        "lateral canthus, orbital (orbicularis oculi)"
-    ),
-    Muscle.CORRUGATOR: "corrugator",
-    Muscle.PROCERUS: "procerus",
-    Muscle.FRONTALIS: "frontalis",
-    Muscle.ZYGOMATICUS_MAJOR: "zygomaticus major",
-    Muscle.ZYGOMATICUS_MINOR: "zygomaticus minor",
-    Muscle.RISORIUS: "risorius",
-    Muscle.LEVATOR_LABII_SUPERIORIS: "levator labii superioris",
-    Muscle.ORBICULARIS_ORIS: "orbicularis oris",
-    Muscle.DEPRESSOR_ANGULI_ORIS: "depressor anguli oris",
-    Muscle.MENTALIS: "mentalis",
-    Muscle.BUCCINATOR: "buccinator",
-    Muscle.PLATYSMA: "platysma",
-    Muscle.MASSETER: "masseter",
-}
-"""How each muscle is named on the pages (the stored value is the vocabulary's)."""
-
-PRODUCT_LABELS: Mapping[Product, str] = {
-    Product.ONABOTULINUMTOXIN_A: "onabotulinumtoxinA (Botox)",
-    Product.ABOBOTULINUMTOXIN_A: "abobotulinumtoxinA (Dysport)",
-    Product.INCOBOTULINUMTOXIN_A: "incobotulinumtoxinA (Xeomin)",
-    Product.OTHER: "Other product (name it below)",
-}
-
 EMPTY_ROWS = 3
 """Blank site rows offered below the filled ones (the map adds more with JavaScript)."""
+
+
+def _muscle_labels() -> dict[str, str]:
+    """The muscles' words by stored value, as the templates look them up."""
+    return {m.value: label for m, label in labels_of(Muscle).items()}
 
 
 def summary_of(
@@ -152,7 +127,9 @@ def limits_data(limits: Mapping[Product, DoseLimits]) -> dict[str, Any]:
             for p, lim in limits.items()
         },
         "lower_face": [m.value for m in Muscle if m.is_lower_face],
-        "labels": {m.value: label for m, label in MUSCLE_LABELS.items()},
+        # the script puts the side first ("Left corrugator"): the words as they read mid-line
+        "labels": {m.value: label.lower() for m, label in labels_of(Muscle).items()},
+        "products": {p.value: label for p, label in labels_of(Product).items()},
     }
 
 
@@ -241,8 +218,9 @@ def _form_page(
         prefilled_from=prefilled_from,
         injector=injector,
         injectors=injector_choices(actor, list_clinicians(db, actor), injector),
-        muscle_labels={m.value: label for m, label in MUSCLE_LABELS.items()},
-        product_labels={p.value: label for p, label in PRODUCT_LABELS.items()},
+        muscle_labels=_muscle_labels(),
+        product_labels={p.value: label for p, label in labels_of(Product, name_below=True).items()},
+        product=product_label(form.values.get("product", ""), form.values.get("product_name")),
         field_labels=FIELD_LABELS,
         site_part_labels=SITE_PART_LABELS,
         map_marked=marked,
@@ -359,8 +337,8 @@ def session_page(
         sides=side_totals(session),
         total_ml=sum(site.volume_ml for site in session.sites),
         affected_side=_affected_side(db, actor, patient_id),
-        muscle_labels={m.value: label for m, label in MUSCLE_LABELS.items()},
-        product_labels={p.value: label for p, label in PRODUCT_LABELS.items()},
+        muscle_labels=_muscle_labels(),
+        product=product_label(session.product, session.product_name),
         map_marked=marked_units(session.sites),
         injector_name=next(
             (

@@ -3,6 +3,9 @@
 Stored values stay the vocabulary's own (``lip_or_lower_face_weakness``); every page names them
 from here. Two readers: clinicians get the clinical term with a short gloss, patients get plain
 words (``PATIENT_LABELS``, falling back to the clinicians' words where plain words are the same).
+Labels start with a capital, like a line of a list (not a generic product name, nor the reporters,
+read mid-sentence); a page that puts a word before one ("Left corrugator") lower-cases it there.
+An urgent value says "urgent" in its label for both readers.
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ E = TypeVar("E", bound=StrEnum)
 Reader = Literal["clinician", "patient"]
 NOT_RECORDED = "—"
 """What stands for a value that was not recorded."""
+NOTES_LABELS: dict[Reader, str] = {"clinician": "Notes", "patient": "Note"}
+"""The name of a record's free-text field for each reader (the "other" choices point to it)."""
 
 LABELS: dict[type[StrEnum], dict[str, str]] = {
     Sex: {"female": "Female", "male": "Male", "other": "Other", "unknown": "Not recorded"},
@@ -43,31 +48,31 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
     Reporter: {"patient": "the patient", "clinician": "a clinician"},
     Role: {"admin": "Administrator", "clinician": "Clinician", "patient": "Patient"},
     Product: {
-        "onabotulinumtoxinA": "onabotulinumtoxinA",
-        "abobotulinumtoxinA": "abobotulinumtoxinA",
-        "incobotulinumtoxinA": "incobotulinumtoxinA",
+        # The generic name first (units differ between products), the brand name to recognise it.
+        "onabotulinumtoxinA": "onabotulinumtoxinA (Botox)",
+        "abobotulinumtoxinA": "abobotulinumtoxinA (Dysport)",
+        "incobotulinumtoxinA": "incobotulinumtoxinA (Xeomin)",
         "other": "Other product",
     },
     Muscle: {
-        # Lower case: pages put the side first ("Left corrugator"); capitalise at a line's start.
         # The part of the orbicularis oculi first: a narrow select still tells the rows apart.
-        "orbicularis_oculi_pretarsal_upper": "upper lid, pretarsal (orbicularis oculi)",
-        "orbicularis_oculi_pretarsal_lower": "lower lid, pretarsal (orbicularis oculi)",
-        "orbicularis_oculi_preseptal": "preseptal (orbicularis oculi)",
-        "orbicularis_oculi_orbital_lateral_canthus": "lateral canthus, orbital (orbicularis oculi)",
-        "corrugator": "corrugator",
-        "procerus": "procerus",
-        "frontalis": "frontalis",
-        "zygomaticus_major": "zygomaticus major",
-        "zygomaticus_minor": "zygomaticus minor",
-        "risorius": "risorius",
-        "levator_labii_superioris": "levator labii superioris",
-        "orbicularis_oris": "orbicularis oris",
-        "depressor_anguli_oris": "depressor anguli oris",
-        "mentalis": "mentalis",
-        "buccinator": "buccinator",
-        "platysma": "platysma",
-        "masseter": "masseter",
+        "orbicularis_oculi_pretarsal_upper": "Upper lid, pretarsal (orbicularis oculi)",
+        "orbicularis_oculi_pretarsal_lower": "Lower lid, pretarsal (orbicularis oculi)",
+        "orbicularis_oculi_preseptal": "Preseptal (orbicularis oculi)",
+        "orbicularis_oculi_orbital_lateral_canthus": "Lateral canthus, orbital (orbicularis oculi)",
+        "corrugator": "Corrugator",
+        "procerus": "Procerus",
+        "frontalis": "Frontalis",
+        "zygomaticus_major": "Zygomaticus major",
+        "zygomaticus_minor": "Zygomaticus minor",
+        "risorius": "Risorius",
+        "levator_labii_superioris": "Levator labii superioris",
+        "orbicularis_oris": "Orbicularis oris",
+        "depressor_anguli_oris": "Depressor anguli oris",
+        "mentalis": "Mentalis",
+        "buccinator": "Buccinator",
+        "platysma": "Platysma",
+        "masseter": "Masseter",
     },
     AdverseEffect: {
         "ptosis": "Drooping upper eyelid (ptosis)",
@@ -77,8 +82,8 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
         "tearing": "Watering eye (tearing)",
         "bruising": "Bruising where injected",
         "brow_asymmetry": "Uneven eyebrows",
-        "swallowing_difficulty": "Difficulty swallowing",
-        "breathing_difficulty": "Difficulty breathing",
+        "swallowing_difficulty": "Difficulty swallowing (urgent)",
+        "breathing_difficulty": "Difficulty breathing (urgent)",
         "other": "Other (describe it in the notes)",
     },
     Vessel: {
@@ -135,6 +140,11 @@ PATIENT_HINTS: dict[type[StrEnum], dict[str, str]] = {
 }
 """What a value means, as a patient would say it (shown beside a choice)."""
 
+NAMED_BELOW: dict[type[StrEnum], dict[str, str]] = {
+    Product: {"other": "Other product (name it below)"},
+}
+"""Words of a choice on a form where a field to name it follows (``labels_of(name_below=True)``)."""
+
 _BY_NAME = {vocabulary.__name__: vocabulary for vocabulary in LABELS}
 
 
@@ -144,12 +154,30 @@ def _words(vocabulary: type[StrEnum], reader: Reader) -> Mapping[str, str]:
     return LABELS.get(vocabulary, {})
 
 
-def labels_of(vocabulary: type[E], *, reader: Reader = "clinician") -> dict[E, str]:
-    """The words for each value of ``vocabulary``, keyed by its members, in the enum's order."""
+def _check_vocabulary(vocabulary: Any) -> None:
     if not (isinstance(vocabulary, type) and issubclass(vocabulary, StrEnum)):
         raise TypeError(f"vocabulary must be a StrEnum class, but got {vocabulary!r}")
-    words = _words(vocabulary, reader)
+
+
+def labels_of(
+    vocabulary: type[E], *, reader: Reader = "clinician", name_below: bool = False
+) -> dict[E, str]:
+    """The words for each value of ``vocabulary``, keyed by its members, in the enum's order.
+
+    ``name_below``: the words of a form's choices where a field to name an "other" value follows.
+    """
+    _check_vocabulary(vocabulary)
+    words = dict(_words(vocabulary, reader))
+    if name_below:
+        words |= NAMED_BELOW.get(vocabulary, {})
     return {member: words.get(member.value, member.value) for member in vocabulary}
+
+
+def hints_of(vocabulary: type[E], *, reader: Reader = "clinician") -> dict[E, str]:
+    """What each value of ``vocabulary`` means to ``reader`` ("" where it needs no hint)."""
+    _check_vocabulary(vocabulary)
+    hints = PATIENT_HINTS.get(vocabulary, {}) if reader == "patient" else {}
+    return {member: hints.get(member.value, "") for member in vocabulary}
 
 
 def vocab_label(value: Any, vocabulary: str = "", *, reader: Reader = "clinician") -> str:
@@ -165,6 +193,13 @@ def vocab_label(value: Any, vocabulary: str = "", *, reader: Reader = "clinician
     named = _BY_NAME.get(vocabulary)
     words = _words(named, reader) if named else {}
     return words.get(str(value), str(value).replace("_", " "))
+
+
+def product_label(product: Product | str, name: str | None = None) -> str:
+    """A session's product in words: for "other", the name recorded with it where there is one."""
+    if product == Product.OTHER and name:
+        return name
+    return vocab_label(product, "Product")
 
 
 def register_vocab_label(env: Environment) -> None:

@@ -176,7 +176,7 @@
     var total = units.right + units.left;
     document.getElementById("total-units").textContent = fmt(total);
     document.getElementById("total-ml").textContent = dilutionOk ? fmt(ml.right + ml.left) : "—";
-    var name = product.value === "other" ? productName.value.trim() || "another product" : product.value;
+    var name = product.value === "other" ? productName.value.trim() || "another product" : (data.products[product.value] || product.value);
     document.getElementById("totals-product").textContent = product.value ? "of " + name : "";
 
     var limits = data.limits[product.value];
