@@ -33,7 +33,7 @@ from hemispasm.clinic.domain.dosing import (
 )
 from hemispasm.clinic.domain.schedule import ScheduleRules, check_session_date, injections_stopped
 from hemispasm.clinic.domain.vocab import InjectionSide, Product, Reporter, Role, SurgeryOutcome
-from hemispasm.clinic.services.access import check_clinician_ref
+from hemispasm.clinic.services.access import check_clinician_ref, get_patient_for
 from hemispasm.clinic.services.actor import Actor
 from hemispasm.clinic.services.records import RecordKind, Values
 from hemispasm.errors import ClinicalDataError
@@ -268,3 +268,22 @@ def cycle_courses(sessions: Sequence[Mapping[str, Any]]) -> list[CycleCourse]:
         CycleCourse(s["session_on"], s["effect_began_on"], s["effect_peak_on"], s["wore_off_on"])
         for s in sorted(sessions, key=lambda s: s["session_on"])
     ]
+
+
+def session_dates(db: Session, actor: Actor, patient_id: int) -> list[date]:
+    """The days the patient was injected, oldest first (readable by the patient too: cycles).
+
+    One column, no sites: what the video pages need to count days since an injection.
+    """
+    patient = get_patient_for(db, actor, patient_id, part="cycle", action="read")
+    dates = list(
+        db.scalars(
+            select(InjectionSession.session_on)
+            .where(
+                InjectionSession.patient_id == patient.id, InjectionSession.deleted_at.is_(None)
+            )
+            .order_by(InjectionSession.session_on)
+        )
+    )
+    db.commit()
+    return dates

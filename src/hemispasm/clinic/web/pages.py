@@ -39,6 +39,8 @@ STATIC_DIR = PACKAGE_DIR / "static"
 CSRF_FIELD = "csrf_token"
 
 templates = Jinja2Templates(directory=PACKAGE_DIR / "templates")
+# The templates ship with the package: no need to stat every template and include on each page.
+templates.env.auto_reload = False
 register_vocab_label(templates.env)  # every page names vocabulary values in words
 
 SECURITY_HEADERS = {

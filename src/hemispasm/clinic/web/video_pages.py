@@ -29,8 +29,8 @@ from hemispasm.clinic.services import uploads
 from hemispasm.clinic.services.access import require_role
 from hemispasm.clinic.services.actor import Actor
 from hemispasm.clinic.services.patients import get_patient
-from hemispasm.clinic.services.records import get_record, list_records, update_record
-from hemispasm.clinic.services.treatment import CYCLES
+from hemispasm.clinic.services.records import get_record, update_record
+from hemispasm.clinic.services.treatment import session_dates
 from hemispasm.clinic.services.videos import VIDEO_ANALYSES, list_analysis_summaries
 from hemispasm.clinic.settings import Settings
 from hemispasm.clinic.web.pages import (
@@ -48,8 +48,6 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 JOBS_SHOWN = 20
 ANALYSES_SHOWN = 100
-SESSIONS_READ = 1000
-"""More injection sessions than a patient has in a lifetime (about 4 a year)."""
 RECORD_MIN_S, RECORD_MAX_S = 20, 30
 UPLOAD_FIELDS = ("file", "recorded_on", "mirrored")
 
@@ -95,12 +93,6 @@ def _id_or_none(text: str) -> int | None:
     if not (text.isascii() and text.isdigit() and len(text) <= len(str(MAX_ID))):
         return None
     return int(text) if 1 <= int(text) <= MAX_ID else None
-
-
-def _session_dates(db: Session, actor: Actor, patient_id: int) -> list[date]:
-    """The days the patient was injected (the cycles, which patients may read too)."""
-    page = list_records(db, actor, CYCLES, patient_id, page=1, page_size=SESSIONS_READ)
-    return sorted(s.session_on for s in page.items)
 
 
 def _report_view(row: VideoAnalysis, place: Place, session_dates: list[date]) -> dict[str, Any]:
@@ -342,7 +334,7 @@ def _compare_page(
     ids = [int(chosen["a"] or 0), int(chosen["b"] or 0)]
     rows = [get_record(db, actor, VIDEO_ANALYSES, place.patient_id, i) for i in ids]
     first, second = sorted(rows, key=lambda r: (r.recorded_on, r.id))
-    dates = _session_dates(db, actor, place.patient_id)
+    dates = session_dates(db, actor, place.patient_id)
     return render(
         request,
         "video_compare.html",
@@ -404,7 +396,7 @@ def _report_page(
     saved: bool = False,
 ) -> Response:
     row = get_record(db, actor, VIDEO_ANALYSES, place.patient_id, analysis_id)
-    view = _report_view(row, place, _session_dates(db, actor, place.patient_id))
+    view = _report_view(row, place, session_dates(db, actor, place.patient_id))
     return render(
         request,
         "video_report.html",
