@@ -76,8 +76,9 @@ def build_world(db: Session, settings: Settings) -> World:
     b = get_or_create_clinic(db, "Clinic B")
     patients = {}
     for key, clinic, mrn in (("P1", a, "A-001"), ("P2", a, "A-002"), ("Q1", b, "B-001")):
-        p = Patient(clinic_id=clinic.id, mrn=mrn, name=f"Demo Patient {key}",
-                    birth_date=date(1960, 1, 1))
+        p = Patient(
+            clinic_id=clinic.id, mrn=mrn, name=f"Demo Patient {key}", birth_date=date(1960, 1, 1)
+        )
         db.add(p)
         db.flush()
         patients[key] = p.id
@@ -93,8 +94,14 @@ def build_world(db: Session, settings: Settings) -> World:
     personas = {}
     for name, clinic, role, patient_id in specs:
         user = create_user(
-            db, hasher=hasher, clinic=clinic, email=f"{name}@example.org", password=PASSWORD,
-            role=role, display_name=name.replace("_", " ").title(), patient_id=patient_id,
+            db,
+            hasher=hasher,
+            clinic=clinic,
+            email=f"{name}@example.org",
+            password=PASSWORD,
+            role=role,
+            display_name=name.replace("_", " ").title(),
+            patient_id=patient_id,
         )
         login = open_session(db, user, kind="bearer", lifetime=timedelta(days=1))
         personas[name] = Persona(name, user, login.token)

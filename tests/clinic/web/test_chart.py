@@ -8,26 +8,18 @@ import re
 import sys
 from datetime import date, timedelta
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from hemispasm.clinic.domain.cycles import CycleCourse
-from hemispasm.clinic.web import chart as chart_module
-from hemispasm.clinic.web.chart import (
-    CLOSED,
-    JANKOVIC,
-    RATING,
-    SPASMS,
-    WIDTH,
-    build_timeline,
-    chart_json,
-    day_number,
-    effect_columns,
-    marker_path,
-    svg_timeline,
-)
+from hemispasm.clinic.web import chart, chart_columns, chart_measures, chart_svg
+from hemispasm.clinic.web.chart import build_timeline, chart_json, day_number
+from hemispasm.clinic.web.chart_columns import effect_columns
+from hemispasm.clinic.web.chart_measures import CLOSED, JANKOVIC, RATING, SPASMS, marker_path
+from hemispasm.clinic.web.chart_svg import WIDTH, svg_timeline
 from tests.clinic.api.conftest import TODAY, World
 from tests.clinic.web.conftest import log_in, text_of
 
@@ -280,8 +272,14 @@ def test_effect_columns_show_only_the_newest_cycles() -> None:
         effect_columns(cycles, last=1)
 
 
-def test_the_chart_module_imports_only_the_standard_library_and_the_domain() -> None:
-    tree = ast.parse(Path(chart_module.__file__).read_text())
+CHART_MODULES = (chart, chart_measures, chart_svg, chart_columns)
+
+
+@pytest.mark.parametrize("module", CHART_MODULES, ids=lambda m: m.__name__.rsplit(".", 1)[-1])
+def test_each_chart_module_imports_only_the_standard_library_the_domain_and_its_siblings(
+    module: ModuleType,
+) -> None:
+    tree = ast.parse(Path(str(module.__file__)).read_text())
     imported = {
         (node.module or "").split(".")[0] if isinstance(node, ast.ImportFrom) else alias.name
         for node in ast.walk(tree)
@@ -294,7 +292,8 @@ def test_the_chart_module_imports_only_the_standard_library_and_the_domain() -> 
         if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("hemispasm")
     }
     assert imported - {"hemispasm", "__future__"} <= sys.stdlib_module_names
-    assert modules == {"hemispasm.clinic.domain.cycles"}
+    siblings = {m.__name__ for m in CHART_MODULES}
+    assert modules <= {"hemispasm.clinic.domain.cycles"} | siblings
 
 
 # --- on the pages ------------------------------------------------------------------------------

@@ -725,6 +725,7 @@ def test_the_video_pages_run_under_the_content_security_policy(
 
 # --- the recording, in a real browser with a fake camera ----------------------------------------
 
+
 @contextmanager
 def live_server(app: Any) -> Iterator[str]:
     """Serve ``app`` on a free port of 127.0.0.1 (a secure context for the camera) meanwhile."""

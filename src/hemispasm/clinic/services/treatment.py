@@ -279,9 +279,7 @@ def session_dates(db: Session, actor: Actor, patient_id: int) -> list[date]:
     dates = list(
         db.scalars(
             select(InjectionSession.session_on)
-            .where(
-                InjectionSession.patient_id == patient.id, InjectionSession.deleted_at.is_(None)
-            )
+            .where(InjectionSession.patient_id == patient.id, InjectionSession.deleted_at.is_(None))
             .order_by(InjectionSession.session_on)
         )
     )

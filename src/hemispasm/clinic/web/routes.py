@@ -20,17 +20,10 @@ from hemispasm.clinic.services.patients import PatientFilter, list_patients
 from hemispasm.clinic.services.timeline import patient_summary, patient_timeline
 from hemispasm.clinic.services.treatment import cycle_courses
 from hemispasm.clinic.settings import Settings
-from hemispasm.clinic.web.chart import (
-    CLOSED,
-    JANKOVIC,
-    RATING,
-    SPASMS,
-    build_timeline,
-    chart_json,
-    effect_columns,
-    points,
-    svg_timeline,
-)
+from hemispasm.clinic.web.chart import build_timeline, chart_json, points
+from hemispasm.clinic.web.chart_columns import effect_columns
+from hemispasm.clinic.web.chart_measures import CLOSED, JANKOVIC, RATING, SPASMS
+from hemispasm.clinic.web.chart_svg import svg_timeline
 from hemispasm.clinic.web.pages import (
     PageActor,
     PageRoute,

@@ -3,13 +3,13 @@
 Clinicians work at ``/patients/{id}/videos``; a patient at ``/me/videos`` and ``/me/record``.
 Every page goes through the services the API uses (``services.uploads`` for uploads and jobs, the
 video-analysis records for results), so the access rules, the size limit and the content check
-are the API's own. What a stored ``hemispasm.analysis/1`` result shows is ``video_report``'s.
+are the API's own. Whose videos a page shows is ``video_place``'s, receiving an upload from the
+form ``video_upload``'s, and what a stored ``hemispasm.analysis/1`` result shows ``video_report``'s.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 
@@ -17,31 +17,20 @@ from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
 from hemispasm.clinic.api.deps import MAX_ID, DbDep, PatientId, RecordId, SettingsDep, TodayDep
-from hemispasm.clinic.api.routes.videos import VideoForm
 from hemispasm.clinic.api.schemas.records import VideoAnalysisUpdate
-from hemispasm.clinic.db.models import AnalysisJob, JobState, Patient, VideoAnalysis
-from hemispasm.clinic.domain.vocab import Role
-from hemispasm.clinic.jobs.queue import get_queue
+from hemispasm.clinic.db.models import AnalysisJob, JobState, VideoAnalysis
 from hemispasm.clinic.services import uploads
-from hemispasm.clinic.services.access import require_role
 from hemispasm.clinic.services.actor import Actor
-from hemispasm.clinic.services.patients import get_patient
 from hemispasm.clinic.services.records import get_record, update_record
 from hemispasm.clinic.services.treatment import session_dates
 from hemispasm.clinic.services.videos import VIDEO_ANALYSES, list_analysis_summaries
 from hemispasm.clinic.settings import Settings
-from hemispasm.clinic.web.pages import (
-    CSRF_FIELD,
-    PageActor,
-    PageRoute,
-    actor_with_form_token,
-    render,
-)
+from hemispasm.clinic.web.pages import PageActor, PageRoute, render
+from hemispasm.clinic.web.video_place import Place, my_place, patient_place
 from hemispasm.clinic.web.video_report import compare_view, report_view, summary_row
-from hemispasm.errors import ClinicalDataError, PermissionDeniedError
+from hemispasm.clinic.web.video_upload import receive_upload
 from hemispasm.report.labels import PCT_CLOSED
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -49,40 +38,6 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 JOBS_SHOWN = 20
 ANALYSES_SHOWN = 100
 RECORD_MIN_S, RECORD_MAX_S = 20, 30
-UPLOAD_FIELDS = ("file", "recorded_on", "mirrored")
-
-
-# --- whose videos: the clinician's view of a patient, or the patient's own ----------------------
-
-
-@dataclass(frozen=True)
-class Place:
-    """Whose videos a page shows and the address the pages live under."""
-
-    patient_id: int
-    base: str
-    patient: Patient | None = None
-    """The record, for a clinician's heading; a patient's own pages do not need it."""
-
-    @property
-    def mine(self) -> bool:
-        """Whether these are the patient's own pages."""
-        return self.patient is None
-
-
-def patient_place(db: Session, actor: Actor, patient_id: int) -> Place:
-    """The clinician's pages of a patient: another clinic's patient is not found, and a patient
-    is refused (their own pages are under /me)."""
-    patient = get_patient(db, actor, patient_id)
-    return Place(patient.id, f"/patients/{patient.id}/videos", patient)
-
-
-def my_place(actor: Actor) -> Place:
-    """The logged-in patient's own pages."""
-    require_role(actor, Role.PATIENT)
-    if actor.patient_id is None:  # a patient account always names its record
-        raise PermissionDeniedError("this account is not linked to a patient record")
-    return Place(actor.patient_id, "/me/videos")
 
 
 # --- reading the request and the records --------------------------------------------------------
@@ -234,64 +189,12 @@ async def _upload(
     on: date,
     find_place: Callable[[Actor], Place],
 ) -> Response:
-    """Receive the form's video through the upload service; back to the list, or the list with
-    the problem named next to its field (nothing is kept)."""
-    who: dict[str, Any] = {}
+    """Receive the form's video; a refused one goes back to the list with its problem."""
 
-    def identify(token: str) -> None:
-        actor = actor_with_form_token(request, db, on, token)
-        place = find_place(actor)
-        uploads.check_may_upload(db, actor, place.patient_id)
-        who.update(actor=actor, place=place)
+    def refused(actor: Actor, place: Place, **page: Any) -> Response:
+        return _videos_page(request, db, actor, place, settings, **page)
 
-    def open_file(filename: str | None) -> uploads.IncomingVideo:
-        # The token field comes before the file (browsers send fields in page order): who is
-        # asking, and the token, are checked before a byte of the video is written.
-        identify(form.fields.get(CSRF_FIELD, ""))
-        return uploads.IncomingVideo(
-            settings.data_dir, max_bytes=settings.max_upload_bytes, filename=filename
-        )
-
-    form = VideoForm(open_file, settings.max_upload_bytes, extra_fields=(CSRF_FIELD,))
-    try:
-        await form.receive(request)
-        assert form.incoming is not None  # receive() refuses a body without the file
-        queue = await run_in_threadpool(get_queue, settings)
-        job = await run_in_threadpool(
-            uploads.accept_upload,
-            db,
-            who["actor"],
-            data_dir=settings.data_dir,
-            patient_id=who["place"].patient_id,
-            incoming=form.incoming,
-            recorded_on=form.recorded_on(),
-            mirrored=form.mirrored(),
-            enqueue=queue.enqueue,
-        )
-    except (ClinicalDataError, uploads.UploadTooLargeError) as exc:
-        await run_in_threadpool(db.rollback)
-        if "actor" not in who:  # the body broke off before the file: check who sent it now
-            await run_in_threadpool(identify, form.fields.get(CSRF_FIELD, ""))
-        field = getattr(exc, "field", "file")
-        shown = field if field in UPLOAD_FIELDS else "file"
-        message = str(exc).removeprefix(f"{field}: ")
-        errors = {shown: message[:1].upper() + message[1:]}
-        status = 413 if isinstance(exc, uploads.UploadTooLargeError) else 422
-        return await run_in_threadpool(
-            lambda: _videos_page(
-                request,
-                db,
-                who["actor"],
-                who["place"],
-                settings,
-                status_code=status,
-                errors=errors,
-                entered=form.fields,
-            )
-        )
-    finally:
-        await run_in_threadpool(form.discard)
-    return RedirectResponse(f"{who['place'].base}?uploaded={job.id}#uploads", status_code=303)
+    return await receive_upload(request, db, settings, on, find_place, refused=refused)
 
 
 @router.post("/patients/{patient_id}/videos")

@@ -1,8 +1,9 @@
-"""The view of stored video analyses: one report, the events on a time line, two side by side.
+"""The view of stored video analyses: one report, two side by side, one line of the list.
 
 Pure: a stored ``hemispasm.analysis/1`` result (a dict) and a few facts of its record in, text for
 the templates out; no database, no request. The words come from ``report.labels``, so the app's
-report pages and the standalone report.html name and explain things alike.
+report pages and the standalone report.html name and explain things alike; the events on a time
+line are ``video_timeline``'s.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from hemispasm.analysis.params import AnalysisParams
+from hemispasm.clinic.web.video_timeline import SIDES, timeline
 from hemispasm.report.labels import (
     EVENTS_OPEN_MAX,
     GRADE_LABELS,
@@ -42,7 +44,6 @@ if TYPE_CHECKING:
     from hemispasm.clinic.db.models import VideoAnalysis
 
 Result = Mapping[str, Any]
-SIDES = ("left", "right")
 ROMAN = ("I", "II", "III", "IV")
 
 
@@ -218,76 +219,6 @@ MEASURES: tuple[Measure, ...] = (
     Measure(f"{GRADE_LABELS['smc_grade']}, estimate (I-IV)", _grade("smc_grade"), 0),
     Measure(METRICS["usable_duration_s"].label, _metric("usable_duration_s"), 0, "s"),
 )
-
-
-# --- the events on a time line (an SVG drawn with attributes and classes, no inline style) ------
-
-TIMELINE = {"width": 1000, "label_w": 195, "lane_h": 30, "top": 8}
-LANES = (
-    ("left-eye", "Left eye"),
-    ("left-mouth", "Left mouth corner"),
-    ("right-eye", "Right eye"),
-    ("right-mouth", "Right mouth corner"),
-    ("blink", "Blinks (both eyes)"),
-)
-TICK_STEPS_S = (1, 2, 5, 10, 15, 30, 60, 120, 300)
-
-
-def timeline(result: Result) -> dict[str, Any]:
-    """Where each event, unmeasured span and time tick goes on the chart of the video."""
-    ends = [float(e["end_s"]) for e in result["events"]]
-    duration = max(float(result["source"]["duration_s"]), *ends, 0.1)
-    left, width = TIMELINE["label_w"], TIMELINE["width"] - TIMELINE["label_w"] - 30
-    lane_h, top = TIMELINE["lane_h"], TIMELINE["top"]
-    lane_y = {key: top + i * lane_h for i, (key, _) in enumerate(LANES)}
-    bottom = top + len(LANES) * lane_h
-
-    def x(t: float) -> float:
-        return round(left + width * min(max(t, 0.0), duration) / duration, 1)
-
-    bars = []
-    for e in result["events"]:
-        x0, x1 = x(e["start_s"]), x(e["end_s"])
-        lanes = ["blink"] if e["kind"] == "blink" else []
-        if e["kind"] == "spasm" and e["side"] in SIDES:
-            lanes = [f"{e['side']}-eye"] + (
-                [f"{e['side']}-mouth"] if "mouth" in e["regions"] else []
-            )
-        what = "Blink" if e["kind"] == "blink" else f"Spasm, {e['side']}"
-        tonic = ", tonic" if e["tonic"] else ""
-        title = f"{what}, {e['start_s']:.2f} to {e['end_s']:.2f} s{tonic}"
-        for lane in lanes:
-            bars.append(
-                {
-                    "x": x0,
-                    "y": lane_y[lane] + 4,
-                    "w": max(round(x1 - x0, 1), 3.0),
-                    "h": lane_h - 8,
-                    "cls": f"tl-{lane.split('-')[0]}" + (" tl-tonic" if e["tonic"] else ""),
-                    "title": title,
-                }
-            )
-    step = next((s for s in TICK_STEPS_S if duration / s <= 12), TICK_STEPS_S[-1])
-    ticks = [{"x": x(t), "label": f"{t:g} s"} for t in range(0, int(duration) + 1, step)]
-    spans = [
-        {"x": x(a), "w": max(round(x(b) - x(a), 1), 1.0)}
-        for a, b in result["quality"]["unusable_spans"]
-    ]
-    return {
-        "width": TIMELINE["width"],
-        "height": bottom + 24,
-        "left": left,
-        "right": left + width,
-        "top": top,
-        "bottom": bottom,
-        "lanes": [
-            {"label": label, "y": lane_y[key], "mid": lane_y[key] + lane_h / 2 + 5}
-            for key, label in LANES
-        ],
-        "bars": bars,
-        "ticks": ticks,
-        "spans": spans,
-    }
 
 
 # --- one analysis as the report page shows it ---------------------------------------------------

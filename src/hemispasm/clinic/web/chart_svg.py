@@ -1,0 +1,174 @@
+"""The timeline drawn on the server as SVG, for pages read without JavaScript.
+
+Pure: a ``chart.TimelineData`` in, the geometry out (``svg_timeline``): where each injection tick,
+effect bar, measure panel, marker, year and the today and next-due marks go. The template
+``_chart.html`` draws it with attributes and classes only (no inline style).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from hemispasm.clinic.web.chart import Effect, TimelineData
+from hemispasm.clinic.web.chart_measures import marker_path
+
+WIDTH = 800
+LEFT = 44
+"""Room for each panel's scale numbers."""
+RIGHT = 16
+TOP = 22
+"""Room for the today and next-due labels."""
+STRIP_HEIGHT = 40
+BAR_Y_OFFSET = 16
+BAR_HEIGHT = 16
+PANEL_GAP = 26
+PANEL_HEIGHT = 64
+AXIS_HEIGHT = 26
+
+
+@dataclass(frozen=True)
+class Tick:
+    """A vertical mark: its x position and label."""
+
+    x: float
+    label: str
+
+
+@dataclass(frozen=True)
+class Bar:
+    """A horizontal span: x, width and a label (its tooltip)."""
+
+    x: float
+    width: float
+    label: str
+
+
+@dataclass(frozen=True)
+class Marker:
+    """One value drawn as a shape (``d`` of an SVG path) with its tooltip."""
+
+    d: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One measure's band of the drawing."""
+
+    top: float
+    bottom: float
+    label: str
+    max_label: str
+    colour: str
+    dash: str
+    line: str
+    """The ``points`` of a polyline through the values."""
+    markers: tuple[Marker, ...]
+    key_d: str
+    """The measure's marker before its label."""
+
+
+@dataclass(frozen=True)
+class SvgTimeline:
+    """Everything the template needs to draw the timeline without JavaScript."""
+
+    width: int
+    height: int
+    left: int
+    right: int
+    top: int
+    strip_bottom: float
+    bottom: float
+    bar_y: float
+    bar_height: int
+    ticks: tuple[Tick, ...]
+    bars: tuple[Bar, ...]
+    """Finished effects: one bar each."""
+    ongoing: tuple[Bar, ...]
+    bands: tuple[Bar, ...]
+    """Every effect again, as a pale band behind the measure panels."""
+    years: tuple[Tick, ...]
+    today: Tick
+    next_due: Tick | None
+    panels: tuple[Panel, ...] = field(default=())
+
+
+def svg_timeline(data: TimelineData) -> SvgTimeline:
+    """The whole course (all years) as SVG geometry."""
+    span_days = max(1, (data.end - data.start).days)
+    scale = (WIDTH - LEFT - RIGHT) / span_days
+
+    def x(on: date) -> float:
+        return round(LEFT + (on - data.start).days * scale, 1)
+
+    strip_bottom = TOP + STRIP_HEIGHT
+    bar_y = TOP + BAR_Y_OFFSET
+    panels = []
+    top: float = strip_bottom + PANEL_GAP
+    for m in data.measures:
+        bottom = top + PANEL_HEIGHT
+        y_max = m.y_max
+        ys = [round(bottom - min(p.value, y_max) / y_max * (bottom - top), 1) for p in m.points]
+        marks = tuple(
+            Marker(
+                marker_path(m.spec.marker, x(p.on), py),
+                f"{m.spec.short} {p.on.isoformat()}: {m.spec.format(p.value)}",
+            )
+            for p, py in zip(m.points, ys, strict=True)
+        )
+        panels.append(
+            Panel(
+                top=top,
+                bottom=bottom,
+                label=m.spec.label,
+                max_label=f"{y_max:g}",
+                colour=m.spec.colour,
+                dash=" ".join(str(d) for d in m.spec.dash),
+                line=" ".join(f"{x(p.on)},{py}" for p, py in zip(m.points, ys, strict=True)),
+                markers=marks,
+                key_d=marker_path(m.spec.marker, LEFT + 6, top - 10),
+            )
+        )
+        top = bottom + PANEL_GAP
+    last_bottom = panels[-1].bottom if panels else strip_bottom
+    ticks = tuple(Tick(x(on), f"injection {on.isoformat()}") for on in data.sessions)
+
+    def bar(e: Effect) -> Bar:
+        what = "effect" if e.onset_known else "effect (from the injection; onset not reported)"
+        until = "today, not yet worn off" if e.ongoing else e.ended_on.isoformat()
+        days = f": {e.days} days" if e.days is not None else ""
+        return Bar(
+            x(e.began_on),
+            max(1.0, round(x(e.ended_on) - x(e.began_on), 1)),
+            f"{what} {e.began_on.isoformat()} to {until}{days}",
+        )
+
+    years = tuple(
+        Tick(x(date(year, 1, 1)), str(year))
+        for year in range(data.start.year + 1, data.end.year + 1)
+        if data.start < date(year, 1, 1) < data.end
+    )
+    return SvgTimeline(
+        width=WIDTH,
+        height=int(last_bottom + AXIS_HEIGHT),
+        left=LEFT,
+        right=WIDTH - RIGHT,
+        top=TOP,
+        strip_bottom=strip_bottom,
+        bottom=last_bottom,
+        bar_y=bar_y,
+        bar_height=BAR_HEIGHT,
+        ticks=ticks,
+        bars=tuple(bar(e) for e in data.effects if not e.ongoing),
+        ongoing=tuple(bar(e) for e in data.effects if e.ongoing),
+        bands=tuple(bar(e) for e in data.effects),
+        years=years,
+        today=Tick(x(data.today), f"today {data.today.isoformat()}"),
+        next_due=(
+            Tick(x(data.next_due_on), f"next due {data.next_due_on.isoformat()}")
+            if data.next_due_on
+            else None
+        ),
+        panels=tuple(panels),
+    )
