@@ -9,6 +9,9 @@ import httpx2
 from fastapi.testclient import TestClient
 
 from tests.clinic.api.conftest import World
+from tests.clinic.bodies import session_body, site
+
+__all__ = ["session_body", "site"]  # re-exported for the bad-input tests
 
 API = "/api/v1"
 RESULT_FILE = Path(__file__).parents[2] / "data" / "result_synthetic_left.json"
@@ -38,24 +41,6 @@ def case(value: Any) -> str:
         return f"[{len(value)} items]" if len(value) > 3 else f"[{','.join(map(case, value))}]"
     text = value if isinstance(value, str) else repr(value)
     return text if len(text) <= 28 else text[:25] + "..."
-
-
-def site(
-    muscle: str = "orbicularis_oculi_pretarsal_upper", side: str = "left", units: Any = 2.5
-) -> dict[str, Any]:
-    """One injected site."""
-    return {"muscle": muscle, "side": side, "units": units}
-
-
-def session_body(**changes: Any) -> dict[str, Any]:
-    """A valid first session of P1, changed by ``changes``."""
-    body = {
-        "session_on": "2026-05-01",
-        "product": "onabotulinumtoxinA",
-        "dilution_units_per_0_1_ml": 2.5,
-        "sites": [site(), site("orbicularis_oculi_pretarsal_lower")],
-    }
-    return body | changes
 
 
 def add_session(client: TestClient, world: World, patient: str = "P1", **changes: Any) -> int:

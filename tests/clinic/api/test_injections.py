@@ -3,32 +3,20 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
 
 from fastapi.testclient import TestClient
 
 from tests.clinic.api.conftest import TODAY, World
+from tests.clinic.bodies import session_body
 
 
-def _session(on: date, **extra: Any) -> dict[str, Any]:
-    return {
-        "session_on": on.isoformat(),
-        "product": "onabotulinumtoxinA",
-        "dilution_units_per_0_1_ml": 2.5,
-        "sites": [
-            {"muscle": "orbicularis_oculi_pretarsal_upper", "side": "left", "units": 2.5},
-            {"muscle": "orbicularis_oculi_pretarsal_lower", "side": "left", "units": 2.5},
-        ],
-    } | extra
-
-
-def test_the_next_due_date_follows_the_latest_session(client: TestClient, world: World) -> None:
+def test_the_next_due_date_follows_the_latestsession_body(client: TestClient, world: World) -> None:
     h = world["clinician_a"].headers
     pid = world.patients["P1"]
     first = client.post(
-        f"/api/v1/patients/{pid}/sessions", json=_session(date(2025, 12, 1)), headers=h
+        f"/api/v1/patients/{pid}/sessions", json=session_body(date(2025, 12, 1)), headers=h
     ).json()
-    client.post(f"/api/v1/patients/{pid}/sessions", json=_session(date(2026, 3, 2)), headers=h)
+    client.post(f"/api/v1/patients/{pid}/sessions", json=session_body(date(2026, 3, 2)), headers=h)
     p = client.get(f"/api/v1/patients/{pid}", headers=h).json()
     assert p["last_session_on"] == "2026-03-02" and p["next_due_on"] == "2026-05-25"
     late = client.delete(f"/api/v1/patients/{pid}/sessions/{first['id']}", headers=h)
@@ -45,17 +33,19 @@ def test_the_next_due_date_follows_the_latest_session(client: TestClient, world:
 def test_an_early_session_needs_a_reason(client: TestClient, world: World) -> None:
     h = world["clinician_a"].headers
     base = f"/api/v1/patients/{world.patients['P1']}/sessions"
-    client.post(base, json=_session(TODAY - timedelta(days=40)), headers=h)
-    refused = client.post(base, json=_session(TODAY), headers=h)
+    client.post(base, json=session_body(TODAY - timedelta(days=40)), headers=h)
+    refused = client.post(base, json=session_body(TODAY), headers=h)
     assert refused.status_code == 422
     assert refused.json()["errors"][0]["field"] == "early_reason"
-    allowed = client.post(base, json=_session(TODAY, early_reason="spasms back early"), headers=h)
+    allowed = client.post(
+        base, json=session_body(TODAY, early_reason="spasms back early"), headers=h
+    )
     assert allowed.status_code == 201
 
 
 def test_the_session_warns_above_the_clinics_limits(client: TestClient, world: World) -> None:
     h = world["clinician_a"].headers
-    body = _session(
+    body = session_body(
         TODAY,
         sites=[
             {"muscle": "orbicularis_oculi_preseptal", "side": side, "units": 5.0}
@@ -96,7 +86,7 @@ def test_a_patient_reports_when_the_effect_began_and_wore_off(
     ids = [
         client.post(
             f"/api/v1/patients/{pid}/sessions",
-            json=_session(on),
+            json=session_body(on),
             headers=world["clinician_a"].headers,
         ).json()["id"]
         for on in (date(2025, 6, 2), date(2025, 9, 1), date(2025, 12, 1), date(2026, 3, 2))
@@ -134,7 +124,9 @@ def test_worklists_find_who_is_overdue_due_soon_and_due_this_week(
             "/api/v1/patients", json={"mrn": mrn, "name": f"Demo {mrn}"}, headers=h
         ).json()["id"]
         client.post(
-            f"/api/v1/patients/{pid}/sessions", json=_session(TODAY - timedelta(last)), headers=h
+            f"/api/v1/patients/{pid}/sessions",
+            json=session_body(TODAY - timedelta(last)),
+            headers=h,
         )
         ids[mrn] = pid
 
@@ -152,10 +144,10 @@ def test_worklists_find_who_is_overdue_due_soon_and_due_this_week(
     assert names(due="overdue", clinician_id=str(world["clinician_a"].user.id)) == []
 
 
-def test_it_refuses_a_product_that_expired_before_the_session(
+def test_it_refuses_a_product_that_expired_before_thesession_body(
     client: TestClient, world: World
 ) -> None:
-    body = _session(TODAY, expiry_on=(TODAY - timedelta(days=1)).isoformat(), lot="L-1")
+    body = session_body(TODAY, expiry_on=(TODAY - timedelta(days=1)).isoformat(), lot="L-1")
     r = client.post(
         f"/api/v1/patients/{world.patients['P1']}/sessions",
         json=body,
@@ -170,7 +162,7 @@ def test_a_patient_cured_by_decompression_leaves_the_worklist_until_the_spasm_re
     h = world["clinician_a"].headers
     pid = world.patients["P1"]
     client.post(
-        f"/api/v1/patients/{pid}/sessions", json=_session(TODAY - timedelta(100)), headers=h
+        f"/api/v1/patients/{pid}/sessions", json=session_body(TODAY - timedelta(100)), headers=h
     )
 
     def overdue() -> list[int]:

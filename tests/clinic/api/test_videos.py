@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hemispasm.clinic.api.routes.videos import VideoForm
@@ -27,28 +27,13 @@ from hemispasm.clinic.jobs.runner import JobRunner
 from hemispasm.clinic.services.uploads import clean_filename
 from hemispasm.clinic.settings import Settings
 from hemispasm.errors import NoFaceError
-from tests.clinic.api.conftest import TODAY, World, make_test_settings
-from tests.clinic.conftest import session_on
+from tests.clinic.api.conftest import TODAY, World
 from tests.clinic.jobs.helpers import FakeAnalysis, video_bytes, write_video
+from tests.clinic.uploads import MAX_UPLOAD_BYTES, sessions, settings
+
+__all__ = ["sessions", "settings"]  # fixtures of the upload tests
 
 API = "/api/v1"
-MAX_UPLOAD_BYTES = 300_000
-
-
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    """The shared test settings, with a data folder of the test's own and a small upload limit."""
-    return make_test_settings(
-        data_dir=tmp_path / "data",
-        max_upload_bytes=MAX_UPLOAD_BYTES,
-        job_lease_s=120,
-        job_lease_renew_s=60,
-    )
-
-
-@pytest.fixture
-def sessions(connection: Connection) -> Callable[[], Session]:
-    return lambda: session_on(connection)
 
 
 def post_video(

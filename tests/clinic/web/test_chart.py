@@ -21,6 +21,7 @@ from hemispasm.clinic.web.chart_columns import effect_columns
 from hemispasm.clinic.web.chart_measures import CLOSED, JANKOVIC, RATING, SPASMS, marker_path
 from hemispasm.clinic.web.chart_svg import WIDTH, svg_timeline
 from tests.clinic.api.conftest import TODAY, World
+from tests.clinic.bodies import session_body, site
 from tests.clinic.web.conftest import log_in, text_of
 
 START = date(2020, 1, 6)
@@ -310,12 +311,8 @@ def _post(client: TestClient, world: World, patient: str, kind: str, body: Any) 
 
 
 def _session(on: date, **course: date) -> dict[str, Any]:
-    return {
-        "session_on": on.isoformat(),
-        "product": "onabotulinumtoxinA",
-        "dilution_units_per_0_1_ml": 2.5,
-        "sites": [{"muscle": "orbicularis_oculi_pretarsal_upper", "side": "left", "units": 2.5}],
-    } | {k: v.isoformat() for k, v in course.items()}
+    """A session with one site, and its course dates."""
+    return session_body(on, sites=[site()], **course)
 
 
 def _rate(client: TestClient, world: World, on: date, score: int) -> None:

@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.clinic.api.conftest import TODAY, World
+from tests.clinic.bodies import session_body, site
 from tests.clinic.web.conftest import csrf_token, log_in, text_of
 
 URGENT_ALERT = '<div class="urgent-alert" role="alert"'
@@ -20,13 +21,9 @@ LATEST = TODAY - timedelta(days=40)
 EARLIER = LATEST - timedelta(days=100)
 
 
-def _session(on: date) -> dict[str, Any]:
-    return {
-        "session_on": on.isoformat(),
-        "product": "onabotulinumtoxinA",
-        "dilution_units_per_0_1_ml": 2.5,
-        "sites": [{"muscle": "orbicularis_oculi_pretarsal_upper", "side": "left", "units": 2.5}],
-    }
+def _session(on: date, **course: date) -> dict[str, Any]:
+    """A session with one site, and its course dates."""
+    return session_body(on, sites=[site()], **course)
 
 
 def _api(client: TestClient, world: World, patient: str, kind: str) -> list[dict[str, Any]]:

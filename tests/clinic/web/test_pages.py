@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.clinic.api.conftest import TODAY, World
+from tests.clinic.bodies import session_body, site
 from tests.clinic.web.conftest import log_in, text_of
 
 RESULT = json.loads(
@@ -20,16 +21,13 @@ VIDEO_NOTE = "Video measures are estimates"
 
 
 def _session(on: date, **extra: Any) -> dict[str, Any]:
-    return {
-        "session_on": on.isoformat(),
-        "product": "onabotulinumtoxinA",
-        "dilution_units_per_0_1_ml": 2.5,
-        "sites": [
-            {"muscle": "orbicularis_oculi_pretarsal_upper", "side": "left", "units": 2.5},
-            {"muscle": "orbicularis_oculi_pretarsal_lower", "side": "left", "units": 5.0},
-            {"muscle": "zygomaticus_major", "side": "right", "units": 1.5},
-        ],
-    } | extra
+    """Upper and lower lid on the left (2.5 and 5 U), zygomaticus major on the right (1.5 U)."""
+    sites = [
+        site(units=2.5),
+        site("orbicularis_oculi_pretarsal_lower", units=5.0),
+        site("zygomaticus_major", "right", units=1.5),
+    ]
+    return session_body(on, sites=sites, **extra)
 
 
 def _post(client: TestClient, world: World, patient: str, kind: str, body: Any) -> Any:

@@ -27,8 +27,7 @@ from hemispasm.clinic.jobs.runner import JobRunner
 from hemispasm.clinic.settings import Settings
 from hemispasm.errors import NoFaceError
 from hemispasm.report.labels import PCT_CLOSED
-from tests.clinic.api.conftest import TODAY, World, make_test_settings
-from tests.clinic.conftest import session_on
+from tests.clinic.api.conftest import TODAY, World
 from tests.clinic.jobs.helpers import (
     RESULT,
     FakeAnalysis,
@@ -37,26 +36,12 @@ from tests.clinic.jobs.helpers import (
     video_bytes,
     write_video,
 )
+from tests.clinic.uploads import MAX_UPLOAD_BYTES, sessions, settings
 from tests.clinic.web.conftest import log_in, text_of
 
-MAX_UPLOAD_BYTES = 300_000
+__all__ = ["sessions", "settings"]  # fixtures of the upload tests
+
 API = "/api/v1"
-
-
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    """The shared test settings, with a data folder of the test's own and a small upload limit."""
-    return make_test_settings(
-        data_dir=tmp_path / "data",
-        max_upload_bytes=MAX_UPLOAD_BYTES,
-        job_lease_s=120,
-        job_lease_renew_s=60,
-    )
-
-
-@pytest.fixture
-def sessions(connection: Connection) -> Callable[[], Session]:
-    return lambda: session_on(connection)
 
 
 def count(sessions: Callable[[], Session], model: type[Any]) -> int:
