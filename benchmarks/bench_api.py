@@ -451,6 +451,29 @@ def table_row(result: Result, *, workers: int, clients: int, think_ms: float) ->
     )
 
 
+def measure(
+    workload: Workload,
+    *,
+    server: psutil.Popen,
+    port: int,
+    config: dict[str, Any],
+    args: argparse.Namespace,
+) -> Result:
+    """``run_workload`` with the command line's clients, timing and seed."""
+    return run_workload(
+        workload,
+        server=server,
+        port=port,
+        pg_port=make_url(config["url"]).port or 5432,
+        token=config["token"],
+        clients=args.clients,
+        seconds=args.seconds,
+        warmup_s=args.warmup,
+        think_s=args.think_ms / 1000,
+        seed=args.seed,
+    )
+
+
 def load_arguments(description: str, *, seconds: float, warmup: float) -> argparse.ArgumentParser:
     """The options every load benchmark shares: server workers, clients, timing, seed."""
     parser = argparse.ArgumentParser(description=description)
@@ -500,18 +523,7 @@ def main() -> None:
     with running_server(config["url"], workers=args.workers, port=port) as server:
         check_routes(port, config["token"], first_id)
         for name in names:
-            result = run_workload(
-                chosen[name],
-                server=server,
-                port=port,
-                pg_port=make_url(config["url"]).port or 5432,
-                token=config["token"],
-                clients=args.clients,
-                seconds=args.seconds,
-                warmup_s=args.warmup,
-                think_s=args.think_ms / 1000,
-                seed=args.seed,
-            )
+            result = measure(chosen[name], server=server, port=port, config=config, args=args)
             results.append(result)
             verdict = "meets" if result.p95_ms <= BAR_P95_MS and not result.errors else "misses"
             print(

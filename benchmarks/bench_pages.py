@@ -39,7 +39,7 @@ from bench_api import (
     get,
     load_arguments,
     machine_line,
-    run_workload,
+    measure,
     running_server,
 )
 from sqlalchemy import make_url
@@ -189,18 +189,7 @@ def main() -> None:
     with running_server(config["url"], workers=args.workers, port=port) as server:
         check_pages(port, chosen)
         for workload in chosen.values():
-            result = run_workload(
-                workload,
-                server=server,
-                port=port,
-                pg_port=make_url(config["url"]).port or 5432,
-                token=config["token"],
-                clients=args.clients,
-                seconds=args.seconds,
-                warmup_s=args.warmup,
-                think_s=args.think_ms / 1000,
-                seed=args.seed,
-            )
+            result = measure(workload, server=server, port=port, config=config, args=args)
             results.append(result)
             met = result.server_p95_ms <= BAR_SERVER_P95_MS and not result.errors
             print(
