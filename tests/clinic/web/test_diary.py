@@ -414,3 +414,26 @@ def test_a_form_without_the_sessions_csrf_token_is_refused(
 
 def test_the_token_of_the_page_is_the_one_the_forms_need(client: TestClient, p1: str) -> None:
     assert csrf_token(client.get("/me/diary").text) == p1
+
+
+def test_the_urgent_message_gives_the_clinics_number_once_an_admin_has_set_it(
+    client: TestClient, sessions: World, p1: str
+) -> None:
+    def alert_text() -> str:
+        html = client.get("/me/diary?saved=urgent").text
+        alert = re.search(r'<div class="urgent-alert" role="alert".*?</div>', html, re.S)
+        assert alert, "no urgent message"
+        return text_of(alert.group(0))
+
+    assert "call the clinic and tell them" in alert_text()  # no number set: no number shown
+    admin = sessions["admin_a"].headers
+    for bad in ("call reception", "12", "+1" + "2" * 40):
+        refused = client.patch("/api/v1/clinic", json={"phone": bad}, headers=admin)
+        assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "phone"
+    set_ = client.patch("/api/v1/clinic", json={"phone": "+44 20 7946 0000"}, headers=admin)
+    assert set_.status_code == 200 and set_.json()["phone"] == "+44 20 7946 0000"
+    assert "call the clinic on +44 20 7946 0000 and tell them" in alert_text()
+    assert 'href="tel:+442079460000"' in client.get("/me/diary?saved=urgent").text
+    cleared = client.patch("/api/v1/clinic", json={"phone": ""}, headers=admin)
+    assert cleared.status_code == 200 and cleared.json()["phone"] is None
+    assert "call the clinic and tell them" in alert_text()

@@ -29,6 +29,8 @@ class Clinic(Record, Base):
     interval_days: Mapped[int] = mapped_column(Integer, default=84)
     min_interval_days: Mapped[int] = mapped_column(Integer, default=84)
     due_soon_days: Mapped[int] = mapped_column(Integer, default=14)
+    phone: Mapped[str | None] = mapped_column(String(40), default=None)
+    """What patients are told to call (shown with the urgent-help message), if set."""
 
     dose_limits: Mapped[list[DoseLimit]] = relationship(
         back_populates="clinic", cascade="all, delete-orphan"

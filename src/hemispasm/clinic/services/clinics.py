@@ -26,6 +26,11 @@ def get_clinic(db: Session, actor: Actor) -> Clinic:
     return clinic
 
 
+def clinic_phone(db: Session, actor: Actor) -> str | None:
+    """The number the actor's clinic asks its patients to call (any role of the clinic)."""
+    return db.scalar(select(Clinic.phone).where(Clinic.id == actor.clinic_id))
+
+
 def update_clinic(
     db: Session,
     actor: Actor,
@@ -37,6 +42,8 @@ def update_clinic(
     clinic = get_clinic(db, actor)
     for key, value in changes.items():
         setattr(clinic, key, value)
+    if changes.get("phone") == "":
+        clinic.phone = None
     schedule_rules(clinic)  # refuses impossible intervals
     if clinic.min_interval_days > clinic.interval_days:
         raise ClinicalDataError(

@@ -31,6 +31,7 @@ from hemispasm.clinic.domain.vocab import AdverseEffect, Reporter, Role, Severit
 from hemispasm.clinic.services.access import require_role
 from hemispasm.clinic.services.actor import Actor
 from hemispasm.clinic.services.clinical import SELF_RATINGS
+from hemispasm.clinic.services.clinics import clinic_phone
 from hemispasm.clinic.services.records import create_record, list_records, update_record
 from hemispasm.clinic.services.timeline import patient_summary
 from hemispasm.clinic.services.treatment import ADVERSE_EVENTS, CYCLES, cycle_courses
@@ -190,6 +191,7 @@ def _page(
         "diary_page.html",
         status_code=status_code,
         actor=actor,
+        clinic_phone=clinic_phone(db, actor),
         today=today,
         patient=summary.patient,
         current=current or None,

@@ -16,6 +16,7 @@ from hemispasm.clinic.content.education import load_education, ninds_qr_svg, ren
 from hemispasm.clinic.domain.vocab import Role
 from hemispasm.clinic.services import accounts
 from hemispasm.clinic.services.access import require_role
+from hemispasm.clinic.services.clinics import clinic_phone
 from hemispasm.clinic.services.patients import PatientFilter, list_patients
 from hemispasm.clinic.services.timeline import patient_summary, patient_timeline
 from hemispasm.clinic.services.treatment import cycle_courses
@@ -291,6 +292,7 @@ def my_page(request: Request, actor: PageActor, db: DbDep) -> Response:
         "me.html",
         actor=actor,
         s=summary,
+        clinic_phone=clinic_phone(db, actor),
         today=actor.on(),
         cycles=cycles[:LATEST],
         cycles_more=(

@@ -94,9 +94,11 @@ class DoseLimitOut(Output):
 
 
 class ClinicUpdate(Input):
-    """The clinic's re-injection intervals (days) and dose limits."""
+    """The clinic's re-injection intervals (days), dose limits and the phone number patients call
+    (an empty string removes it)."""
 
     interval_days: int | None = Field(None, ge=14, le=365)
+    phone: str | None = Field(None, max_length=40, pattern=r"^$|^\+?[0-9][0-9 ()./-]{2,38}$")
     min_interval_days: int | None = Field(None, ge=0, le=365)
     due_soon_days: int | None = Field(None, ge=0, le=90)
     dose_limits: list[DoseLimitIn] | None = Field(None, max_length=10)
@@ -110,6 +112,7 @@ class ClinicPublic(Output):
     interval_days: int
     min_interval_days: int
     due_soon_days: int
+    phone: str | None
     dose_limits: list[DoseLimitOut]
 
 
