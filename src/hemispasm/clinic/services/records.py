@@ -110,19 +110,27 @@ def get_record(db: Session, actor: Actor, kind: RecordKind, patient_id: int, rec
     return row
 
 
+def _checked_new(
+    db: Session, actor: Actor, kind: RecordKind, patient_id: int, values: Mapping[str, Any]
+) -> tuple[Patient, Values]:
+    """The access check, ``prepare`` and ``check`` of a new record: its patient and values."""
+    patient = get_patient_for(db, actor, patient_id, part=kind.part, action="create")
+    prepared = kind.prepare(db, actor, patient, dict(values), None)
+    kind.check(db, actor, patient, prepared)
+    return patient, prepared
+
+
 def check_record(
     db: Session, actor: Actor, kind: RecordKind, patient_id: int, values: Mapping[str, Any]
 ) -> None:
-    """Run the access check, ``prepare`` and ``check`` of ``create_record`` and store nothing.
+    """Run the checks of ``create_record`` and store nothing.
 
     Raises what ``create_record`` would raise for ``values``. The steps run inside a savepoint
     that is always rolled back, so not even the audit row of the access check is kept.
     """
     savepoint = db.begin_nested()
     try:
-        patient = get_patient_for(db, actor, patient_id, part=kind.part, action="create")
-        prepared = kind.prepare(db, actor, patient, dict(values), None)
-        kind.check(db, actor, patient, prepared)
+        _checked_new(db, actor, kind, patient_id, values)
     finally:
         if savepoint.is_active:
             savepoint.rollback()
@@ -132,9 +140,7 @@ def create_record(
     db: Session, actor: Actor, kind: RecordKind, patient_id: int, values: Mapping[str, Any]
 ) -> Any:
     """Check and store a new record; one transaction."""
-    patient = get_patient_for(db, actor, patient_id, part=kind.part, action="create")
-    prepared = kind.prepare(db, actor, patient, dict(values), None)
-    kind.check(db, actor, patient, prepared)
+    patient, prepared = _checked_new(db, actor, kind, patient_id, values)
     columns = {k: v for k, v in prepared.items() if not k.startswith("_")}
     row = kind.model(patient_id=patient.id, **columns)
     db.add(row)
