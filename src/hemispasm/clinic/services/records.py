@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from hemispasm.clinic.db.base import utcnow
 from hemispasm.clinic.db.models import Patient
@@ -77,9 +77,17 @@ def current_values(row: Any, kind: RecordKind) -> Values:
 
 
 def list_records(
-    db: Session, actor: Actor, kind: RecordKind, patient_id: int, *, page: int, page_size: int
+    db: Session,
+    actor: Actor,
+    kind: RecordKind,
+    patient_id: int,
+    *,
+    page: int,
+    page_size: int,
+    deferred: tuple[str, ...] = (),
 ) -> Page:
-    """A page of the patient's records of ``kind``, newest first."""
+    """A page of the patient's records of ``kind``, newest first; the ``deferred`` columns are
+    not read with the rows (reading one later loads it then, one row at a time)."""
     get_patient_for(db, actor, patient_id, part=kind.part, action="list")
     model = kind.model
     where = (model.patient_id == patient_id, model.deleted_at.is_(None))
@@ -87,6 +95,7 @@ def list_records(
     rows = db.scalars(
         select(model)
         .where(*where)
+        .options(*(defer(getattr(model, name)) for name in deferred))
         .order_by(getattr(model, kind.date_field).desc(), model.id.desc())
         .limit(page_size)
         .offset((page - 1) * page_size)

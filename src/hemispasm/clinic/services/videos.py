@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session, defer
 from hemispasm.clinic.db.models import Patient, VideoAnalysis
 from hemispasm.clinic.domain.dates import check_not_future
 from hemispasm.clinic.domain.vocab import Role
-from hemispasm.clinic.services.access import get_patient_for, require_role
+from hemispasm.clinic.services.access import require_role
 from hemispasm.clinic.services.actor import Actor
 from hemispasm.clinic.services.audit import record_event
-from hemispasm.clinic.services.records import Page, RecordKind, Values
+from hemispasm.clinic.services.records import Page, RecordKind, Values, list_records
 from hemispasm.errors import ClinicalDataError
 from hemispasm.report.result_json import validate_result
 
@@ -77,23 +77,11 @@ VIDEO_ANALYSES = RecordKind(
 def list_analysis_summaries(
     db: Session, actor: Actor, patient_id: int, *, page: int, page_size: int
 ) -> Page:
-    """A page of the patient's video analyses, newest first, as ``list_records`` gives them but
-    with only the metric columns: the ``result`` JSON (several kB each) is not read (reading it
-    from one of these rows loads it then, one row at a time)."""
-    get_patient_for(db, actor, patient_id, part=VIDEO_ANALYSES.part, action="list")
-    va = VideoAnalysis
-    where = (va.patient_id == patient_id, va.deleted_at.is_(None))
-    total = db.scalar(select(func.count()).select_from(va).where(*where)) or 0
-    rows = db.scalars(
-        select(va)
-        .where(*where)
-        .options(defer(va.result))
-        .order_by(va.recorded_on.desc(), va.id.desc())
-        .limit(page_size)
-        .offset((page - 1) * page_size)
-    ).all()
-    db.commit()
-    return Page(list(rows), total, page, page_size)
+    """A page of the patient's video analyses, newest first, without the ``result`` JSON
+    (several kB each): the metric columns are what lists show."""
+    return list_records(
+        db, actor, VIDEO_ANALYSES, patient_id, page=page, page_size=page_size, deferred=("result",)
+    )
 
 
 @dataclass(frozen=True)
