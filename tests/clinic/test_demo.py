@@ -549,3 +549,9 @@ def test_real_sample_videos_are_made_measured_and_cached(tmp_path: Path) -> None
     assert severe["grades"]["jankovic_total"]["value"] > blinks["grades"]["jankovic_total"]["value"]
     again = sample_results(tmp_path, ["severe"], make=lambda video, folder: {})
     assert not again["severe"].made and again["severe"].result == severe
+
+
+def test_the_report_counts_the_patient_cured_by_surgery_as_no_longer_due(seeded: Seeded) -> None:
+    due = seeded.report.due_counts
+    assert due.get(DueStatus.STOPPED_AFTER_SURGERY) == 1, due
+    assert sum(due.values()) == seeded.report.patients_added

@@ -35,11 +35,11 @@ from hemispasm.clinic.demo.logins import (
 )
 from hemispasm.clinic.demo.records import DemoPlan
 from hemispasm.clinic.demo.videos import MakeResult, SampleResult, make_and_analyse, sample_results
-from hemispasm.clinic.domain.schedule import DueStatus, due_status
+from hemispasm.clinic.domain.schedule import DueStatus
 from hemispasm.clinic.domain.vocab import Role
 from hemispasm.clinic.services.accounts import create_user, get_or_create_clinic
 from hemispasm.clinic.services.actor import Actor
-from hemispasm.clinic.services.treatment import schedule_rules
+from hemispasm.clinic.services.patients import patient_schedule
 from hemispasm.errors import ConflictError
 
 CLINIC_NAME = "Demo Clinic"
@@ -216,13 +216,10 @@ def _clinic_and_staff(db: Session, hasher: PasswordHasher, logins_file: Path) ->
 
 def _due_counts(db: Session, clinic_id: int, plan: DemoPlan) -> dict[DueStatus, int]:
     """How many of the clinic's patients stand where in the injection cycle today."""
-    rules = schedule_rules(db.get_one(Clinic, clinic_id))
-    lasts = db.scalars(
-        select(Patient.last_session_on).where(
-            Patient.clinic_id == clinic_id, Patient.deleted_at.is_(None)
-        )
+    patients = db.scalars(
+        select(Patient).where(Patient.clinic_id == clinic_id, Patient.deleted_at.is_(None))
     ).all()
-    return dict(Counter(due_status(last, today=plan.today, rules=rules) for last in lasts))
+    return dict(Counter(patient_schedule(db, p, plan.today).status for p in patients))
 
 
 def _check_demo_clinic(db: Session, clinic: Clinic) -> None:

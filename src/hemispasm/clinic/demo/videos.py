@@ -3,7 +3,6 @@ and kept (video and result.json) in a cache folder so that a second run reuses t
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import Callable, Iterable
@@ -12,7 +11,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from hemispasm.errors import OutputError
-from hemispasm.report.result_json import validate_result
+from hemispasm.report.result_json import dumps_result, load_result, validate_result
 
 RESULT_NAME = "result.json"
 
@@ -104,11 +103,9 @@ def sample_results(
 def _read_cached(path: Path) -> dict[str, Any] | None:
     """A valid stored result, or None (missing, unreadable or not a result: made again)."""
     try:
-        result = json.loads(path.read_text(encoding="utf-8"))
-        validate_result(result)
+        return load_result(path)
     except (OSError, ValueError, TypeError):
         return None
-    return result if isinstance(result, dict) else None
 
 
 def _write_json(path: Path, value: dict[str, Any]) -> None:
@@ -116,7 +113,7 @@ def _write_json(path: Path, value: dict[str, Any]) -> None:
     temporary = path.with_name(f".{path.name}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        temporary.write_text(json.dumps(value, indent=1) + "\n", encoding="utf-8")
+        temporary.write_text(dumps_result(value), encoding="utf-8")
         temporary.replace(path)
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc}") from exc
