@@ -35,13 +35,13 @@ from hemispasm.clinic.db.base import Base
 from hemispasm.clinic.db.engine import make_engine
 from hemispasm.clinic.db.models import Clinic, Patient, User, VideoAnalysis
 from hemispasm.clinic.demo.logins import ACCOUNTS, LOGINS_FILE, read_logins
-from hemispasm.clinic.demo.plan import INTERVAL_DAYS, make_plan, next_due_on
+from hemispasm.clinic.demo.plan import INTERVAL_DAYS, make_plan
 from hemispasm.clinic.demo.records import DemoPlan
 from hemispasm.clinic.demo.seed import CLINIC_NAME, DemoReport
 from hemispasm.clinic.demo.treatment import UNIT_FACTOR
 from hemispasm.clinic.demo.videos import RESULT_NAME, SAMPLE_VIDEOS, SampleVideo
 from hemispasm.clinic.domain.dosing import DEFAULT_LIMITS, SessionDoses, SiteDose, check_dose_limits
-from hemispasm.clinic.domain.schedule import DueStatus, ScheduleRules, due_status
+from hemispasm.clinic.domain.schedule import DueStatus, ScheduleRules, due_status, next_due
 from hemispasm.clinic.domain.vocab import AdverseEffect, AffectedSide, Muscle, Role
 from hemispasm.clinic.services.actor import Actor
 from hemispasm.clinic.services.patients import PatientFilter, list_patients
@@ -236,10 +236,10 @@ def test_the_first_patients_are_due_soon_overdue_due_this_week_and_not_due(weekd
         DueStatus.NOT_DUE,
     ]
     monday = today - timedelta(days=today.weekday())
-    this_week = next_due_on(plan.patients[2])
-    assert this_week is not None and monday <= this_week <= monday + timedelta(days=6)
-    due_soon = next_due_on(plan.patients[0])
-    assert due_soon is not None and due_soon > monday + timedelta(days=6)
+    this_week = next_due(plan.patients[2].sessions[-1].session_on)
+    assert monday <= this_week <= monday + timedelta(days=6)
+    due_soon = next_due(plan.patients[0].sessions[-1].session_on)
+    assert due_soon > monday + timedelta(days=6)
 
 
 def test_sample_videos_are_stored_before_and_four_weeks_after_an_injection() -> None:

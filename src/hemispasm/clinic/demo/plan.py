@@ -10,7 +10,7 @@ numbers no clinic uses ("DEMO-0007"); every date counts back from ``today``.
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import date
 
 from hemispasm.clinic.demo.records import (
     DemoPlan,
@@ -20,14 +20,15 @@ from hemispasm.clinic.demo.records import (
     SurgeryPlan,
     VideoPlan,
 )
-from hemispasm.clinic.demo.treatment import plan_assessments, plan_ratings, plan_sessions
+from hemispasm.clinic.demo.treatment import days, plan_assessments, plan_ratings, plan_sessions
+from hemispasm.clinic.domain.schedule import DEFAULT_DUE_SOON, DEFAULT_INTERVAL
 from hemispasm.clinic.domain.vocab import AffectedSide, ContactKind, Sex, Vessel
 from hemispasm.errors import ClinicalDataError
 
 MAX_PATIENTS = 999
-INTERVAL_DAYS = 84
+INTERVAL_DAYS = DEFAULT_INTERVAL.days
 """The clinic's re-injection interval and minimum interval (the defaults of a new clinic)."""
-DUE_SOON_DAYS = 14
+DUE_SOON_DAYS = DEFAULT_DUE_SOON.days
 YEARS = (2.4, 8.0)
 """Length of each patient's injection history."""
 USUAL_GAP_DAYS = (INTERVAL_DAYS, 95)
@@ -60,29 +61,18 @@ def make_plan(*, seed: int, today: date, patients: int = 24) -> DemoPlan:
     return DemoPlan(seed=seed, today=today, patients=people)
 
 
-def next_due_on(plan: PatientPlan) -> date | None:
-    """When the patient's next session is due under the demo clinic's interval."""
-    if not plan.sessions:
-        return None
-    return plan.sessions[-1].session_on + timedelta(days=INTERVAL_DAYS)
-
-
-def _days(n: int) -> timedelta:
-    return timedelta(days=n)
-
-
 def _last_session_on(rng: random.Random, kind: str, today: date) -> date:
     """A last session whose due date puts the patient on the worklist tab ``kind``."""
-    sunday = today + _days(6 - today.weekday())
+    sunday = today + days(6 - today.weekday())
     if kind == "overdue":
-        due = today - _days(rng.randint(1, 70))
+        due = today - days(rng.randint(1, 70))
     elif kind == "due_this_week":
-        due = today + _days(rng.randint(0, (sunday - today).days))
+        due = today + days(rng.randint(0, (sunday - today).days))
     elif kind == "due_soon":
-        due = sunday + _days(rng.randint(1, DUE_SOON_DAYS - (sunday - today).days))
+        due = sunday + days(rng.randint(1, DUE_SOON_DAYS - (sunday - today).days))
     else:
-        due = today + _days(rng.randint(DUE_SOON_DAYS + 1, INTERVAL_DAYS - 10))
-    return due - _days(INTERVAL_DAYS)
+        due = today + days(rng.randint(DUE_SOON_DAYS + 1, INTERVAL_DAYS - 10))
+    return due - days(INTERVAL_DAYS)
 
 
 def _session_dates(rng: random.Random, first_allowed: date, last: date) -> list[date]:
@@ -90,7 +80,7 @@ def _session_dates(rng: random.Random, first_allowed: date, last: date) -> list[
     dates = [last]
     while True:
         gap = rng.randint(*(LATE_GAP_DAYS if rng.random() < 0.2 else USUAL_GAP_DAYS))
-        earlier = dates[-1] - _days(gap)
+        earlier = dates[-1] - days(gap)
         if earlier < first_allowed:
             return dates[::-1]
         dates.append(earlier)
@@ -109,30 +99,28 @@ def _patient(seed: int, number: int, today: date) -> PatientPlan:
     else:
         side = rng.choice((AffectedSide.LEFT, AffectedSide.RIGHT))
 
-    start = today - _days(round(rng.uniform(*YEARS) * 365.25))
+    start = today - days(round(rng.uniform(*YEARS) * 365.25))
     surgery: SurgeryPlan | None = None
     if number == CURED_BY_SURGERY:
-        last = today - _days(rng.randint(400, 700))
-        dates = _session_dates(rng, min(start, last - _days(700)), last)
-        surgery_on = last + _days(rng.randint(30, 60))
+        last = today - days(rng.randint(400, 700))
+        dates = _session_dates(rng, min(start, last - days(700)), last)
+        surgery_on = last + days(rng.randint(30, 60))
         surgery = _surgery(rng, surgery_on, side, recurrence_on=None)
         kind = "after_surgery"
     elif number == RECURRED_AFTER_SURGERY:
-        surgery_on = today - _days(rng.randint(900, 1300))
-        recurrence_on = surgery_on + _days(rng.randint(180, 360))
-        before = _session_dates(
-            rng, surgery_on - _days(900), surgery_on - _days(rng.randint(30, 60))
-        )
-        after_start = recurrence_on + _days(rng.randint(20, 60))
+        surgery_on = today - days(rng.randint(900, 1300))
+        recurrence_on = surgery_on + days(rng.randint(180, 360))
+        before = _session_dates(rng, surgery_on - days(900), surgery_on - days(rng.randint(30, 60)))
+        after_start = recurrence_on + days(rng.randint(20, 60))
         after = _session_dates(rng, after_start, _last_session_on(rng, kind, today))
         dates = before + after
         surgery = _surgery(rng, surgery_on, side, recurrence_on=recurrence_on)
     else:
         dates = _session_dates(rng, start, _last_session_on(rng, kind, today))
 
-    diagnosed_on = dates[0] - _days(rng.randint(14, 60))
-    onset_on = diagnosed_on - _days(rng.randint(180, 1800))
-    birth_date = today - _days(rng.randint(45 * 365, 82 * 365))
+    diagnosed_on = dates[0] - days(rng.randint(14, 60))
+    onset_on = diagnosed_on - days(rng.randint(180, 1800))
+    birth_date = today - days(rng.randint(45 * 365, 82 * 365))
     mri = _mri(rng, diagnosed_on, dates[0], needs_compression=surgery is not None)
     adverse_at = len(dates) - 3 if number == ADVERSE_SHOWN_BY else None
     sessions, adverse = plan_sessions(rng, side, dates, today, adverse_at=adverse_at)
@@ -174,7 +162,7 @@ def _mri(
 ) -> MriPlan | None:
     if not needs_compression and rng.random() < 0.2:
         return None  # no work-up recorded
-    study_on = min(diagnosed_on + _days(rng.randint(7, 40)), first_session - _days(1))
+    study_on = min(diagnosed_on + days(rng.randint(7, 40)), first_session - days(1))
     if needs_compression or rng.random() < 0.85:
         vessel = rng.choices((Vessel.AICA, Vessel.PICA, Vessel.VERTEBRAL), weights=(5, 3, 1))[0]
         return MriPlan(
@@ -198,14 +186,14 @@ def _mri(
 def _videos(number: int, sessions: tuple[SessionPlan, ...], today: date) -> tuple[VideoPlan, ...]:
     """Before and four weeks after the latest injection that is four weeks past."""
     pair = VIDEO_PAIRS.get(number)
-    done = [s for s in sessions if s.session_on + _days(VIDEO_AFTER_DAYS) <= today]
+    done = [s for s in sessions if s.session_on + days(VIDEO_AFTER_DAYS) <= today]
     if pair is None or not done:
         return ()
     injected = done[-1].session_on
     return (
         VideoPlan(injected, pair[0], "Recorded in the clinic just before the injection."),
         VideoPlan(
-            injected + _days(VIDEO_AFTER_DAYS),
+            injected + days(VIDEO_AFTER_DAYS),
             pair[1],
             "Recorded four weeks after the injection.",
         ),

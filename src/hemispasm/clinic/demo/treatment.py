@@ -47,7 +47,8 @@ UsualSite = tuple[Muscle, InjectionSide, tuple[float, ...], int]
 """A site of a patient's usual plan: muscle, side, the unit steps it may take, its current step."""
 
 
-def _days(n: int) -> timedelta:
+def days(n: int) -> timedelta:
+    """``n`` days."""
     return timedelta(days=n)
 
 
@@ -121,7 +122,7 @@ def plan_sessions(
                 product=product,
                 dilution_units_per_0_1_ml=dilution,
                 lot=f"DEMO-L{rng.randint(1000, 9999)}",
-                expiry_on=day + _days(rng.randint(120, 540)),
+                expiry_on=day + days(rng.randint(120, 540)),
                 sites=sites,
                 effect_began_on=began,
                 effect_peak_on=peak,
@@ -144,14 +145,14 @@ def _course(
     """Onset, peak and wear-off of the cycle, each only once it has happened."""
     if rng.random() < 0.12:
         return None, None, None  # not reported
-    began = day + _days(rng.randint(*EFFECT_BEGINS_DAYS))
-    peak = began + _days(rng.randint(*PEAK_AFTER_ONSET_DAYS)) if rng.random() < 0.5 else None
+    began = day + days(rng.randint(*EFFECT_BEGINS_DAYS))
+    peak = began + days(rng.randint(*PEAK_AFTER_ONSET_DAYS)) if rng.random() < 0.5 else None
     lasts = min(
         max(round(effect_days + rng.gauss(0, 7)), EFFECT_LASTS_DAYS[0]), EFFECT_LASTS_DAYS[1]
     )
-    wore = day + _days(lasts)
+    wore = day + days(lasts)
     if following is not None:
-        wore = min(wore, following - _days(1))
+        wore = min(wore, following - days(1))
 
     def happened(d: date | None) -> date | None:
         return d if d is not None and d <= today else None
@@ -168,10 +169,10 @@ def _adverse(
         effects.append(AdverseEffect.LIP_OR_LOWER_FACE_WEAKNESS)
         weights.append(4)
     effect = AdverseEffect.PTOSIS if forced else rng.choices(effects, weights=weights)[0]
-    onset = day + _days(rng.randint(3, 10))
+    onset = day + days(rng.randint(3, 10))
     if onset > today:
         return None
-    resolved = onset + _days(rng.randint(10, 35))
+    resolved = onset + days(rng.randint(10, 35))
     severity = Severity.MODERATE if rng.random() < 0.2 else Severity.MILD
     notes = {
         AdverseEffect.PTOSIS: "The upper lid drooped a little; it lifted again.",
@@ -236,15 +237,15 @@ def plan_ratings(
     out: dict[date, RatingPlan] = {}
     for i in range(max(0, len(sessions) - RATED_CYCLES), len(sessions)):
         s = sessions[i]
-        end = sessions[i + 1].session_on if i + 1 < len(sessions) else s.session_on + _days(120)
+        end = sessions[i + 1].session_on if i + 1 < len(sessions) else s.session_on + days(120)
         if surgery is not None and s.session_on < surgery.surgery_on < end:
             end = surgery.surgery_on
-        end = min(end, today + _days(1))
-        began = ((s.effect_began_on or s.session_on + _days(5)) - s.session_on).days
-        wore = ((s.wore_off_on or s.session_on + _days(80)) - s.session_on).days
+        end = min(end, today + days(1))
+        began = ((s.effect_began_on or s.session_on + days(5)) - s.session_on).days
+        wore = ((s.wore_off_on or s.session_on + days(80)) - s.session_on).days
         low = rng.randint(1, 3)
         for offset in (10, 35, 60, (end - s.session_on).days - 4):
-            rated_on = s.session_on + _days(offset)
+            rated_on = s.session_on + days(offset)
             if not s.session_on < rated_on < end or rated_on in out:
                 continue
             if offset < began or offset > wore:
