@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -28,6 +27,7 @@ import pytest
 from hemispasm.clinic import commands
 from hemispasm.clinic.settings import Settings
 from tests.browser import REPO, require_browser, serious_violations
+from tests.clinic.bodies import session_body
 
 ARTIFACTS = Path(os.environ.get("HEMISPASM_ARTIFACTS_DIR", REPO / "test-artifacts"))
 PASSWORD = "e2e password, long enough"
@@ -145,15 +145,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             _add_user(settings, "patient", f"patient{key}@example.org", mrn=f"E2E-000{key}")
         # Patient 1 had an injection 60 days ago: a cycle to report on, a due date to show.
         server.last_session_on = date.today() - timedelta(days=60)
-        server.api("POST", f"/api/v1/patients/{server.patients['1']}/sessions", {
-            "session_on": server.last_session_on.isoformat(),
-            "product": "onabotulinumtoxinA",
-            "dilution_units_per_0_1_ml": 2.5,
-            "sites": [
-                {"muscle": "orbicularis_oculi_pretarsal_upper", "side": "left", "units": 2.5},
-                {"muscle": "orbicularis_oculi_pretarsal_lower", "side": "left", "units": 2.5},
-            ],
-        })  # fmt: skip
+        server.api(
+            "POST",
+            f"/api/v1/patients/{server.patients['1']}/sessions",
+            session_body(server.last_session_on),
+        )
         yield server
     finally:
         process.terminate()
@@ -215,8 +211,3 @@ def check_page(page: Any, name: str) -> None:
     screenshot(page, name)
     violations = serious_violations(page)
     assert not violations, f"{name}: accessibility violations {json.dumps(violations, indent=1)}"
-
-
-def clear_artifacts() -> None:
-    """Remove the screenshots of an earlier run."""
-    shutil.rmtree(ARTIFACTS / "screenshots", ignore_errors=True)

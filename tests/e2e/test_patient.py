@@ -4,7 +4,7 @@ date, open the recording page, and be refused another patient's page."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -26,13 +26,17 @@ def test_a_patient_keeps_a_diary_and_sees_the_next_injection(page: Any, server: 
     assert page.is_checked("#score-6")
     page.get_by_role("button", name="Save my rating").click()
     page.wait_for_url(re.compile(r"/me/diary"))
+    today = date.today().isoformat()
+    rating = page.locator(".diary-score").first
+    assert rating.inner_text().startswith("6")  # the newest rating, just saved
     page.get_by_role("button", name="It wore off").click()
     page.wait_for_url(re.compile(r"/me/diary"))
+    assert f"Wore off {today}" in page.locator("main").inner_text()
     check_page(page, "diary")
 
     page.goto(server.url + "/me")
     text = page.locator("main").inner_text()
-    assert "6" in text and due.isoformat() in text
+    assert due.isoformat() in text and today in text  # the due date, the new wear-off
     check_page(page, "me-with-diary")
 
     page.goto(server.url + "/me/record")
