@@ -146,7 +146,7 @@ def test_the_report_and_result_json_show_the_same_software(analysis, key_frames)
 
 
 def test_counts_read_as_english() -> None:
-    from hemispasm.report.html import _count
+    from hemispasm.report.labels import count_of as _count
 
     assert _count(1, "blink") == "1 blink"
     assert _count(0, "spasm") == "0 spasms"

@@ -221,5 +221,4 @@ def render_report(
     return out_path
 
 
-_count = count_of
 """Kept under its old name for callers of this module."""

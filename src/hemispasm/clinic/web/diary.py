@@ -27,17 +27,16 @@ from hemispasm.clinic.api.schemas.records import (
     CourseUpdate,
     SelfRatingCreate,
 )
-from hemispasm.clinic.domain.vocab import AdverseEffect, Reporter, Role, Severity
-from hemispasm.clinic.services.access import require_role
+from hemispasm.clinic.domain.vocab import AdverseEffect, Reporter, Severity
 from hemispasm.clinic.services.actor import Actor
 from hemispasm.clinic.services.clinical import SELF_RATINGS
 from hemispasm.clinic.services.clinics import clinic_phone
 from hemispasm.clinic.services.records import create_record, list_records, update_record
 from hemispasm.clinic.services.timeline import patient_summary
 from hemispasm.clinic.services.treatment import ADVERSE_EVENTS, CYCLES, cycle_courses
-from hemispasm.clinic.web.pages import PageActor, PageRoute, render
+from hemispasm.clinic.web.pages import PageActor, PageRoute, own_record, render
 from hemispasm.clinic.web.vocab_labels import NOTES_LABELS, hints_of, labels_of
-from hemispasm.errors import ClinicalDataError, PermissionDeniedError
+from hemispasm.errors import ClinicalDataError
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -100,14 +99,6 @@ class Problem:
     field: str
     label: str
     message: str
-
-
-def own_record(actor: Actor) -> int:
-    """The patient's own record id; anyone else is refused."""
-    require_role(actor, Role.PATIENT)
-    if actor.patient_id is None:  # a patient account always names its record
-        raise PermissionDeniedError("this account is not linked to a patient record")
-    return actor.patient_id
 
 
 def plain_message(message: str) -> str:
@@ -207,7 +198,6 @@ def _page(
         severity_labels=labels_of(Severity, reader="patient"),
         severity_hints=hints_of(Severity, reader="patient"),
         notes_label=NOTES_LABELS["patient"],
-        urgent_effects=[e.value for e in AdverseEffect if e.urgent],
         reporter_patient=Reporter.PATIENT,
     )
 

@@ -28,6 +28,8 @@ from hemispasm.clinic.api.deps import (
     get_actor,
 )
 from hemispasm.clinic.api.errors import status_of
+from hemispasm.clinic.domain.vocab import Role
+from hemispasm.clinic.services.access import require_role
 from hemispasm.clinic.services.accounts import Login
 from hemispasm.clinic.services.actor import Actor
 from hemispasm.clinic.settings import Settings
@@ -123,6 +125,14 @@ async def page_actor(request: Request, db: DbDep, on: TodayDep) -> Actor:
 
 
 PageActor = Annotated[Actor, Depends(page_actor)]
+
+
+def own_record(actor: Actor) -> int:
+    """The patient's own record id; anyone else is refused."""
+    require_role(actor, Role.PATIENT)
+    if actor.patient_id is None:  # a patient account always names its record
+        raise PermissionDeniedError("this account is not linked to a patient record")
+    return actor.patient_id
 
 
 def age_on(birth_date: date | None, on: date) -> int | None:

@@ -15,7 +15,6 @@ from hemispasm.clinic.api.schemas.records import AssessmentPublic
 from hemispasm.clinic.content.education import load_education, ninds_qr_svg, render_html
 from hemispasm.clinic.domain.vocab import Role
 from hemispasm.clinic.services import accounts
-from hemispasm.clinic.services.access import require_role
 from hemispasm.clinic.services.clinics import clinic_phone
 from hemispasm.clinic.services.patients import PatientFilter, list_patients
 from hemispasm.clinic.services.timeline import patient_summary, patient_timeline
@@ -29,11 +28,12 @@ from hemispasm.clinic.web.pages import (
     PageActor,
     PageRoute,
     age_on,
+    own_record,
     render,
     safe_next,
     set_session_cookie,
 )
-from hemispasm.errors import AuthenticationError, PermissionDeniedError, RateLimitedError
+from hemispasm.errors import AuthenticationError, RateLimitedError
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -269,10 +269,7 @@ def patient_page(request: Request, actor: PageActor, db: DbDep, patient_id: Pati
 def my_page(request: Request, actor: PageActor, db: DbDep) -> Response:
     """The patient's own page: next injection, how long each injection helped, own ratings and
     video measures over time, and the way to the diary, recording, videos and education."""
-    require_role(actor, Role.PATIENT)
-    if actor.patient_id is None:  # a patient account always names its record
-        raise PermissionDeniedError("this account is not linked to a patient record")
-    summary = patient_summary(db, actor, actor.patient_id)
+    summary = patient_summary(db, actor, own_record(actor))
     courses = cycle_courses(summary.cycles)
     videos = summary.video_analyses
     chart = build_timeline(

@@ -12,11 +12,9 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from hemispasm.clinic.db.models import Patient
-from hemispasm.clinic.domain.vocab import Role
-from hemispasm.clinic.services.access import require_role
 from hemispasm.clinic.services.actor import Actor
 from hemispasm.clinic.services.patients import get_patient
-from hemispasm.errors import PermissionDeniedError
+from hemispasm.clinic.web.pages import own_record
 
 
 @dataclass(frozen=True)
@@ -43,7 +41,4 @@ def patient_place(db: Session, actor: Actor, patient_id: int) -> Place:
 
 def my_place(actor: Actor) -> Place:
     """The logged-in patient's own pages."""
-    require_role(actor, Role.PATIENT)
-    if actor.patient_id is None:  # a patient account always names its record
-        raise PermissionDeniedError("this account is not linked to a patient record")
-    return Place(actor.patient_id, "/me/videos")
+    return Place(own_record(actor), "/me/videos")

@@ -309,7 +309,6 @@ def report_view(
         "url": url,
         "recorded_on": recorded_on,
         "notes": notes or "",
-        "cycle": cycle,
         "injection": cycle_texts(cycle),
         "affected_side": side_name(result["affected_side"]),
         "affected_side_note": METRICS["affected_side"].note,
