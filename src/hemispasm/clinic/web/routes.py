@@ -13,6 +13,7 @@ from markupsafe import Markup
 from hemispasm.clinic.api.deps import SESSION_COOKIE, DbDep, PatientId, SettingsDep, client_address
 from hemispasm.clinic.api.schemas.records import AssessmentPublic
 from hemispasm.clinic.content.education import load_education, ninds_qr_svg, render_html
+from hemispasm.clinic.domain.cycles import CycleCourse
 from hemispasm.clinic.domain.vocab import Role
 from hemispasm.clinic.services import accounts
 from hemispasm.clinic.services.clinics import clinic_phone
@@ -195,7 +196,7 @@ def worklist(
     )
 
 
-def _cycles(session_rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _cycles(courses: list[CycleCourse]) -> list[dict[str, Any]]:
     """Each cycle's dates and effect days, newest first."""
     return [
         {
@@ -205,7 +206,7 @@ def _cycles(session_rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "wore_off_on": c.wore_off_on,
             "effect_days": c.effect_days,
         }
-        for c in reversed(cycle_courses(session_rows))
+        for c in reversed(courses)
     ]
 
 
@@ -253,7 +254,7 @@ def patient_page(request: Request, actor: PageActor, db: DbDep, patient_id: Pati
         age=age_on(timeline.patient.birth_date, actor.on()),
         today=actor.on(),
         sessions=sessions,
-        cycles=_cycles(rows),
+        cycles=_cycles(courses),
         durations=effect_columns(courses),
         chart=chart,
         chart_svg=svg_timeline(chart) if chart else None,
@@ -283,7 +284,7 @@ def my_page(request: Request, actor: PageActor, db: DbDep) -> Response:
         next_due_on=summary.schedule.next_due_on,
     )
     ratings = list(reversed(summary.self_ratings))
-    cycles = _cycles(summary.cycles)
+    cycles = _cycles(courses)
     return render(
         request,
         "me.html",
