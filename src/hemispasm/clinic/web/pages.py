@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from hemispasm.clinic.api.deps import (
     CSRF_HEADER,
@@ -125,6 +126,23 @@ async def page_actor(request: Request, db: DbDep, on: TodayDep) -> Actor:
 
 
 PageActor = Annotated[Actor, Depends(page_actor)]
+
+
+def clinician(actor: PageActor) -> Actor:
+    """The logged-in user, if a clinician (the clinic's pages and forms, not the patient's)."""
+    require_role(actor, Role.CLINICIAN)
+    return actor
+
+
+ClinicianActor = Annotated[Actor, Depends(clinician)]
+
+
+async def posted_form(request: Request) -> FormData:
+    """The posted fields (parsed once: Starlette keeps them for the CSRF check as well)."""
+    return await request.form()
+
+
+FormDep = Annotated[FormData, Depends(posted_form)]
 
 
 def own_record(actor: Actor) -> int:

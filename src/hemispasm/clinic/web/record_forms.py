@@ -10,18 +10,16 @@ entries kept; nothing is stored. Clinicians only.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from hemispasm.clinic.api.deps import DbDep, PatientId, RecordId
-from hemispasm.clinic.domain.vocab import Role
 from hemispasm.clinic.services import patients
 from hemispasm.clinic.services import records as svc
-from hemispasm.clinic.services.access import require_role
 from hemispasm.clinic.services.actor import Actor
 from hemispasm.clinic.services.treatment import ADVERSE_EVENTS, INJECTION_SESSIONS
 from hemispasm.clinic.web.form_views import Target, form_view
@@ -34,29 +32,12 @@ from hemispasm.clinic.web.forms import (
     domain_errors,
     raw_of,
 )
-from hemispasm.clinic.web.pages import PageActor, PageRoute, render
+from hemispasm.clinic.web.pages import ClinicianActor, FormDep, PageRoute, render
 from hemispasm.clinic.web.record_form_specs import PATIENT_FORM, RECORD_FORMS, RecordForm
 from hemispasm.clinic.web.vocab_labels import product_label
 from hemispasm.errors import ClinicalDataError, ConflictError
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
-
-
-def clinician(actor: PageActor) -> Actor:
-    """The logged-in user, if a clinician: these forms are the clinic's, not the patient's."""
-    require_role(actor, Role.CLINICIAN)
-    return actor
-
-
-ClinicianActor = Annotated[Actor, Depends(clinician)]
-
-
-async def posted_form(request: Request) -> FormData:
-    """The posted fields (parsed once: Starlette keeps them for the CSRF check as well)."""
-    return await request.form()
-
-
-FormDep = Annotated[FormData, Depends(posted_form)]
 
 
 def _page(

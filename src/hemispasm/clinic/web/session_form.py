@@ -12,18 +12,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
-from starlette.datastructures import FormData
 
 from hemispasm.clinic.api.deps import DbDep, PatientId, RecordId
 from hemispasm.clinic.api.routes.records import session_out
 from hemispasm.clinic.api.schemas.records import SessionPublic
 from hemispasm.clinic.db.models import Patient, User
 from hemispasm.clinic.domain.dosing import DoseLimits, SiteDose, volume_ml
-from hemispasm.clinic.domain.vocab import InjectionSide, Muscle, Product, Role
-from hemispasm.clinic.services.access import require_role
+from hemispasm.clinic.domain.vocab import InjectionSide, Muscle, Product
 from hemispasm.clinic.services.accounts import list_clinicians
 from hemispasm.clinic.services.actor import Actor
 from hemispasm.clinic.services.clinical import DIAGNOSES
@@ -40,7 +38,7 @@ from hemispasm.clinic.services.treatment import (
     clinic_limits,
     summarise_session,
 )
-from hemispasm.clinic.web.pages import PageActor, PageRoute, render
+from hemispasm.clinic.web.pages import ClinicianActor, FormDep, PageActor, PageRoute, render
 from hemispasm.clinic.web.session_entries import (
     FIELD_LABELS,
     SITE_PART_LABELS,
@@ -244,24 +242,15 @@ def _fill_from(form: SessionForm, last: Any) -> None:
     form.rows = [SiteRow(s.muscle.value, s.side.value, f"{s.units:g}") for s in last.sites]
 
 
-async def _form_data(request: Request) -> FormData:
-    """The posted form (already read and cached by the CSRF check)."""
-    return await request.form()
-
-
-FormDep = Annotated[FormData, Depends(_form_data)]
-
-
 @router.get("/patients/{patient_id}/sessions/new")
 def new_session(
     request: Request,
-    actor: PageActor,
+    actor: ClinicianActor,
     db: DbDep,
     patient_id: PatientId,
     from_: Annotated[str | None, Query(alias="from", max_length=10)] = None,
 ) -> Response:
     """The empty form, or (``?from=last``) the product, dilution and sites of the last session."""
-    require_role(actor, Role.CLINICIAN)
     patient = get_patient(db, actor, patient_id)
     form = _blank_form(actor)
     last = None
@@ -275,12 +264,11 @@ def new_session(
 
 @router.post("/patients/{patient_id}/sessions")
 def create_session(
-    request: Request, actor: PageActor, db: DbDep, patient_id: PatientId, data: FormDep
+    request: Request, actor: ClinicianActor, db: DbDep, patient_id: PatientId, data: FormDep
 ) -> Response:
     """Check the entries as the API and the use case do, and store the session; doses above
     the clinic's limits need the "I intend these doses" box. Every problem found (the entries,
     the use case's checks, the doses) is shown in one answer."""
-    require_role(actor, Role.CLINICIAN)
     patient = get_patient(db, actor, patient_id)
     form = read_form(data)
     model = validate(form)
