@@ -15,6 +15,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATA_DIR = Path("hemispasm-data")
 DATABASE_FILE = "hemispasm.sqlite3"
+EMBEDDED_WORKER_CONNECTIONS = 3
+"""Database connections the embedded analysis worker may hold at once: its job, the renewal of
+the job's lease, the recovery of lost jobs (each a thread of its own)."""
 
 
 class Settings(BaseSettings):
@@ -33,8 +36,12 @@ class Settings(BaseSettings):
     session_hours: float = Field(default=12.0, gt=0, le=24 * 30)
     token_days: float = Field(default=30.0, gt=0, le=365)
     cookie_secure: bool = True
-    db_pool_size: int = Field(default=20, ge=1, le=200)
-    """Connections each server process keeps open to PostgreSQL (one per concurrent request)."""
+    server_threads: int = Field(default=40, ge=1, le=1000)
+    """Threads of one server process that run routes and pages (FastAPI's thread pool); each
+    holds at most one database connection at a time."""
+    db_pool_size: int = Field(default=20, ge=1, le=1000)
+    """Connections each server process keeps open to PostgreSQL; more are opened, up to
+    ``db_max_connections``, while that many are in use (SQLite keeps them all)."""
     max_body_bytes: int = Field(default=1_000_000, gt=0)
     login_rate_limit: str = "10/minute"
     """Failed and successful login attempts allowed per client address and per e-mail."""
@@ -101,6 +108,12 @@ class Settings(BaseSettings):
                 url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
             return url
         return f"sqlite:///{(self.data_dir / DATABASE_FILE).resolve()}"
+
+    @property
+    def db_max_connections(self) -> int:
+        """The most connections one server process can use at once: one per server thread and
+        the embedded worker's, so that no request ever waits for a free connection."""
+        return self.server_threads + EMBEDDED_WORKER_CONNECTIONS
 
     def ensure_data_dir(self) -> None:
         """Create the data folder when the database lives in it."""

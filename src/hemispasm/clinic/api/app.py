@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from datetime import date
 from typing import Any
 
+from anyio import to_thread
 from fastapi import FastAPI
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
@@ -112,8 +113,12 @@ async def _too_large(send: Send, max_bytes: int) -> None:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Run the app's embedded analysis worker, if it has one, while the app serves; at the end
-    close the database connections of an engine the app made itself."""
+    """Size the thread pool of the sync routes and pages, run the app's embedded analysis
+    worker, if it has one, while the app serves; at the end close the database connections of an
+    engine the app made itself."""
+    settings: Settings = app.state.settings
+    # the engine's pool has a connection for each of these threads (Settings.db_max_connections)
+    to_thread.current_default_thread_limiter().total_tokens = settings.server_threads
     worker: Worker | None = app.state.worker
     if worker is not None:
         await run_in_threadpool(worker.start)
@@ -147,7 +152,9 @@ def create_app(
         if engine is None:
             settings.ensure_data_dir()
             engine = own_engine = make_engine(
-                settings.sqlalchemy_url, pool_size=settings.db_pool_size
+                settings.sqlalchemy_url,
+                pool_size=settings.db_pool_size,
+                max_connections=settings.db_max_connections,
             )
         session_factory = make_session_factory(engine)
     app = FastAPI(

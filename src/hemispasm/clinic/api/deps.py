@@ -31,7 +31,10 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
     """One database session per request; anything not committed is rolled back.
 
     Opening a session does no I/O and use cases commit before they return, so closing it is
-    cheap too: both run on the event loop rather than costing a hop to the thread pool.
+    cheap too: both run on the event loop rather than costing a hop to the thread pool. It is
+    closed as soon as the route has built its answer, before the answer is sent (``DbDep`` has
+    the function scope): a transaction left open by the route (a read after the use case's
+    commit) must not hold a connection, or SQLite's write lock, while a slow client reads.
     """
     session: Session = request.app.state.session_factory()
     try:
@@ -47,7 +50,7 @@ async def today(request: Request) -> date:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-DbDep = Annotated[Session, Depends(get_db)]
+DbDep = Annotated[Session, Depends(get_db, scope="function")]
 TodayDep = Annotated[date, Depends(today)]
 
 

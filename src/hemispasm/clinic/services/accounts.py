@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from hemispasm.clinic.db.base import utcnow
+from hemispasm.clinic.db.engine import reads_only
 from hemispasm.clinic.db.models import AuthSession, Clinic, DoseLimit, Patient, User
 from hemispasm.clinic.domain.dosing import DEFAULT_LIMITS
 from hemispasm.clinic.domain.vocab import Role
@@ -253,7 +254,16 @@ class Login:
 
 
 def resolve_token(db: Session, token: str, *, kind: str) -> Login:
-    """The login behind a token, refused when unknown, revoked, expired or deactivated."""
+    """The login behind a token, refused when unknown, revoked, expired or deactivated.
+
+    A read of its own, ended before returning (``reads_only``): it never waits for SQLite's
+    writer, and the request's use case begins its own transaction when its route runs.
+    """
+    with reads_only(db):
+        return _resolve_token(db, token, kind=kind)
+
+
+def _resolve_token(db: Session, token: str, *, kind: str) -> Login:
     row = (
         db.connection()
         .execute(  # on every request: Core, not the ORM
@@ -306,14 +316,15 @@ def list_users(db: Session, actor: Actor) -> list[User]:
 def list_clinicians(db: Session, actor: Actor) -> list[User]:
     """The active clinicians of the actor's clinic, by display name then id (the injectors)."""
     require_role(actor, Role.CLINICIAN, Role.ADMIN)
-    clinicians = db.scalars(
-        select(User).where(
-            User.clinic_id == actor.clinic_id,
-            User.role == Role.CLINICIAN,
-            User.active.is_(True),
-            User.deleted_at.is_(None),
-        )
-    )
+    with reads_only(db):
+        clinicians = db.scalars(
+            select(User).where(
+                User.clinic_id == actor.clinic_id,
+                User.role == Role.CLINICIAN,
+                User.active.is_(True),
+                User.deleted_at.is_(None),
+            )
+        ).all()
     # sorted here, not in SQL: SQLite and PostgreSQL collate names differently
     return sorted(clinicians, key=lambda user: (user.display_name.casefold(), user.id))
 

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from hemispasm.clinic.db.engine import reads_only
 from hemispasm.clinic.db.models import Clinic, DoseLimit, Patient
 from hemispasm.clinic.domain.dosing import DoseLimits
 from hemispasm.clinic.domain.vocab import Product, Role
@@ -28,7 +29,8 @@ def get_clinic(db: Session, actor: Actor) -> Clinic:
 
 def clinic_phone(db: Session, actor: Actor) -> str | None:
     """The number the actor's clinic asks its patients to call (any role of the clinic)."""
-    return db.scalar(select(Clinic.phone).where(Clinic.id == actor.clinic_id))
+    with reads_only(db):
+        return db.scalar(select(Clinic.phone).where(Clinic.id == actor.clinic_id))
 
 
 def update_clinic(

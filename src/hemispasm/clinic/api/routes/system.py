@@ -9,11 +9,13 @@ from sqlalchemy import text
 
 from hemispasm import __version__
 from hemispasm.clinic.api.deps import DbDep
+from hemispasm.clinic.db.engine import reads_only
 
 router = APIRouter(tags=["system"])
 
 
 @router.get("/health", summary="Whether the server and its database answer")
 def health(db: DbDep) -> dict[str, Any]:
-    db.execute(text("SELECT 1"))
+    with reads_only(db):  # a probe must not queue for SQLite's write lock
+        db.execute(text("SELECT 1"))
     return {"status": "ok", "version": __version__}
