@@ -148,7 +148,7 @@ def test_the_server_runs_its_embedded_worker_while_it_serves(
     queue_settings: Settings, clinic: Clinic, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     analysis = FakeAnalysis()
-    monkeypatch.setattr(runner_module, "analyse_video_file", analysis)
+    monkeypatch.setattr(runner_module, "analyse_in_child_process", analysis)
     settings = queue_settings.model_copy(
         update={"embedded_worker": True, "database_url": clinic.url}
     )

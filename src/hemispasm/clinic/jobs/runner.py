@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from hemispasm.clinic.db.base import utcnow
 from hemispasm.clinic.db.models import AnalysisJob, JobState, Patient, Upload, User
-from hemispasm.clinic.jobs.analysis import Analyse, analyse_video_file
+from hemispasm.clinic.jobs.analysis import Analyse, analyse_in_child_process
 from hemispasm.clinic.services.actor import Actor
 from hemispasm.clinic.services.records import create_record
 from hemispasm.clinic.services.videos import VIDEO_ANALYSES
@@ -89,7 +89,7 @@ class JobRunner:
     ) -> None:
         self.settings = settings
         self.session_factory = session_factory
-        self.analyse: Analyse = analyse or analyse_video_file
+        self.analyse: Analyse = analyse or analyse_in_child_process
         self.worker_id = worker_id or new_worker_id()
         self.now = now
         self.today = today

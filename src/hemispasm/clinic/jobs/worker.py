@@ -1,8 +1,9 @@
 """Workers: a Huey consumer of the analysis queue, plus the recovery of lost jobs.
 
 Embedded, the server runs one inside its own process (one worker thread, started and stopped
-with the app). At scale, each ``hemispasm worker`` process runs one; any number of them, on any
-machines that reach the database, the queue and the data folder.
+with the app; the thread hands each analysis to a child process and waits for it, so the face
+model never runs beside the requests). At scale, each ``hemispasm worker`` process runs one; any
+number of them, on any machines that reach the database, the queue and the data folder.
 """
 
 from __future__ import annotations
