@@ -99,20 +99,50 @@ def test_it_rejects_bad_inputs() -> None:
 
 def test_events_are_taken_as_given() -> None:
     _, m, c, _, _ = run(times(6, 30))
-    e = Event("spasm", "right", 1.0, 1.5, 1.2, 0.6, False, ("eye", "cheek"))
-    metrics = compute_metrics(m, c, (e,))
+    given = tuple(
+        Event("spasm", "right", s, s + 0.5, s + 0.2, 0.6, False, ("eye", "cheek"))
+        for s in (1.0, 2.5, 4.0)
+    )
+    metrics = compute_metrics(m, c, given)
     assert metrics.affected_side == "right"
     assert metrics.region_involvement["cheek"] == 1.0
     assert metrics.mean_spasm_duration_s == pytest.approx(0.5)
 
 
+def test_one_or_two_spasms_name_no_side_and_say_why() -> None:
+    _, m, c, _, _ = run(times(6, 30))
+    two = tuple(Event("spasm", "left", s, s + 0.3, s + 0.1, 0.6, False, ("eye",)) for s in (1, 3))
+    metrics = compute_metrics(m, c, two)
+    assert metrics.affected_side is None
+    assert "at least 3 confident spasms" in metrics.affected_side_reason
+
+
+def test_unsure_spasms_do_not_name_a_side() -> None:
+    _, m, c, _, _ = run(times(6, 30))
+    unsure = tuple(
+        Event("spasm", "left", s, s + 0.3, s + 0.1, 0.6, False, ("eye",), confidence=0.3)
+        for s in (1.0, 2.0, 3.0, 4.0)
+    )
+    assert compute_metrics(m, c, unsure).affected_side is None
+
+
+def test_spasms_on_both_sides_name_no_side() -> None:
+    _, m, c, _, _ = run(times(6, 30))
+    mixed = tuple(
+        Event("spasm", side, s, s + 0.3, s + 0.1, 0.6, False, ("eye",))
+        for s, side in ((1.0, "left"), (2.0, "right"), (3.0, "left"), (4.0, "right"), (5, "left"))
+    )
+    metrics = compute_metrics(m, c, mixed)
+    assert metrics.affected_side is None
+    assert "both sides (3 left, 2 right" in metrics.affected_side_reason
+
+
 def test_blinks_alone_give_no_time_closed_even_with_a_spasm_side() -> None:
-    # Long, deep blinks of both eyes plus one brief, shallow left twitch: the left side is
+    # Long, deep blinks of both eyes plus three brief, shallow left twitches: the left side is
     # affected, but its eye was only closed past closed_closure during blinks.
     blinks = total(*(pulse(2 + 2 * i, 0.3, 0.65) for i in range(4)))
-    *_, metrics = run(
-        times(12, 30), closure_left=total(blinks, pulse(10.5, 0.1, 0.35)), closure_right=blinks
-    )
+    twitches = total(*(pulse(10.5 + 1.2 * i, 0.1, 0.35) for i in range(3)))
+    *_, metrics = run(times(15, 30), closure_left=total(blinks, twitches), closure_right=blinks)
     assert metrics.blink_count == 4 and metrics.affected_side == "left"
     assert metrics.pct_time_affected_eye_half_closed == 0.0
 
@@ -120,9 +150,11 @@ def test_blinks_alone_give_no_time_closed_even_with_a_spasm_side() -> None:
 def test_the_time_closed_counts_frames_inside_the_affected_sides_spasms() -> None:
     _, m, c, _, _ = run(times(6, 30), closure_left=pulse(2, 1.0, 0.65))
     inside = Event("spasm", "left", 1.9, 3.2, 2.5, 0.65, True, ("eye",))
-    before = Event("spasm", "left", 0.5, 0.8, 0.6, 0.3, False, ("eye",))
-    closed = compute_metrics(m, c, (inside, before)).pct_time_affected_eye_half_closed
-    outside = compute_metrics(m, c, (before,)).pct_time_affected_eye_half_closed
+    before = tuple(
+        Event("spasm", "left", s, s + 0.3, s + 0.1, 0.3, False, ("eye",)) for s in (0.3, 0.9, 4.5)
+    )
+    closed = compute_metrics(m, c, (inside, *before)).pct_time_affected_eye_half_closed
+    outside = compute_metrics(m, c, before).pct_time_affected_eye_half_closed
     assert closed == pytest.approx(100 * 1.05 / 6, abs=2.0)
     assert outside == 0.0
 

@@ -12,7 +12,7 @@ from hemispasm.errors import InvalidParameterError
 
 def test_the_defaults_are_valid_and_recorded_as_floats() -> None:
     d = AnalysisParams().to_dict()
-    assert d["merge_gap_s"] == 0.15
+    assert d["merge_gap_s"] == 0.03
     assert all(isinstance(v, float) for v in d.values())
 
 

@@ -48,6 +48,23 @@ class KindScore:
         return tuple((p, t) for p, t in self.matches if p.side != t.side)
 
 
+def outside_spans(
+    events: Sequence[Event], spans: Sequence[tuple[float, float]]
+) -> tuple[Event, ...]:
+    """The events that do not overlap any of ``spans`` (start_s, end_s): stretches not scored.
+
+    Examples
+    --------
+    >>> a = Event("blink", "both", 1.0, 1.2, 1.1, 0.6, False, ("eye",))
+    >>> b = Event("blink", "both", 4.0, 4.2, 4.1, 0.6, False, ("eye",))
+    >>> [e.start_s for e in outside_spans([a, b], [(3.9, 5.0)])]
+    [1.0]
+    """
+    return tuple(
+        e for e in events if not any(e.end_s >= lo and e.start_s <= hi for lo, hi in spans)
+    )
+
+
 def match_events(
     predicted: Sequence[Event], truth: Sequence[Event], *, kind: EventKind, widen_s: float = 0.1
 ) -> KindScore:

@@ -1,64 +1,95 @@
-"""Signals to events: blinks versus spasms, from the two eyes' closure episodes.
+"""Signals to events: blinks versus spasms, from how the two eyes moved together.
 
-The steps, all in seconds rather than frames so that they hold at 15 to 60 fps:
+The steps, all in seconds rather than frames so that they hold from 12 to 60 fps:
 
 1. :func:`~hemispasm.analysis.closure.compute_closure` turns each eye's aperture into a closure
-   against that eye's own open-eye level, re-estimated over a sliding window (robust to slow
-   drift, lighting, a change of distance).
-2. :func:`~hemispasm.analysis.episodes.detect_episodes` finds, per eye, stretches where the
-   closure rises from rest past a start threshold (hysteresis), and merges stretches separated by
-   less than ``merge_gap_s`` of return to rest, so a tonic spasm with tremor on top is one episode
-   while the twitches of a burst with real pauses stay separate.
-3. :func:`detect_events` groups the two eyes' episodes that overlap in time: a group with one eye
-   only, or with clearly unequal eyes, is a spasm of the eye that closed more; two eyes that start
-   together and close alike are a blink. Conjugate (both-eye, symmetric) blinks versus one-sided,
-   non-conjugate lid spasms is the distinction high-speed video studies of HFS report. Which
-   regions moved with each event comes from :mod:`hemispasm.analysis.regions`.
+   against that eye's own open-eye level.
+2. :func:`~hemispasm.analysis.episodes.detect_episodes` finds, per eye, the stretches where the
+   closure rose from rest past a start threshold raised above that eye's own noise.
+3. For each episode, :mod:`hemispasm.analysis.evidence` measures what the **other** eye did in the
+   same moment: its rise above its own level just before, against its own noise and against what
+   it rises in this video's clearly conjugate blinks (one eye often reads much weaker than the
+   other: glasses, a slight turn, side light).
+4. :func:`detect_events` decides:
 
-``compute_closure``, ``closure_thresholds``, ``Thresholds``, ``Episode`` and ``detect_episodes``
-are re-exported here for callers of the former single module.
+   - the other eye moved too, and the closing was quick: a **blink** (both eyes, ``side`` "both"),
+     however unequal the two eyes read; if afterwards one eye stays strongly closed for a while
+     when the other has reopened, that is a spasm set off by the blink;
+   - the other eye stayed at its own rest level and the closing was quick: a **spasm** of the
+     closing eye (typed ``twitch``, ``partial``, ``burst`` or ``tonic``);
+   - the closing was slow (a smile narrowing the eyes, looking down): neither, not reported.
+
+   Every event carries a ``confidence`` (0-1), the ``evidence`` it rests on and a ``reason`` in
+   words. Below ``min_spasm_fps`` a blink lasts one or two frames and the two eyes cannot be
+   compared reliably: no spasm is reported at all (blinks still are).
 
 References
 ----------
-FaceMesh under-reads lid closure (about 0.67 of the true closure on our synthetic videos), so a full
-closure reads about 0.6-0.7; the default thresholds assume that.
+Normal blinks are conjugate, with no difference between the eyes; the blink-like spasms and lid
+twitches of hemifacial spasm are one-sided and of lower amplitude and velocity than blinks
+(high-speed video studies of HFS; see ``docs`` of the project's clinical notes).
 """
 
 from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from hemispasm.analysis.checks import check_params
 from hemispasm.analysis.closure import Thresholds, closure_thresholds, compute_closure
-from hemispasm.analysis.episodes import Episode, detect_episodes
+from hemispasm.analysis.episodes import (
+    Episode,
+    detect_episodes,
+    detection_signal,
+    split_fast_held,
+)
+from hemispasm.analysis.evidence import EpisodeEvidence, episode_evidence, eye_gain
 from hemispasm.analysis.params import AnalysisParams
 from hemispasm.analysis.regions import RegionZ, peak_z, region_z_scores
 from hemispasm.analysis.signals import median_frame_interval
-from hemispasm.analysis.types import SIDES, Event, Measurements, Region, Side, SidePair, other_side
+from hemispasm.analysis.types import (
+    SIDES,
+    Event,
+    EventType,
+    Evidence,
+    Measurements,
+    Region,
+    Side,
+    SidePair,
+    other_side,
+)
+
+FALLBACK_BLINK_PEAK = 0.6
+"""An eye's typical complete-blink closure (as FaceMesh reads it) when the video has too few
+clear blinks to learn it."""
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What the decision needs about the video as a whole."""
+
+    t: np.ndarray
+    signal: dict[Side, np.ndarray]
+    held: dict[Side, np.ndarray]
+    """The held part of each eye's closure (see :func:`split_fast_held`)."""
+    thresholds: dict[Side, Thresholds]
+    gain: dict[Side, float]
+    """Typical rise of this eye over the other's rise in a blink."""
+    blink_peak: dict[Side, float]
+    lag_tol_s: float
+    fps: float
+    z: RegionZ
+    gaze: dict[Side, tuple[np.ndarray, np.ndarray]] | None
+    lids: dict[Side, tuple[np.ndarray, np.ndarray]] | None
+    """Each eye's (aperture, upper-lid height), both over its width."""
 
 
 def detect_events(
     measurements: Measurements, closure: SidePair, params: AnalysisParams | None = None
 ) -> tuple[Event, ...]:
     """Blinks and spasms, sorted by start time.
-
-    Episodes of the two eyes that overlap in time form a group. A group is a **blink** (side
-    ``"both"``) when it holds exactly one episode per eye, the onsets are within
-    ``blink_max_onset_lag_s`` (at least one frame interval), the smaller peak closure is at least
-    ``blink_min_peak_ratio`` of the larger and the shorter episode lasts at least
-    ``blink_min_duration_ratio`` of the longer. Otherwise every episode of the eye with the larger
-    integrated closure in the group is a **spasm** of that side (the other eye's smaller closure is
-    taken as a sympathetic movement or landmark leak); equal integrated closures go to the eye with
-    the higher peak closure, then to the eye that started first, and when even those are equal both
-    eyes' episodes are reported as spasms, so that mirroring the face mirrors the result. An event
-    is tonic when its closure stayed above the start threshold for at least ``tonic_min_s`` (dips
-    shorter than ``merge_gap_s`` bridged). Regions: ``"eye"`` always; ``"brow"``, ``"cheek"``,
-    ``"mouth"`` when that region's robust z-score on the event's side reached ``region_z_min``
-    during the event and exceeded the other side's by ``region_z_margin`` (for a blink: reached
-    ``region_z_min`` on both sides). The cheek and mouth scores count only the spasm's direction
-    (cheek raised, mouth corner pulled up and out; see :mod:`hemispasm.analysis.regions`); the brow
-    counts either way. Episodes cut off by the start or end of the video or by an unusable stretch
-    are not reported (see :func:`~hemispasm.analysis.episodes.detect_episodes`).
 
     Parameters
     ----------
@@ -72,6 +103,15 @@ def detect_events(
     Returns
     -------
     tuple of Event
+        Each with ``type``, ``confidence``, ``evidence`` and ``reason``. An episode's other eye
+        *moved* when its rise reached ``co_move_noise_k`` of its own noise standard deviations
+        and ``co_move_min_ratio`` of the rise this video's blinks give it (see
+        :mod:`hemispasm.analysis.evidence`). A closing is *quick* when it reached 80 % of its
+        peak at ``min_closing_speed_per_s`` or faster. Regions: ``"eye"`` always; ``"brow"``,
+        ``"cheek"``, ``"mouth"`` when that region's robust z-score on the event's side reached
+        ``region_z_min`` during the event and exceeded the other side's by ``region_z_margin``
+        (for a blink: reached ``region_z_min`` on both sides). Episodes cut off by the start or
+        end of the video or by an unusable stretch are not reported.
 
     Raises
     ------
@@ -82,119 +122,545 @@ def detect_events(
     """
     episodes = detect_episodes(measurements, closure, params)
     params = check_params(params)
-    t = measurements.timestamps_s
-    lag_tol = max(params.blink_max_onset_lag_s, median_frame_interval(t))
-    z = region_z_scores(measurements, params)
+    ctx = _context(measurements, closure, episodes, params)
+    brief = tuple(e for e in episodes if not e.held)
+    held = tuple(e for e in episodes if e.held)
+    evidence = {e: _evidence(ctx, e, params) for e in episodes}
+    moved = {e: _other_moved(ctx, ev, params) for e, ev in evidence.items()}
+    count_spasms = ctx.fps >= params.min_spasm_fps
+
     events: list[Event] = []
-    for group in _overlap_groups(episodes):
-        by_side = {s: [e for e in group if e.side == s] for s in SIDES}
-        left, right = by_side["left"], by_side["right"]
-        if len(left) == 1 and len(right) == 1 and _symmetric(left[0], right[0], lag_tol, params):
-            events.append(_blink(left[0], right[0], t, z, params))
+    used: set[Episode] = set()
+    for left, right in _pairs(brief, moved, ctx):
+        used |= {left, right}
+        speed = max(evidence[left].closing_speed_per_s, evidence[right].closing_speed_per_s)
+        if speed < params.min_closing_speed_per_s:
+            continue  # both lids drifting down together, slowly: not a blink
+        events.append(_blink_of_pair(ctx, evidence[left], evidence[right], params))
+        if count_spasms:
+            for x, y in ((left, right), (right, left)):
+                linger = _lingering(ctx, evidence[x], evidence[y], params)
+                if linger is not None:
+                    events.append(linger)
+    for e in brief:
+        if e in used:
             continue
-        for side in _spasm_sides(by_side):
-            events.extend(_spasm(e, t, z, params) for e in by_side[side])
-    return tuple(sorted(events, key=lambda e: (e.start_s, e.side)))
+        if moved[e]:
+            if evidence[e].closing_speed_per_s >= params.min_closing_speed_per_s:
+                events.append(_blink_of_one_episode(ctx, evidence[e], params))
+        elif count_spasms and _may_be_spasm(ctx, evidence[e], params):
+            events.append(_spasm(ctx, evidence[e], params))
+    held_spasms: list[Event] = []
+    blink_starts = [x.start_s for x in events if x.kind == "blink"]
+    for e in held:
+        ev = evidence[e]
+        if not count_spasms or ev.closing_s > max(params.spasm_max_closing_s, 2.0 / ctx.fps):
+            continue  # slow: a smile narrowing the eye or a look down, neither blink nor spasm
+        began_with_blink = any(abs(b - ev.onset_s) <= 2 * ctx.lag_tol_s for b in blink_starts)
+        if not moved[e] and not began_with_blink:
+            if _may_be_spasm(ctx, ev, params):
+                held_spasms.append(_spasm(ctx, ev, params))
+            continue
+        after = _held_after(ctx, e, ev, params)
+        if after is not None:
+            held_spasms.append(_spasm_after_blink(ctx, e, after, ev, params))
+    # A held spasm's sudden onset can also show as a brief closure of the same eye: one event.
+    events = [
+        x
+        for x in events
+        if not any(
+            x.kind == "spasm" and x.side == h.side and x.start_s < h.end_s and h.start_s < x.end_s
+            for h in held_spasms
+        )
+    ]
+    events = _merge_overlapping_blinks(sorted(events, key=lambda e: e.start_s))
+    events = _type_bursts(sorted(events + held_spasms, key=lambda e: (e.start_s, e.side)), params)
+    return tuple(events)
 
 
-# --- blink or spasm -----------------------------------------------------------------------------
+def _merge_overlapping_blinks(events: list[Event]) -> list[Event]:
+    """One blink where two overlap (each eye's brief closure seen as its own blink when the two
+    did not begin within the lag tolerance): the first, extended to the later end."""
+    out: list[Event] = []
+    for e in events:
+        last = next((x for x in reversed(out) if x.kind == "blink"), None)
+        if e.kind == "blink" and last is not None and e.start_s < last.end_s:
+            i = out.index(last)
+            out[i] = replace(last, end_s=max(last.end_s, e.end_s))
+            continue
+        out.append(e)
+    return out
 
 
-def _overlap_groups(episodes: tuple[Episode, ...]) -> list[list[Episode]]:
-    groups: list[list[Episode]] = []
-    group_end = -np.inf
-    for e in sorted(episodes, key=lambda e: e.start_s):
-        if groups and e.start_s < group_end:
-            groups[-1].append(e)
-            group_end = max(group_end, e.end_s)
-        else:
-            groups.append([e])
-            group_end = e.end_s
-    return groups
+# --- the video as a whole -----------------------------------------------------------------------
 
 
-def _ratio(a: float, b: float) -> float:
-    high = max(a, b)
-    return 1.0 if high <= 0 else min(a, b) / high
-
-
-def _symmetric(left: Episode, right: Episode, lag_tol: float, params: AnalysisParams) -> bool:
-    return (
-        abs(left.start_s - right.start_s) <= lag_tol
-        and _ratio(left.peak_closure, right.peak_closure) >= params.blink_min_peak_ratio
-        and _ratio(left.duration_s, right.duration_s) >= params.blink_min_duration_ratio
+def _context(
+    measurements: Measurements,
+    closure: SidePair,
+    episodes: tuple[Episode, ...],
+    params: AnalysisParams,
+) -> _Context:
+    t = measurements.timestamps_s
+    dt = median_frame_interval(t)
+    signal = {s: detection_signal(measurements, closure, s, params)[1] for s in SIDES}
+    held = {s: split_fast_held(t, signal[s], window_s=params.held_window_s)[1] for s in SIDES}
+    thresholds = {s: closure_thresholds(measurements, s, params) for s in SIDES}
+    lag_tol = max(params.blink_max_onset_lag_s, 1.5 * dt)
+    ctx = _Context(
+        t=t,
+        signal=signal,
+        held=held,
+        thresholds=thresholds,
+        gain={"left": 1.0, "right": 1.0},
+        blink_peak=dict.fromkeys(SIDES, FALLBACK_BLINK_PEAK),
+        lag_tol_s=lag_tol,
+        fps=1.0 / dt if dt > 0 else 0.0,
+        z=region_z_scores(measurements, params),
+        gaze=None
+        if measurements.gaze_x is None or measurements.gaze_y is None
+        else {s: (measurements.gaze_x.side(s), measurements.gaze_y.side(s)) for s in SIDES},
+        lids=None
+        if measurements.upper_lid is None
+        else {s: (measurements.aperture.side(s), measurements.upper_lid.side(s)) for s in SIDES},
+    )
+    # Learn how the eyes read against each other from clear, quick, simultaneous closures.
+    pairs: list[tuple[float, float]] = []
+    peaks: dict[Side, list[float]] = {s: [] for s in SIDES}
+    lefts = [e for e in episodes if e.side == "left" and not e.held]
+    rights = [e for e in episodes if e.side == "right" and not e.held]
+    for a in lefts:
+        for b in rights:
+            if abs(a.start_s - b.start_s) > lag_tol or abs(a.peak_s - b.peak_s) > 2 * lag_tol:
+                continue
+            ea, eb = _evidence(ctx, a, params), _evidence(ctx, b, params)
+            clear = min(ea.own.z, eb.own.z) >= 2 * params.co_move_noise_k
+            quick = min(ea.closing_speed_per_s, eb.closing_speed_per_s) >= (
+                params.min_closing_speed_per_s
+            )
+            if clear and quick:
+                pairs.append((ea.own.rise, eb.own.rise))
+                peaks["left"].append(a.peak_closure)
+                peaks["right"].append(b.peak_closure)
+    right_over_left = eye_gain(pairs)
+    gain = {"right": right_over_left, "left": 1.0}
+    blink_peak = {
+        s: float(np.percentile(peaks[s], 75)) if len(peaks[s]) >= 3 else FALLBACK_BLINK_PEAK
+        for s in SIDES
+    }
+    return _Context(
+        t=ctx.t,
+        signal=signal,
+        held=held,
+        thresholds=thresholds,
+        gain=gain,
+        blink_peak=blink_peak,
+        lag_tol_s=lag_tol,
+        fps=ctx.fps,
+        z=ctx.z,
+        gaze=ctx.gaze,
+        lids=ctx.lids,
     )
 
 
-def _blink(
-    left: Episode,
-    right: Episode,
-    t: np.ndarray,
-    z: RegionZ,
+def _evidence(ctx: _Context, e: Episode, params: AnalysisParams) -> EpisodeEvidence:
+    noise = {s: ctx.thresholds[s].noise_sd for s in SIDES}
+    floor = {s: max(params.co_move_noise_k * noise[s], 0.02) for s in SIDES}
+    return episode_evidence(
+        ctx.t,
+        ctx.signal,
+        e,
+        noise_sd=noise,
+        noise_floor=floor,
+        lag_tol_s=ctx.lag_tol_s,
+        gaze=ctx.gaze,
+        own_closure=ctx.held[e.side] if e.held else None,
+        lids=ctx.lids,
+    )
+
+
+def _expected_other_rise(ctx: _Context, ev: EpisodeEvidence) -> float:
+    side = ev.episode.side
+    return ctx.gain[other_side(side)] / ctx.gain[side] * ev.own.rise
+
+
+def _co_move_threshold(ctx: _Context, ev: EpisodeEvidence, params: AnalysisParams) -> float:
+    other = other_side(ev.episode.side)
+    noise = ctx.thresholds[other].noise_sd
+    # The other eye need not rise more than the closing eye did, whatever the blinks say: one
+    # eye reading stronger in blinks must not make the other's real movement look too small.
+    expected = min(_expected_other_rise(ctx, ev), ev.own.rise)
+    return max(params.co_move_noise_k * noise, params.co_move_min_ratio * expected, 0.02)
+
+
+def _other_moved(ctx: _Context, ev: EpisodeEvidence, params: AnalysisParams) -> bool:
+    return ev.other.rise >= _co_move_threshold(ctx, ev, params)
+
+
+def _pairs(
+    episodes: tuple[Episode, ...], moved: dict[Episode, bool], ctx: _Context
+) -> list[tuple[Episode, Episode]]:
+    """Left and right episodes that began together and of which at least one saw the other eye
+    move, one-to-one, nearest starts first."""
+    candidates = []
+    for a in episodes:
+        if a.side != "left":
+            continue
+        for b in episodes:
+            if b.side != "right":
+                continue
+            lag = abs(a.start_s - b.start_s)
+            if lag <= ctx.lag_tol_s and (moved[a] or moved[b]):
+                candidates.append((lag, a.start_s, a, b))
+    candidates.sort(key=lambda c: (c[0], c[1]))
+    taken: set[Episode] = set()
+    out = []
+    for _, _, a, b in candidates:
+        if a in taken or b in taken:
+            continue
+        taken |= {a, b}
+        out.append((a, b))
+    return out
+
+
+# --- blinks -------------------------------------------------------------------------------------
+
+
+def _blink_of_pair(
+    ctx: _Context, ev_l: EpisodeEvidence, ev_r: EpisodeEvidence, params: AnalysisParams
+) -> Event:
+    """The blink of a left and a right brief closure that began together."""
+    strong = ev_l if ev_l.own.rise >= ev_r.own.rise else ev_r
+    weak = ev_r if strong is ev_l else ev_l
+    return _blink_event(
+        ctx,
+        start=min(ev_l.episode.start_s, ev_r.episode.start_s),
+        end=max(ev_l.episode.end_s, ev_r.episode.end_s),
+        strong=strong,
+        weak_rise=weak.own.rise,
+        weak_lag=weak.episode.start_s - strong.episode.start_s,
+        params=params,
+    )
+
+
+def _blink_of_one_episode(ctx: _Context, ev: EpisodeEvidence, params: AnalysisParams) -> Event:
+    """A blink seen as an episode in one eye only: the other eye moved too, but too weakly (as
+    FaceMesh read it) to pass its own start threshold."""
+    lag = None if ev.other.onset_s is None else ev.other.onset_s - ev.episode.start_s
+    return _blink_event(
+        ctx,
+        start=ev.episode.start_s,
+        end=ev.episode.end_s,
+        strong=ev,
+        weak_rise=ev.other.rise,
+        weak_lag=lag,
+        params=params,
+    )
+
+
+def _blink_event(
+    ctx: _Context,
+    *,
+    start: float,
+    end: float,
+    strong: EpisodeEvidence,
+    weak_rise: float,
+    weak_lag: float | None,
     params: AnalysisParams,
 ) -> Event:
-    top = left if left.peak_closure >= right.peak_closure else right
-    start, end = min(left.start_s, right.start_s), max(left.end_s, right.end_s)
-    frames = (t >= start) & (t <= end)
+    side = strong.episode.side
+    other = other_side(side)
+    expected = _expected_other_rise(ctx, strong)
+    noise = ctx.thresholds[other].noise_sd
+    evidence = Evidence(
+        closing_rise=strong.own.rise,
+        other_rise=weak_rise,
+        expected_other_rise=expected,
+        closing_z=strong.own.z,
+        other_z=weak_rise / max(noise, 1e-3),
+        onset_lag_s=weak_lag,
+    )
+    ratio = weak_rise / expected if expected > 0 else 1.0
+    floor = params.co_move_min_ratio
+    confidence = float(np.clip((ratio - floor) / (0.7 - floor), 0.0, 1.0))
+    confidence = 0.5 + 0.5 * confidence
+    frames = (ctx.t >= start) & (ctx.t <= end)
     regions: list[Region] = ["eye"]
-    for region, per_side in z.items():
+    for region, per_side in ctx.z.items():
         if min(peak_z(per_side[s], frames) for s in SIDES) >= params.region_z_min:
             regions.append(region)
+    complete = strong.episode.peak_closure >= params.partial_fraction * ctx.blink_peak[side]
     return Event(
         kind="blink",
         side="both",
         start_s=start,
         end_s=end,
-        peak_s=top.peak_s,
-        peak_closure=top.peak_closure,
-        tonic=max(left.sustained_s, right.sustained_s) >= params.tonic_min_s,
+        peak_s=strong.episode.peak_s,
+        peak_closure=strong.episode.peak_closure,
+        tonic=False,
         regions=tuple(regions),
+        type="complete" if complete else "incomplete",
+        confidence=confidence,
+        evidence=evidence,
+        reason=(
+            f"both eyes closed together: the {other} eye rose {weak_rise:.2f} "
+            f"({ratio:.0%} of what it rises in this video's blinks) as the {side} eye rose "
+            f"{strong.own.rise:.2f}"
+        ),
     )
 
 
-def _spasm(
-    episode: Episode,
-    t: np.ndarray,
-    z: RegionZ,
+def _lingering(
+    ctx: _Context, ev_x: EpisodeEvidence, ev_y: EpisodeEvidence, params: AnalysisParams
+) -> Event | None:
+    """A spasm of eye x that a blink set off: after the other eye y has reopened most of the way
+    (below 40 % of its rise), x stays closed above ``after_blink_level_fraction`` of its own rise
+    for at least ``linger_min_s``. A healthy eye that reopens slowly lingers much lower (10-20 %
+    closed, a third of its blink or less), so it is not taken for this."""
+    x, y = ev_x.episode, ev_y.episode
+    cy, cx = ctx.signal[y.side], ctx.signal[x.side]
+    open_y = ev_y.own.level_before + 0.4 * ev_y.own.rise
+    later = (ctx.t > y.peak_s) & (ctx.t <= x.end_s) & (np.nan_to_num(cy, nan=1.0) <= open_y)
+    if not later.any():
+        return None
+    t_open = float(ctx.t[np.flatnonzero(later)[0]])
+    level = ev_x.own.level_before + params.after_blink_level_fraction * ev_x.own.rise
+    if level < ctx.thresholds[x.side].on:
+        return None
+    closed = (ctx.t >= t_open) & (ctx.t <= x.end_s) & (np.nan_to_num(cx, nan=0.0) >= level)
+    if not closed.any() or not closed[np.flatnonzero(ctx.t >= t_open)[0]]:
+        return None
+    stays = _sustained(ctx, x.side, t_open, x.end_s, level, params)
+    if stays < max(params.linger_min_s, 2.0 / ctx.fps):
+        return None
+    inside = (ctx.t >= t_open) & (ctx.t <= x.end_s) & np.isfinite(cx)
+    i = int(np.argmax(np.where(inside, cx, -np.inf)))
+    return _spasm_event(
+        ctx,
+        side=x.side,
+        start=t_open,
+        end=x.end_s,
+        peak_s=float(ctx.t[i]),
+        peak_closure=float(cx[i]),
+        sustained_s=stays,
+        ev=ev_x,
+        other_margin=1.0,
+        params=params,
+        reason=(
+            f"a blink closed both eyes; the {y.side} eye reopened while the {x.side} eye stayed "
+            f"closed for {stays:.2f} s more"
+        ),
+    )
+
+
+def _held_after(
+    ctx: _Context, e: Episode, ev: EpisodeEvidence, params: AnalysisParams
+) -> tuple[float, float, float] | None:
+    """For a held closure that began with both eyes (a blink): (start, end, held seconds) if its
+    eye stayed strongly closed for at least ``after_blink_min_s`` once the other eye had
+    reopened after that blink; None if it did not."""
+    other = other_side(e.side)
+    c_other = np.nan_to_num(ctx.signal[other], nan=1.0)
+    first = (ctx.t >= ev.onset_s - ctx.lag_tol_s) & (ctx.t <= ev.onset_s + 0.5)
+    if not first.any():
+        return None
+    i_peak = int(np.argmax(np.where(first, c_other, -np.inf)))
+    back_level = ev.other.level_before + ctx.thresholds[other].rest
+    later = (ctx.t > ctx.t[i_peak]) & (ctx.t <= e.end_s) & (c_other <= back_level)
+    if not later.any():
+        return None
+    t_back = float(ctx.t[np.flatnonzero(later)[0]])
+    level = max(
+        params.after_blink_min_level,
+        params.after_blink_level_fraction * e.peak_closure,
+        ctx.thresholds[e.side].on,
+    )
+    c = np.nan_to_num(ctx.signal[e.side], nan=0.0)
+    from_back = np.flatnonzero(ctx.t >= t_back)
+    if from_back.size == 0 or c[from_back[0]] < level:
+        return None
+    stays = _sustained(ctx, e.side, t_back, e.end_s, level, params)
+    if stays < params.after_blink_min_s:
+        return None
+    return ev.onset_s, e.end_s, float(t_back - ev.onset_s + stays)
+
+
+# --- spasms -------------------------------------------------------------------------------------
+
+
+def _may_be_spasm(ctx: _Context, ev: EpisodeEvidence, params: AnalysisParams) -> bool:
+    """A one-sided closure counts as a spasm unless it is one that healthy lids make: the other
+    eye's iris moved (the lids follow the eyes when they look elsewhere), the lid came down
+    slowly (a smile or a squint narrowing one eye more than the other), or the closure is
+    smaller than ``min_spasm_fraction`` of the eye's own blinks (lids wobble that much when a
+    face smiles, laughs or talks), or it was made mostly by the lower lid rising rather than the
+    upper lid coming down (``min_upper_lid_share``; a smile narrows the eye from below). A
+    closure held half a second or more must also reach ``min_held_spasm_fraction`` of a blink
+    (an uneven smile or squint narrows one eye about a third of a blink for seconds)."""
+    if ev.other_gaze_shift >= params.gaze_shift_max:
+        return False
+    if ev.closing_s > max(params.spasm_max_closing_s, 2.0 / ctx.fps):
+        return False
+    share = ev.upper_lid_share
+    if share is not None and share < params.min_upper_lid_share:
+        return False
+    if ev.episode.held:
+        return ev.own.rise >= params.min_held_spasm_fraction * ctx.blink_peak[ev.episode.side]
+    return ev.own.rise >= params.min_spasm_fraction * ctx.blink_peak[ev.episode.side]
+
+
+def _spasm(ctx: _Context, ev: EpisodeEvidence, params: AnalysisParams) -> Event:
+    e = ev.episode
+    threshold = _co_move_threshold(ctx, ev, params)
+    half = ev.own.level_before + 0.5 * ev.own.rise
+    return _spasm_event(
+        ctx,
+        side=e.side,
+        start=ev.onset_s,
+        end=e.end_s,
+        peak_s=e.peak_s,
+        peak_closure=e.peak_closure,
+        sustained_s=_sustained(ctx, e.side, ev.onset_s, e.end_s, half, params),
+        ev=ev,
+        other_margin=1.0 - ev.other.rise / threshold,
+        params=params,
+        reason=(
+            f"the {e.side} eye closed (rise {ev.own.rise:.2f}, {ev.own.z:.0f} noise sd) while "
+            f"the {other_side(e.side)} eye stayed at its own rest level (rise "
+            f"{ev.other.rise:.2f}, {ev.other.z:.1f} sd; a blink would have moved it about "
+            f"{_expected_other_rise(ctx, ev):.2f})"
+        ),
+    )
+
+
+def _spasm_after_blink(
+    ctx: _Context,
+    e: Episode,
+    after: tuple[float, float, float],
+    ev: EpisodeEvidence,
     params: AnalysisParams,
 ) -> Event:
-    other = other_side(episode.side)
-    frames = (t >= episode.start_s) & (t <= episode.end_s)
+    start, end, held = after
+    c = ctx.signal[e.side]
+    inside = (ctx.t >= start) & (ctx.t <= end) & np.isfinite(c)
+    i = int(np.argmax(np.where(inside, c, -np.inf)))
+    half = ev.own.level_before + 0.5 * ev.own.rise
+    return _spasm_event(
+        ctx,
+        side=e.side,
+        start=start,
+        end=end,
+        peak_s=float(ctx.t[i]),
+        peak_closure=float(c[i]),
+        sustained_s=_sustained(ctx, e.side, start, end, half, params),
+        ev=ev,
+        other_margin=1.0,
+        params=params,
+        reason=(
+            f"a blink closed both eyes, then the {e.side} eye stayed closed (for {held:.1f} s in "
+            f"all) after the {other_side(e.side)} eye had reopened"
+        ),
+    )
+
+
+def _spasm_event(
+    ctx: _Context,
+    *,
+    side: Side,
+    start: float,
+    end: float,
+    peak_s: float,
+    peak_closure: float,
+    sustained_s: float,
+    ev: EpisodeEvidence,
+    other_margin: float,
+    params: AnalysisParams,
+    reason: str,
+) -> Event:
+    other = other_side(side)
+    frames = (ctx.t >= start) & (ctx.t <= end)
     regions: list[Region] = ["eye"]
-    for region, per_side in z.items():
-        same = peak_z(per_side[episode.side], frames)
+    for region, per_side in ctx.z.items():
+        same = peak_z(per_side[side], frames)
         if same >= params.region_z_min and same >= peak_z(per_side[other], frames) + (
             params.region_z_margin
         ):
             regions.append(region)
+    tonic = sustained_s >= params.tonic_min_s
+    partial = peak_closure < params.partial_fraction * ctx.blink_peak[side]
+    kind: EventType = "tonic" if tonic else "partial" if partial else "twitch"
+    strength = float(np.clip(ev.own.z / (4.0 * params.co_move_noise_k), 0.0, 1.0))
+    one_sided = float(np.clip(other_margin, 0.0, 1.0))
+    confidence = float(np.clip(0.3 + 0.7 * one_sided * np.sqrt(strength), 0.0, 1.0))
     return Event(
         kind="spasm",
-        side=episode.side,
-        start_s=episode.start_s,
-        end_s=episode.end_s,
-        peak_s=episode.peak_s,
-        peak_closure=episode.peak_closure,
-        tonic=episode.sustained_s >= params.tonic_min_s,
+        side=side,
+        start_s=start,
+        end_s=end,
+        peak_s=peak_s,
+        peak_closure=peak_closure,
+        tonic=tonic,
         regions=tuple(regions),
+        type=kind,
+        confidence=confidence,
+        evidence=Evidence(
+            closing_rise=ev.own.rise,
+            other_rise=ev.other.rise,
+            expected_other_rise=_expected_other_rise(ctx, ev),
+            closing_z=ev.own.z,
+            other_z=ev.other.z,
+            onset_lag_s=None if ev.other.onset_s is None else ev.other.onset_s - ev.episode.start_s,
+        ),
+        reason=reason,
     )
 
 
-def _spasm_sides(by_side: dict[Side, list[Episode]]) -> tuple[Side, ...]:
-    """The eye(s) whose episodes are the group's spasms: larger area, then peak, then earlier."""
+def _sustained(
+    ctx: _Context, side: Side, start: float, end: float, level: float, params: AnalysisParams
+) -> float:
+    """Longest time between ``start`` and ``end`` the eye's closure stayed at or above ``level``,
+    dips shorter than ``merge_gap_s`` bridged (s)."""
+    c = ctx.signal[side]
+    inside = (ctx.t >= start) & (ctx.t <= end)
+    above = inside & (np.nan_to_num(c, nan=0.0) >= level)
+    longest, run_start, last = 0.0, None, None
+    for i in np.flatnonzero(above):
+        t = float(ctx.t[i])
+        if run_start is None or last is None or t - last > params.merge_gap_s + 1.5 / ctx.fps:
+            run_start = t
+        last = t
+        longest = max(longest, last - run_start + 1.0 / ctx.fps)
+    return longest
 
-    def key(side: Side) -> tuple[bool, float, float, float]:
-        eps = by_side[side]
-        return (
-            bool(eps),
-            sum(e.area for e in eps),
-            max((e.peak_closure for e in eps), default=0.0),
-            -min((e.start_s for e in eps), default=np.inf),
-        )
 
-    left, right = key("left"), key("right")
-    if left == right:
-        return SIDES
-    return ("left",) if left > right else ("right",)
+def _type_bursts(events: list[Event], params: AnalysisParams) -> list[Event]:
+    """Non-tonic spasms of one side less than ``burst_max_gap_s`` apart are a clonic burst: each
+    becomes type ``burst``; repeating in one eye also raises their confidence a little."""
+    out = list(events)
+    for side in SIDES:
+        idx = [i for i, e in enumerate(out) if e.kind == "spasm" and e.side == side and not e.tonic]
+        in_burst: set[int] = set()
+        for i, j in itertools.pairwise(idx):
+            if out[j].start_s - out[i].end_s < params.burst_max_gap_s:
+                in_burst |= {i, j}
+        for i in in_burst:
+            e = out[i]
+            confidence = min(1.0, (e.confidence or 0.0) + 0.1)
+            out[i] = Event(
+                kind=e.kind,
+                side=e.side,
+                start_s=e.start_s,
+                end_s=e.end_s,
+                peak_s=e.peak_s,
+                peak_closure=e.peak_closure,
+                tonic=e.tonic,
+                regions=e.regions,
+                type="burst",
+                confidence=confidence,
+                evidence=e.evidence,
+                reason=e.reason + "; one of several in a row (a clonic burst)",
+            )
+    return out
 
 
 __all__ = [

@@ -31,6 +31,8 @@ CHEEK: dict[Side, tuple[int, ...]] = {
 }
 """Infraorbital cheek points (lifted by a spasm of the lower lid and zygomaticus)."""
 MOUTH_CORNER: dict[Side, int] = {"right": 61, "left": 291}
+IRIS_CENTRE: dict[Side, int] = {"right": 468, "left": 473}
+"""The centre of the iris (refined landmarks; checked: 468 sits between 33 and 133)."""
 """The corner of the mouth (cheilion)."""
 
 

@@ -31,6 +31,11 @@ class Landmarks:
         Frame size in pixels after rotation.
     n_faces : ndarray of int8, shape (T,)
         Number of faces the backend saw in each frame (0, 1, 2, ...).
+    detection_score : ndarray of float32, shape (T,), optional
+        The best score (0-1) of the backend's face detector on the frames it checked (every
+        30th; 0 where it found no face), NaN on the others; None when the backend did not say.
+        The landmark tracker can follow something that is not a face: the detector's score
+        tells.
     """
 
     points: np.ndarray
@@ -39,6 +44,7 @@ class Landmarks:
     width: int
     height: int
     n_faces: np.ndarray
+    detection_score: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         points = np.asarray(self.points)
@@ -65,6 +71,11 @@ class Landmarks:
         object.__setattr__(self, "valid", _frozen(np.asarray(self.valid, dtype=bool).copy()))
         object.__setattr__(self, "timestamps_s", _frozen(ts.copy()))
         object.__setattr__(self, "n_faces", _frozen(np.asarray(self.n_faces, dtype=np.int8).copy()))
+        if self.detection_score is not None:
+            score = np.asarray(self.detection_score, dtype=np.float32).copy()
+            if score.shape != (t,):
+                raise ValueError(f"detection_score must have shape ({t},), but got {score.shape}")
+            object.__setattr__(self, "detection_score", _frozen(score))
 
     @property
     def n_frames(self) -> int:

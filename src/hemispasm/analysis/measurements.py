@@ -23,7 +23,15 @@ from __future__ import annotations
 import numpy as np
 
 from hemispasm.analysis.checks import check_params, check_type
-from hemispasm.analysis.facemesh import BROW, CHEEK, EYE_CORNERS, LOWER_LID, MOUTH_CORNER, UPPER_LID
+from hemispasm.analysis.facemesh import (
+    BROW,
+    CHEEK,
+    EYE_CORNERS,
+    IRIS_CENTRE,
+    LOWER_LID,
+    MOUTH_CORNER,
+    UPPER_LID,
+)
 from hemispasm.analysis.landmarks import N_POINTS, Landmarks
 from hemispasm.analysis.params import AnalysisParams
 from hemispasm.analysis.types import Measurements, Side, SidePair
@@ -55,7 +63,7 @@ _MAX_SHAPE_REFERENCE_FRAMES = 1000
 _CHUNK = 1024
 _SIGNAL_NAMES = tuple(
     f"{name}_{side}"
-    for name in ("aperture", "brow", "cheek", "mouth_corner")
+    for name in ("aperture", "upper_lid", "brow", "cheek", "mouth_corner", "gaze_x", "gaze_y")
     for side in ("left", "right")
 )
 
@@ -160,6 +168,9 @@ def compute_measurements(
         usable=_readonly(usable),
         inter_ocular_px=_readonly(out["iod"]),
         shape_deviation_iod=_readonly(out["deviation"]),
+        gaze_x=pair("gaze_x"),
+        gaze_y=pair("gaze_y"),
+        upper_lid=pair("upper_lid"),
     )
 
 
@@ -222,6 +233,24 @@ def _aperture(pts: np.ndarray, side: Side) -> np.ndarray:
     return out
 
 
+def _upper_lid(pts: np.ndarray, side: Side) -> np.ndarray:
+    """Height of the upper lid above the line through the eye's corners, over the eye's width.
+
+    Measured in the image plane (x, y), as the aperture's lid gaps are in 3-D: the ratio is what
+    matters, and the corner line turns with the head.
+    """
+    outer, inner = EYE_CORNERS[side]
+    a, b = pts[:, outer, :2], pts[:, inner, :2]
+    d = b - a
+    width = np.linalg.norm(d, axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        normal = np.stack([d[:, 1], -d[:, 0]], axis=1) / width[:, None]
+        normal = np.where((normal[:, 1] > 0)[:, None], -normal, normal)  # towards the brow
+        rel = pts[:, UPPER_LID[side], :2] - 0.5 * (a + b)[:, None, :]
+        out: np.ndarray = (rel * normal[:, None, :]).sum(axis=2).mean(axis=1) / width
+    return out
+
+
 def _measure_chunk(points: np.ndarray) -> dict[str, np.ndarray]:
     """All per-frame quantities of frames (K, 478, 3) that hold a face; ``shape`` is (K, S, 3)."""
     pts = points.astype(np.float64)
@@ -234,6 +263,7 @@ def _measure_chunk(points: np.ndarray) -> dict[str, np.ndarray]:
     for side in ("left", "right"):
         eye_v = local[:, EYE_CORNERS[side], 1].mean(axis=1)
         out[f"aperture_{side}"] = _aperture(pts, side)
+        out[f"upper_lid_{side}"] = _upper_lid(pts, side)
         out[f"brow_{side}"] = local[:, BROW[side], 1].mean(axis=1) - eye_v
         out[f"cheek_{side}"] = eye_v - local[:, CHEEK[side], 1].mean(axis=1)
         outward = 1.0 if side == "left" else -1.0
@@ -241,6 +271,12 @@ def _measure_chunk(points: np.ndarray) -> dict[str, np.ndarray]:
         out[f"mouth_corner_{side}"] = (
             outward * (corner[:, 0] - nose_u) + (corner[:, 1] - nose_v)
         ) / np.sqrt(2.0)
+        corners = local[:, EYE_CORNERS[side], :2]
+        eye_width = np.linalg.norm(corners[:, 0] - corners[:, 1], axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            gaze = (local[:, IRIS_CENTRE[side], :2] - corners.mean(axis=1)) / eye_width[:, None]
+        out[f"gaze_x_{side}"] = gaze[:, 0]
+        out[f"gaze_y_{side}"] = gaze[:, 1]
     return out
 
 

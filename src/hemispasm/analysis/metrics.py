@@ -54,13 +54,13 @@ def compute_metrics(
     Returns
     -------
     Metrics
-        ``affected_side`` is the side with more spasms (ties broken by the longer total spasm time,
-        then by the larger mean closure); None without spasms. Counts and durations cover all
-        spasms; ``region_involvement`` covers the affected side's spasms. The time closed is the %
-        of usable time that lies inside one of the affected side's spasms (start to end) and in
-        which the affected eye's closure exceeds ``closed_closure``; blinks do not count (0 without
-        an affected side). ``asymmetry_index`` is ``(affected - other) / (affected + other)`` of the
-        mean closure over usable time; without an affected side,
+        ``affected_side`` and its reason from :func:`decide_affected_side`. Counts and
+        durations cover all spasms; ``region_involvement`` covers the affected side's spasms.
+        The time closed is the % of usable time that lies inside one of the affected side's
+        spasms (start to end) and in which the affected eye's closure exceeds
+        ``closed_closure``; blinks do not count (0 without an affected side).
+        ``asymmetry_index`` is ``(affected - other) / (affected + other)`` of the mean closure
+        over usable time; without an affected side,
         ``|left - right| / (left + right)``.
 
     Raises
@@ -89,7 +89,9 @@ def compute_metrics(
     blinks = [e for e in events if e.kind == "blink"]
     tonic = [e for e in spasms if e.tonic]
     mean_closure = {s: _weighted_mean(closure.side(s), weights) for s in SIDES}
-    affected = _affected_side(spasms, mean_closure)
+    dt = median_frame_interval(t)
+    fps = 1.0 / dt if dt > 0 else 0.0
+    affected, reason = decide_affected_side(spasms, usable_s=usable_s, fps=fps, params=params)
 
     if affected is None:
         pct_closed = 0.0
@@ -125,6 +127,8 @@ def compute_metrics(
         asymmetry_index=float(asymmetry),
         max_spasm_peak_closure=max((e.peak_closure for e in spasms), default=None),
         tonic_spasms_per_min=per_min(len(tonic)),
+        affected_side_reason=reason,
+        spasms_countable=fps >= params.min_spasm_fps,
     )
 
 
@@ -251,15 +255,54 @@ def _weighted_mean(x: np.ndarray, weights: np.ndarray) -> float:
     return float((x[ok] * weights[ok]).sum() / total) if total > 0 else 0.0
 
 
-def _affected_side(spasms: list[Event], mean_closure: dict[Side, float]) -> Side | None:
+def decide_affected_side(
+    spasms: Sequence[Event], *, usable_s: float, fps: float, params: AnalysisParams
+) -> tuple[Side | None, str]:
+    """The side named as affected, or None, and the reason in words.
+
+    A side is named only when the one-sided evidence is enough: at least ``side_min_spasms``
+    confident spasms on it (confidence at least ``side_min_confidence``), at a rate of at least
+    ``side_min_rate_per_min`` per usable minute, making up at least ``side_min_fraction`` of all
+    confident spasms. Healthy faces make the odd one-sided lid movement (an eye that reads
+    weaker, a wink-like squint), so one or two spasms never name a side. Below ``min_spasm_fps``
+    no side is named at all.
+
+    Examples
+    --------
+    >>> decide_affected_side([], usable_s=60.0, fps=30.0, params=AnalysisParams())
+    (None, 'no spasm was seen')
+    """
+    if fps < params.min_spasm_fps:
+        return None, (
+            f"at {fps:.0f} frames per second a blink lasts one or two frames, so spasms cannot be "
+            f"told from blinks or counted reliably (at least {params.min_spasm_fps:g} fps needed)"
+        )
     if not spasms:
-        return None
-
-    def key(side: Side) -> tuple[int, float, float]:
-        own = [e for e in spasms if e.side == side]
-        return (len(own), sum(e.duration_s for e in own), mean_closure[side])
-
-    left, right = key("left"), key("right")
-    if left == right:
-        return None
-    return "left" if left > right else "right"
+        return None, "no spasm was seen"
+    # A spasm without a confidence was given, not detected (hand labels, a clinician's
+    # correction): it counts as sure.
+    confident = [
+        e
+        for e in spasms
+        if (1.0 if e.confidence is None else e.confidence) >= params.side_min_confidence
+    ]
+    counts = {s: sum(e.side == s for e in confident) for s in SIDES}
+    side: Side = "left" if counts["left"] >= counts["right"] else "right"
+    n, total = counts[side], len(confident)
+    minutes = usable_s / 60.0
+    if n < params.side_min_spasms:
+        return None, (
+            f"{len(spasms)} possible spasm(s), {total} of them confident; at least "
+            f"{params.side_min_spasms:g} confident spasms of one eye are needed to name a side"
+        )
+    if minutes > 0 and n / minutes < params.side_min_rate_per_min:
+        return None, (
+            f"{n} confident spasms of the {side} eye in {minutes:.1f} usable minutes is fewer "
+            f"than {params.side_min_rate_per_min:g} a minute, which healthy faces can reach"
+        )
+    if n / total < params.side_min_fraction:
+        return None, (
+            f"spasms on both sides ({counts['left']} left, {counts['right']} right among the "
+            "confident ones): not mostly one side"
+        )
+    return side, f"{n} of {total} confident spasms were of the {side} eye"

@@ -25,12 +25,15 @@ class InvalidParameterTypeError(InvalidParameterError, TypeError):
 # (name, low, high, low_inclusive, high_inclusive); None means unbounded on that side.
 _BOUNDS: dict[str, tuple[float | None, float | None, bool, bool]] = {
     "merge_gap_s": (0.0, None, True, True),
+    "held_window_s": (0.0, None, False, True),
+    "spasm_max_closing_s": (0.0, None, False, True),
     "tonic_min_s": (0.0, None, False, True),
     "min_video_s": (0.0, None, True, True),
     "max_abs_yaw_deg": (0.0, 90.0, False, True),
     "max_abs_pitch_deg": (0.0, 90.0, False, True),
     "max_abs_roll_deg": (0.0, 180.0, False, True),
     "min_face_fraction": (0.0, 1.0, True, True),
+    "min_face_score": (0.0, 1.0, True, True),
     "max_multi_face_fraction": (0.0, 1.0, True, True),
     "max_shape_deviation_iod": (0.0, None, False, True),
     "max_gap_fill_s": (0.0, None, True, True),
@@ -43,9 +46,25 @@ _BOUNDS: dict[str, tuple[float | None, float | None, bool, bool]] = {
     "closure_rest": (0.0, 1.0, False, False),
     "closure_noise_k": (0.0, None, True, True),
     "blink_max_onset_lag_s": (0.0, None, True, True),
-    "blink_min_peak_ratio": (0.0, 1.0, True, True),
-    "blink_min_duration_ratio": (0.0, 1.0, True, True),
     "closed_closure": (0.0, 1.0, False, False),
+    "co_move_noise_k": (0.0, None, False, True),
+    "co_move_min_ratio": (0.0, 1.0, False, False),
+    "min_closing_speed_per_s": (0.0, None, True, True),
+    "gaze_shift_max": (0.0, None, False, True),
+    "min_spasm_fraction": (0.0, 1.0, True, False),
+    "min_held_spasm_fraction": (0.0, 1.0, True, False),
+    "min_upper_lid_share": (0.0, 1.0, True, True),
+    "after_blink_min_s": (0.0, None, False, True),
+    "linger_min_s": (0.0, None, False, True),
+    "after_blink_min_level": (0.0, 1.0, False, False),
+    "after_blink_level_fraction": (0.0, 1.0, False, True),
+    "partial_fraction": (0.0, 1.0, False, True),
+    "burst_max_gap_s": (0.0, None, True, True),
+    "min_spasm_fps": (0.0, None, True, True),
+    "side_min_spasms": (1.0, None, True, True),
+    "side_min_fraction": (0.5, 1.0, False, True),
+    "side_min_rate_per_min": (0.0, None, True, True),
+    "side_min_confidence": (0.0, 1.0, True, True),
     "region_z_min": (0.0, None, True, True),
     "region_z_margin": (0.0, None, True, True),
     "region_noise_floor_iod": (0.0, None, False, True),
@@ -74,8 +93,17 @@ class AnalysisParams:
     """
 
     # --- events ----------------------------------------------------------------------------------
-    merge_gap_s: float = 0.15
-    """Closures separated by less than this much return to rest are one event (s)."""
+    merge_gap_s: float = 0.03
+    """Closures of one eye separated by less than this much return to rest are one episode (s):
+    shorter than the rest between the two blinks of a double blink or the twitches of a burst."""
+    held_window_s: float = 0.5
+    """Closures narrower than this are brief (blinks, twitches) and are found on the closure with
+    everything held longer taken off; closures held at least this long (tonic spasms, smiles,
+    looking down) on what is held (s). A brief closure on top of a smile is still found."""
+    spasm_max_closing_s: float = 0.25
+    """A one-sided closure is a spasm only if it closed from 20 % to 80 % of its rise within
+    this long (and never less than two frames) (s): spasms are sudden; smiles and squints
+    narrow the eye more slowly."""
     tonic_min_s: float = 1.0
     """A closure sustained above ``closure_on`` at least this long is tonic (s)."""
 
@@ -84,6 +112,10 @@ class AnalysisParams:
     """Shorter videos are refused (s)."""
     min_face_fraction: float = 0.5
     """Below this fraction of frames with a face, the video is refused (NoFaceError)."""
+    min_face_score: float = 0.75
+    """Below this median face-detector score on the frames where a face was tracked, what was
+    tracked is not taken for a face and the video is refused (NoFaceError). Real faces score
+    0.85-0.98; a coffee cup drifting across a wall scored 0.5-0.7."""
     max_multi_face_fraction: float = 0.2
     """Above this fraction of frames with several faces, the video is refused."""
 
@@ -120,26 +152,78 @@ class AnalysisParams:
     the baseline (so 0 closure is the eye at rest, not its widest)."""
 
     # --- closure thresholds (hysteresis) ---------------------------------------------------------
-    closure_on: float = 0.2
+    closure_on: float = 0.12
     """An episode starts when an eye's closure reaches this. About 30% true closure, given that
     FaceMesh under-reads closure."""
-    closure_rest: float = 0.08
+    closure_rest: float = 0.06
     """An episode ends (and starts) where the closure crosses this, i.e. where the eye is back to
     rest. Raised to ``closure_noise_k`` times the eye's closure noise when that is larger."""
-    closure_noise_k: float = 4.0
+    closure_noise_k: float = 3.0
     """The rest threshold is at least this many standard deviations of frame-to-frame closure
     noise; the start threshold is then at least twice the rest threshold."""
 
     # --- blink or spasm --------------------------------------------------------------------------
     blink_max_onset_lag_s: float = 0.06
-    """Both eyes must start closing within this of each other for a blink (s); never less than
-    one frame interval, so the rule still works at 15 fps."""
-    blink_min_peak_ratio: float = 0.6
-    """For a blink, the smaller eye's peak closure must be at least this fraction of the larger."""
-    blink_min_duration_ratio: float = 0.5
-    """For a blink, the shorter eye's closure must last at least this fraction of the longer."""
+    """The two eyes of a blink start closing within this of each other (s); never less than 1.5
+    frame intervals, so the rule still works at 15 fps."""
     closed_closure: float = 0.5
     """Closure above which an eye counts as closed for time fractions (about 75% true closure)."""
+    co_move_noise_k: float = 3.5
+    """The other eye moved with an episode when its rise reached this many of its own
+    frame-to-frame noise standard deviations ..."""
+    co_move_min_ratio: float = 0.3
+    """... and this fraction of what it rises in this video's blinks (FaceMesh may read one eye's
+    blinks at 0.4 of the other's)."""
+    gaze_shift_max: float = 0.1
+    """A one-sided lid movement is not a spasm when the other eye's iris moved this far or more
+    (eye widths) in the same moment: the lids follow the eyes when they look elsewhere, and
+    FaceMesh often reads that in one lid only. During a spasm the other eye stays where it was."""
+    min_spasm_fraction: float = 0.2
+    """A one-sided closure smaller than this fraction of the eye's typical complete blink (as
+    FaceMesh reads both) is not counted as a spasm. FaceMesh reads a lid closed a third of the
+    way at about a fifth of a blink; healthy faces that smile, laugh or look around make
+    one-sided lid wobbles of 0.15-0.18 of a blink."""
+    min_held_spasm_fraction: float = 0.35
+    """The same for a closure held ``held_window_s`` or longer: a tonic spasm shuts the eye most
+    of the way, while an uneven smile or squint narrows one eye by a third of a blink or less
+    for seconds."""
+    min_upper_lid_share: float = 0.4
+    """A one-sided closure is a spasm only if its upper lid made at least this share of the
+    narrowing: orbicularis oculi shuts the eye from above, while a smile raises the cheek and
+    narrows the eye from below."""
+    min_closing_speed_per_s: float = 1.5
+    """A blink closes quickly: from 20 % to 80 % of its rise at this many closure units per second
+    or faster (real blinks: 3 or more). Both lids drifting down together more slowly (a smile,
+    a squint, looking down) is not a blink."""
+    after_blink_min_s: float = 0.4
+    """After a blink, an eye that stays strongly closed this long once the other eye has reopened
+    has a spasm set off by the blink (s) ..."""
+    linger_min_s: float = 0.12
+    """After a brief blink, an eye that stays closed above ``after_blink_level_fraction`` of its
+    blink for at least this long (and two frames) once the other eye has reopened has a spasm
+    set off by the blink (s)."""
+    after_blink_min_level: float = 0.35
+    """... strongly closed meaning at least this closure ..."""
+    after_blink_level_fraction: float = 0.6
+    """... and at least this fraction of its peak in the blink (a slow reopening stays lower)."""
+    partial_fraction: float = 0.7
+    """A spasm (or blink) whose peak closure is below this fraction of the eye's typical complete
+    blink is a partial spasm (an incomplete blink)."""
+    burst_max_gap_s: float = 1.0
+    """Non-tonic spasms of one side closer than this are one clonic burst (s)."""
+    min_spasm_fps: float = 11.5
+    """Below this frame rate a blink lasts one or two frames and the eyes cannot be compared:
+    no spasm is reported and no side is named."""
+
+    # --- affected side ---------------------------------------------------------------------------
+    side_min_spasms: float = 3.0
+    """A side is named only with at least this many confident spasms on it ..."""
+    side_min_fraction: float = 0.8
+    """... making up at least this fraction of the confident spasms ..."""
+    side_min_confidence: float = 0.5
+    """... where a spasm is confident when its confidence reaches this ..."""
+    side_min_rate_per_min: float = 0.5
+    """... and at a rate of at least this many per usable minute."""
 
     # --- regions ---------------------------------------------------------------------------------
     region_z_min: float = 4.0

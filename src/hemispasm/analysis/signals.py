@@ -125,17 +125,29 @@ def rolling_level(
     return np.interp(timestamps_s, anchors[good], levels[good])
 
 
+_Q25_ABS_NORMAL = 0.31863936396437514
+"""The 25th percentile of |Z| for a standard normal Z."""
+
+
 def diff_noise_sd(x: np.ndarray) -> float:
     """Robust standard deviation of white frame-to-frame noise in ``x`` (0.0 if too few samples).
 
-    ``1.4826 * median(|x[t+1] - x[t]|) / sqrt(2)`` over consecutive finite samples: insensitive to
-    slow changes and to events, which occupy few of the differences.
+    The 25th percentile of ``|x[t+1] - x[t]|`` over consecutive finite samples, scaled to a
+    standard deviation of ``x`` for Gaussian noise: insensitive to slow changes and to events
+    even when they touch up to about half of the differences (at 8-10 fps a video with frequent
+    blinks has a blink in a quarter of its frame pairs, which inflates a median).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> round(diff_noise_sd(rng.normal(0.0, 0.01, 20000)), 3)
+    0.01
     """
     d = np.diff(np.asarray(x, dtype=np.float64))
     d = d[np.isfinite(d)]
     if d.size < 3:
         return 0.0
-    return float(MAD_TO_SD * np.median(np.abs(d)) / np.sqrt(2.0))
+    return float(np.percentile(np.abs(d), 25.0) / (_Q25_ABS_NORMAL * np.sqrt(2.0)))
 
 
 def crossing_time(timestamps_s: np.ndarray, x: np.ndarray, i: int, j: int, level: float) -> float:

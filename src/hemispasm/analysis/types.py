@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -55,6 +55,69 @@ class SidePair:
         return SidePair(left=self.right, right=self.left)
 
 
+EventType = Literal["complete", "incomplete", "twitch", "partial", "burst", "tonic"]
+"""A blink is ``complete`` or ``incomplete``; a spasm a ``twitch`` (one brisk closure), a
+``partial`` closure (the lid part way down), one of a ``burst`` (clonic twitches in a row) or
+``tonic`` (held for a second or more)."""
+EVENT_TYPES: tuple[EventType, ...] = (
+    "complete",
+    "incomplete",
+    "twitch",
+    "partial",
+    "burst",
+    "tonic",
+)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What a blink-or-spasm call rests on: how the two eyes moved in the same moment.
+
+    Closures are rises above each eye's own level just before the event (0-1, as FaceMesh reads
+    them); ``*_z`` are those rises over the eye's frame-to-frame closure noise.
+
+    Attributes
+    ----------
+    closing_rise : the rise of the event's eye (for a blink, the stronger eye).
+    other_rise : the rise of the other eye in the same moment.
+    expected_other_rise : what the other eye rises in this video's blinks when the event's eye
+        rises as much (from the ratio of the two eyes in confidently conjugate blinks).
+    closing_z, other_z : the two rises in noise standard deviations of their own eye.
+    onset_lag_s : the other eye's start minus the event eye's start, None if it did not move.
+    """
+
+    closing_rise: float
+    other_rise: float
+    expected_other_rise: float
+    closing_z: float
+    other_z: float
+    onset_lag_s: float | None
+
+    def to_dict(self) -> dict[str, float | None]:
+        """The JSON form used by result.json."""
+        return {
+            "closing_rise": round(self.closing_rise, 4),
+            "other_rise": round(self.other_rise, 4),
+            "expected_other_rise": round(self.expected_other_rise, 4),
+            "closing_z": round(self.closing_z, 2),
+            "other_z": round(self.other_z, 2),
+            "onset_lag_s": None if self.onset_lag_s is None else round(self.onset_lag_s, 4),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Evidence:
+        """Inverse of :meth:`to_dict`."""
+        lag = d.get("onset_lag_s")
+        return cls(
+            closing_rise=float(d["closing_rise"]),
+            other_rise=float(d["other_rise"]),
+            expected_other_rise=float(d["expected_other_rise"]),
+            closing_z=float(d["closing_z"]),
+            other_z=float(d["other_z"]),
+            onset_lag_s=None if lag is None else float(lag),
+        )
+
+
 @dataclass(frozen=True)
 class Event:
     """One blink or spasm. Times in seconds from the start of the video.
@@ -62,6 +125,9 @@ class Event:
     ``peak_closure`` is 0 (open as at rest) to 1 (fully closed) on the event's side (for a blink,
     the larger of the two eyes). ``tonic`` is True when the closure was sustained for at least the
     tonic threshold (1 s by default). ``regions`` lists the face regions that moved, eye first.
+    ``type`` says what kind of blink or spasm it is (see :data:`EventType`); ``confidence`` (0-1)
+    how sure the call of kind and side is, and ``evidence`` and ``reason`` what it rests on. Truth
+    records of synthetic videos and hand labels leave the last three empty.
     """
 
     kind: EventKind
@@ -72,15 +138,19 @@ class Event:
     peak_closure: float
     tonic: bool
     regions: tuple[Region, ...]
+    type: EventType | None = None
+    confidence: float | None = None
+    evidence: Evidence | None = None
+    reason: str = ""
 
     @property
     def duration_s(self) -> float:
         """End minus start, in seconds."""
         return self.end_s - self.start_s
 
-    def to_dict(self) -> dict[str, object]:
+    def to_dict(self) -> dict[str, Any]:
         """The JSON form used by result.json and truth.json."""
-        return {
+        out: dict[str, Any] = {
             "kind": self.kind,
             "side": self.side,
             "start_s": round(self.start_s, 4),
@@ -89,20 +159,34 @@ class Event:
             "peak_closure": round(self.peak_closure, 4),
             "tonic": self.tonic,
             "regions": list(self.regions),
+            "type": self.type,
         }
+        if self.confidence is not None:
+            out["confidence"] = round(self.confidence, 3)
+        if self.evidence is not None:
+            out["evidence"] = self.evidence.to_dict()
+        if self.reason:
+            out["reason"] = self.reason
+        return out
 
     @classmethod
-    def from_dict(cls, d: dict[str, object]) -> Event:
+    def from_dict(cls, d: dict[str, Any]) -> Event:
         """Inverse of :meth:`to_dict`."""
+        evidence = d.get("evidence")
+        confidence = d.get("confidence")
         return cls(
-            kind=d["kind"],  # type: ignore[arg-type]
-            side=d["side"],  # type: ignore[arg-type]
-            start_s=float(d["start_s"]),  # type: ignore[arg-type]
-            end_s=float(d["end_s"]),  # type: ignore[arg-type]
-            peak_s=float(d["peak_s"]),  # type: ignore[arg-type]
-            peak_closure=float(d["peak_closure"]),  # type: ignore[arg-type]
+            kind=d["kind"],
+            side=d["side"],
+            start_s=float(d["start_s"]),
+            end_s=float(d["end_s"]),
+            peak_s=float(d["peak_s"]),
+            peak_closure=float(d["peak_closure"]),
             tonic=bool(d["tonic"]),
-            regions=tuple(d["regions"]),  # type: ignore[arg-type]
+            regions=tuple(d["regions"]),
+            type=d.get("type"),
+            confidence=None if confidence is None else float(confidence),
+            evidence=None if evidence is None else Evidence.from_dict(evidence),
+            reason=str(d.get("reason", "")),
         )
 
 
@@ -127,6 +211,12 @@ class Measurements:
     inter_ocular_px : optional, distance between the eye centres in pixels (NaN without a face).
     shape_deviation_iod : optional, median distance of the frame's pose-free face shape from the
         video's median shape, in inter-ocular distances (large = landmark glitch).
+    gaze_x, gaze_y : optional, where each iris centre sits relative to the middle of its eye's
+        corners, along the face's left-right and up-down axes, in eye widths (the eyes looking
+        around; unreliable in an eye that is closing, whose iris the lid covers).
+    upper_lid : optional, height of the upper lid above the line through the eye's corners, in
+        eye widths: an eye shut by its lid closing (a blink, a spasm) loses it; an eye narrowed
+        from below (a smile raising the cheek) keeps most of it.
     """
 
     timestamps_s: np.ndarray
@@ -141,6 +231,9 @@ class Measurements:
     usable: np.ndarray
     inter_ocular_px: np.ndarray | None = None
     shape_deviation_iod: np.ndarray | None = None
+    gaze_x: SidePair | None = None
+    gaze_y: SidePair | None = None
+    upper_lid: SidePair | None = None
 
     @property
     def n_frames(self) -> int:
@@ -171,6 +264,10 @@ class Metrics:
     """Largest peak closure among the spasms (None without spasms)."""
     tonic_spasms_per_min: float = 0.0
     """Tonic spasms per usable minute."""
+    affected_side_reason: str = ""
+    """Why a side was, or was not, named."""
+    spasms_countable: bool = True
+    """False below the frame rate at which spasms can be told from blinks (none are reported)."""
 
 
 @dataclass(frozen=True)
