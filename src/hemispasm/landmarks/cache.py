@@ -87,6 +87,7 @@ def load_cached(key: CacheKey, *, cache_dir: str | Path | None = None) -> Landma
                 width=int(data["width"]),
                 height=int(data["height"]),
                 n_faces=data["n_faces"],
+                detection_score=data["detection_score"],
             )
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
         return None
@@ -110,6 +111,9 @@ def save_cached(
                 width=np.array(landmarks.width),
                 height=np.array(landmarks.height),
                 n_faces=landmarks.n_faces,
+                detection_score=landmarks.detection_score
+                if landmarks.detection_score is not None
+                else np.full(landmarks.n_frames, np.nan, np.float32),
             )
         os.replace(tmp_name, path)
     except BaseException:

@@ -63,6 +63,7 @@ class _Part:
     timestamps_s: np.ndarray
     points: np.ndarray
     n_faces: np.ndarray
+    detection_score: np.ndarray
 
 
 def extract_landmarks(
@@ -358,6 +359,7 @@ def _landmark_segment(
     times: list[float] = []
     rows: list[np.ndarray] = []
     counts: list[int] = []
+    scores: list[float] = []
     missing = np.full((N_POINTS, 3), np.nan, dtype=np.float32)
     scale = None
     unreported = 0
@@ -386,6 +388,7 @@ def _landmark_segment(
             times.append(t)
             rows.append(points)
             counts.append(n_faces)
+            scores.append(backend.last_detection_score)
             unreported += 1
             if unreported >= _REPORT_EVERY:
                 report(unreported)
@@ -402,6 +405,7 @@ def _landmark_segment(
         timestamps_s=np.asarray(times, dtype=np.float64),
         points=np.stack(rows) if rows else np.empty((0, N_POINTS, 3), dtype=np.float32),
         n_faces=np.asarray(counts, dtype=np.int8),
+        detection_score=np.asarray(scores, dtype=np.float32),
     )
     return part, pending
 
@@ -410,6 +414,7 @@ def _join(parts: list[_Part], *, width: int, height: int) -> Landmarks:
     """Join the parts in time order, releasing each part once copied (memory stays ~1x)."""
     timestamps_s = np.concatenate([p.timestamps_s for p in parts])
     n_faces = np.concatenate([p.n_faces for p in parts])
+    detection_score = np.concatenate([p.detection_score for p in parts])
     points = np.empty((timestamps_s.size, *parts[0].points.shape[1:]), dtype=np.float32)
     start = 0
     while parts:
@@ -425,6 +430,7 @@ def _join(parts: list[_Part], *, width: int, height: int) -> Landmarks:
         width=width,
         height=height,
         n_faces=n_faces,
+        detection_score=detection_score,
     )
 
 

@@ -146,6 +146,14 @@ class _Graph:
         self._solution.close()
 
 
+def _score(message: bytes) -> float:
+    """The score of a serialized Detection (its best label's), 0 if it has none."""
+    from mediapipe.framework.formats import detection_pb2
+
+    scores = detection_pb2.Detection.FromString(message).score
+    return float(max(scores, default=0.0))
+
+
 def _normalized_points(message: bytes) -> np.ndarray:
     """The (x, y, z) of a serialized NormalizedLandmarkList, float32 (n, 3), exactly as stored."""
     raw = np.frombuffer(message, dtype=np.uint8)
@@ -215,6 +223,11 @@ class MediaPipeFaceMesh:
         self._every = count_faces_every
         self._calls = 0
         self._counted = 0
+        self.last_detection_score = float("nan")
+        """The best score (0-1) of MediaPipe's face detector on the last frame: 0 when it found
+        no face, NaN when it did not run on that frame (it runs on every ``count_faces_every``-th
+        one). FaceMesh's tracker can follow something that is not a face (a coffee cup scores
+        0.5-0.7; real faces 0.85-0.98)."""
 
     def process(self, frame_rgb: np.ndarray, timestamp_s: float) -> tuple[np.ndarray | None, int]:
         """Points of the larger face in pixels, float32 (478, 3), or None; and the face count."""
@@ -240,7 +253,11 @@ class MediaPipeFaceMesh:
                 min_detection_confidence=self._min_detection_confidence,
             )
         if self._calls % self._every == 0:
-            self._counted = len(self._detector.run(frame_rgb))
+            detections = self._detector.run(frame_rgb)
+            self._counted = len(detections)
+            self.last_detection_score = max((_score(d) for d in detections), default=0.0)
+        else:
+            self.last_detection_score = float("nan")
         self._calls += 1
         if self._counted >= 2:
             if self._many is None:
