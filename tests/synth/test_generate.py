@@ -85,8 +85,8 @@ def test_variable_frame_rate_keeps_real_timestamps(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        ({"fps": 5.0}, "fps must be between 10 and 120, but got 5.0"),
-        ({"fps": 240}, "fps must be between 10 and 120, but got 240"),
+        ({"fps": 4.0}, "fps must be between 5 and 120, but got 4.0"),
+        ({"fps": 240}, "fps must be between 5 and 120, but got 240"),
         ({"side": "both"}, "side must be 'left' or 'right', but got 'both'"),
         ({"duration_s": 1.0}, r"duration_s must be between 3 and 900 seconds, but got 1.0"),
         ({"duration_s": 1000}, r"duration_s must be between 3 and 900 seconds, but got 1000"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -62,24 +63,62 @@ class BaseFace:
         return self.landmarks[list(indices)]
 
 
-@functools.cache
-def source_image() -> np.ndarray:
-    """The source photo: scikit-image's bundled astronaut portrait, (512, 512, 3) uint8 RGB."""
-    from skimage import data
+_FACE_DIR = Path(__file__).with_name("faces")
 
-    img = data.astronaut()
+
+@dataclass(frozen=True)
+class FaceSource:
+    """A real face photo that synthetic videos are made from, with where it comes from."""
+
+    name: str
+    file: str
+    """Image file in ``hemispasm/synth/faces/``."""
+    credit: str
+    licence: str
+
+
+FACES: dict[str, FaceSource] = {
+    f.name: f
+    for f in (
+        FaceSource(
+            name="astronaut",
+            file="astronaut.jpg",
+            credit="NASA portrait of an astronaut, as shipped by scikit-image (data.astronaut)",
+            licence="public domain (a work of the US government)",
+        ),
+        FaceSource(
+            name="pexels-3063838",
+            file="pexels-3063838.jpg",
+            credit="a frame (15.18 s) of Pexels video 3063838 by Wolfgang Langer",
+            licence="Pexels licence (free to use and modify, no attribution required)",
+        ),
+    )
+}
+"""The faces synthetic videos can use; see ``hemispasm/synth/faces/README.md``."""
+
+
+@functools.cache
+def source_image(face: str = "astronaut") -> np.ndarray:
+    """The source photo of ``face`` (one of :data:`FACES`), (H, W, 3) uint8 RGB."""
+    if face not in FACES:
+        raise InvalidParameterError(f"face must be one of {sorted(FACES)}, but got {face!r}")
+    path = _FACE_DIR / FACES[face].file
+    bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if bgr is None:
+        raise NoFaceError(f"the face photo {path} is missing or unreadable")
+    img = np.ascontiguousarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
     img.setflags(write=False)
     return img
 
 
 @functools.cache
-def source_landmarks() -> np.ndarray:
-    """FaceMesh landmarks (478, 3) of the source photo in its pixels (z scaled like x). Cached."""
+def source_landmarks(face: str = "astronaut") -> np.ndarray:
+    """FaceMesh landmarks (478, 3) of a source photo in its pixels (z scaled like x). Cached."""
     import mediapipe as mp
 
     from hemispasm.landmarks.mediapipe_backend import native_stderr_silenced
 
-    img = source_image()
+    img = source_image(face)
     h, w = img.shape[:2]
     with (
         native_stderr_silenced(),
@@ -89,7 +128,7 @@ def source_landmarks() -> np.ndarray:
     ):
         result = mesh.process(np.ascontiguousarray(img))
     if not result.multi_face_landmarks:
-        raise NoFaceError("FaceMesh found no face in the synthetic source photo")
+        raise NoFaceError(f"FaceMesh found no face in the synthetic source photo {face!r}")
     pts = np.array(
         [(p.x * w, p.y * h, p.z * w) for p in result.multi_face_landmarks[0].landmark],
         dtype=np.float64,
@@ -99,8 +138,8 @@ def source_landmarks() -> np.ndarray:
 
 
 @functools.cache
-def load_base_face(*, size: tuple[int, int] = (640, 480)) -> BaseFace:
-    """The base face framed as a close-up for an output frame of ``size`` = (width, height).
+def load_base_face(*, size: tuple[int, int] = (640, 480), face: str = "astronaut") -> BaseFace:
+    """A base face framed as a close-up for an output frame of ``size`` = (width, height).
 
     The face (forehead to chin) fills ``FACE_HEIGHT_FRACTION`` of the frame height, or less if the
     frame is so narrow that the face would not fit its width. Cached per size; do not modify.
@@ -108,8 +147,8 @@ def load_base_face(*, size: tuple[int, int] = (640, 480)) -> BaseFace:
     width, height = size
     if not (isinstance(width, int) and isinstance(height, int) and width >= 64 and height >= 64):
         raise InvalidParameterError(f"size must be two integers >= 64, but got {size!r}")
-    src = source_image()
-    lm = source_landmarks()[:, :2]
+    src = source_image(face)
+    lm = source_landmarks(face)[:, :2]
     face_h = float(np.linalg.norm(lm[FOREHEAD] - lm[CHIN]))
     face_w = float(lm[:, 0].max() - lm[:, 0].min())
     scale = min(FACE_HEIGHT_FRACTION * height / face_h, 0.8 * width / face_w)
@@ -129,7 +168,7 @@ def load_base_face(*, size: tuple[int, int] = (640, 480)) -> BaseFace:
         affine,
         (canvas_w, canvas_h),
         flags=interp,
-        borderMode=cv2.BORDER_REFLECT101,
+        borderMode=cv2.BORDER_REPLICATE,  # a reflected border would mirror the face beside it
     )
     if scale > 1.5:  # restore some crispness lost in the enlargement, as a camera would show
         blur = cv2.GaussianBlur(image, (0, 0), sigmaX=0.6 * scale)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +12,10 @@ import numpy as np
 
 from hemispasm.analysis.types import Event, Side
 from hemispasm.errors import InvalidParameterError, OutputError
-from hemispasm.synth.face import load_base_face
+from hemispasm.synth.expressions import Expression, draw_expressions, with_expressions
+from hemispasm.synth.face import FACES, load_base_face
 from hemispasm.synth.motion import HeadMotion
-from hemispasm.synth.render import FaceState, Pose, Renderer
+from hemispasm.synth.render import FaceState, Look, Pose, Renderer
 from hemispasm.synth.schedule import Activations, Schedule, make_schedule
 from hemispasm.video.writer import CODECS, CONTAINERS, VideoWriter
 
@@ -43,6 +44,9 @@ class SynthTruth:
     schedule: Schedule
     frame_times_s: tuple[float, ...]
     head_motion: float = 1.0
+    face: str = "astronaut"
+    look: Look = field(default_factory=Look)
+    expressions: tuple[Expression, ...] = ()
 
     @property
     def events(self) -> tuple[Event, ...]:
@@ -50,8 +54,10 @@ class SynthTruth:
         return self.schedule.events
 
     def activations(self, times_s: np.ndarray | None = None) -> Activations:
-        """Per-time activations, at the video's frame times unless ``times_s`` is given."""
-        return self.schedule.activations(self.frame_times_s if times_s is None else times_s)
+        """Per-time activations (events and expressions), at the video's frame times unless
+        ``times_s`` is given."""
+        acts = self.schedule.activations(self.frame_times_s if times_s is None else times_s)
+        return with_expressions(acts, self.expressions)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form written to truth.json."""
@@ -65,8 +71,11 @@ class SynthTruth:
             "duration_s": self.duration_s,
             "spasms": self.spasms,
             "head_motion": self.head_motion,
+            "face": self.face,
+            "look": asdict(self.look),
             "n_frames": len(self.frame_times_s),
             "events": [e.to_dict() for e in self.events],
+            "expressions": [x.to_dict() for x in self.expressions],
         }
 
 
@@ -93,8 +102,8 @@ def _check(
         raise InvalidParameterError(f"seed must be an integer >= 0, but got {seed!r}")
     if side not in ("left", "right"):
         raise InvalidParameterError(f"side must be 'left' or 'right', but got {side!r}")
-    if isinstance(fps, bool) or not isinstance(fps, int | float) or not 10.0 <= fps <= 120.0:
-        raise InvalidParameterError(f"fps must be between 10 and 120, but got {fps!r}")
+    if isinstance(fps, bool) or not isinstance(fps, int | float) or not 5.0 <= fps <= 120.0:
+        raise InvalidParameterError(f"fps must be between 5 and 120, but got {fps!r}")
     if (
         not isinstance(size, tuple | list)
         or len(size) != 2
@@ -153,6 +162,9 @@ def make_synthetic_video(
     container: str = "mp4",
     vfr: bool = False,
     head_motion: float = 1.0,
+    face: str | None = None,
+    lively: float | None = None,
+    look: Look | None = None,
 ) -> SynthResult:
     """Render a synthetic hemifacial-spasm video of a real face and write its ground truth.
 
@@ -165,7 +177,7 @@ def make_synthetic_video(
     side : {"left", "right"}
         The subject's affected side.
     fps : float
-        Nominal frame rate, 10-120.
+        Nominal frame rate, 5-120.
     size : (int, int)
         Frame (width, height) in pixels.
     duration_s : float
@@ -179,6 +191,13 @@ def make_synthetic_video(
     head_motion : float
         Strength of the head's turning, nodding and drifting: 1 is a patient asked to keep still
         (about 3 deg yaw, 4 deg roll); 3 is a restless one (about 9 deg yaw, 12 deg roll, faster).
+    face : str, optional
+        One of :data:`hemispasm.synth.face.FACES`; drawn from the seed when not given.
+    lively : float, optional
+        0 for a face kept still (no talking, smiling or looking down), 1 for a lively one; drawn
+        from the seed when not given.
+    look : Look, optional
+        Glasses and side light; drawn from the seed when not given (``Look()`` for neither).
 
     Returns
     -------
@@ -196,24 +215,37 @@ def make_synthetic_video(
     )
     if not 0.0 < head_motion <= 5.0:
         raise InvalidParameterError(f"head_motion must be in (0, 5], but got {head_motion!r}")
+    if face is not None and face not in FACES:
+        raise InvalidParameterError(f"face must be one of {sorted(FACES)}, but got {face!r}")
+    if lively is not None and not 0.0 <= lively <= 1.0:
+        raise InvalidParameterError(f"lively must be in [0, 1], but got {lively!r}")
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"cannot create out_dir {str(out)!r}: {exc}") from exc
     seq = np.random.SeedSequence(int(seed))
-    rng_schedule, rng_motion, rng_noise, rng_frames = (
-        np.random.default_rng(s) for s in seq.spawn(4)
+    rng_schedule, rng_motion, rng_noise, rng_frames, rng_scene = (
+        np.random.default_rng(s) for s in seq.spawn(5)
     )
     schedule = make_schedule(
-        duration_s=float(duration_s), side=side, spasms=spasms, rng=rng_schedule
+        duration_s=float(duration_s),
+        side=side,
+        spasms=spasms,
+        rng=rng_schedule,
+        frame_interval_s=1.0 / float(fps),
     )
+    face_name = face or sorted(FACES)[int(rng_scene.integers(len(FACES)))]
+    look = look if look is not None else Look.draw(rng_scene)
+    expressions = draw_expressions(duration_s=float(duration_s), rng=rng_scene, lively=lively)
     motion = HeadMotion.draw(rng_motion, strength=float(head_motion))
     times = frame_times(fps=float(fps), duration_s=float(duration_s), vfr=vfr, rng=rng_frames)
-    acts = schedule.activations(times)
+    acts = with_expressions(schedule.activations(times), expressions)
     poses = motion.poses(times)
     width, height = int(size[0]), int(size[1])
-    renderer = Renderer(load_base_face(size=(width, height)), rng=rng_noise)
+    renderer = Renderer(
+        load_base_face(size=(width, height), face=face_name), rng=rng_noise, look=look
+    )
 
     video_path = out / f"{VIDEO_STEM}.{container}"
     with VideoWriter(video_path, fps=float(fps), width=width, height=height, codec=codec) as writer:
@@ -227,6 +259,9 @@ def make_synthetic_video(
                 mouth_right=acts.mouth.right[i],
                 brow_left=acts.brow.left[i],
                 brow_right=acts.brow.right[i],
+                lid_lift_left=acts.lid_lift.left[i],
+                lid_lift_right=acts.lid_lift.right[i],
+                jaw=acts.jaw[i],
             )
             pose = Pose(
                 roll_deg=poses.roll_deg[i],
@@ -250,6 +285,9 @@ def make_synthetic_video(
         schedule=schedule,
         frame_times_s=tuple(float(x) for x in times),
         head_motion=float(head_motion),
+        face=face_name,
+        look=look,
+        expressions=expressions,
     )
     truth_path = out / TRUTH_NAME
     try:

@@ -27,8 +27,11 @@ from hemispasm.synth.face import (
 CHEEK_LIFT = 0.035
 MOUTH_PULL = 0.045
 BROW_DROP = 0.022
+JAW_DROP = 0.05
 LOWER_LID_LIFT = 0.18
 """Fraction of the eye opening the lower lid rises at full cheek activation."""
+SMILE_LID_LIFT = 0.3
+"""Fraction of the eye opening the lower lid rises at a full smile (``lid_lift`` 1)."""
 
 LASH_DARKENING = 0.45
 """Darkening of the lash line on the margin of a fully closed lid."""
@@ -51,6 +54,9 @@ class FaceState:
     mouth_right: float = 0.0
     brow_left: float = 0.0
     brow_right: float = 0.0
+    lid_lift_left: float = 0.0
+    lid_lift_right: float = 0.0
+    jaw: float = 0.0
 
     def get(self, region: str, side: Side) -> float:
         """Activation of ``region`` on ``side``."""
@@ -73,6 +79,39 @@ class Pose:
     shift_y: float = 0.0
     zoom: float = 1.0
     gain: float = 1.0
+
+
+@dataclass(frozen=True)
+class Look:
+    """What stays the same through a video: glasses and the direction of the light.
+
+    ``side_light`` darkens one side of the picture: the brightness falls linearly by this fraction
+    from one edge to the other (negative: the left of the picture is the darker side).
+    """
+
+    glasses: bool = False
+    rim_grey: int = 40
+    rim_width: float = 0.06
+    """Rim thickness as a fraction of the eye's width."""
+    reflection: float = 0.0
+    """Opacity (0-1) of a bright reflection on one lens."""
+    reflection_left: bool = True
+    side_light: float = 0.0
+
+    @classmethod
+    def draw(cls, rng: np.random.Generator) -> Look:
+        """A random look: glasses in about 4 of 10 videos, light from one side in about half."""
+        glasses = bool(rng.random() < 0.4)
+        return cls(
+            glasses=glasses,
+            rim_grey=int(rng.choice([30, 60, 170, 200])),
+            rim_width=float(rng.uniform(0.04, 0.1)),
+            reflection=float(rng.uniform(0.0, 0.4)) if glasses else 0.0,
+            reflection_left=bool(rng.random() < 0.5),
+            side_light=float(rng.choice([-1.0, 1.0]) * rng.uniform(0.15, 0.45))
+            if rng.random() < 0.5
+            else 0.0,
+        )
 
 
 def _smoothstep(u: np.ndarray) -> np.ndarray:
@@ -176,7 +215,12 @@ class Renderer:
     """
 
     def __init__(
-        self, face: BaseFace, *, rng: np.random.Generator, noise_sigma: float = NOISE_SIGMA
+        self,
+        face: BaseFace,
+        *,
+        rng: np.random.Generator,
+        noise_sigma: float = NOISE_SIGMA,
+        look: Look | None = None,
     ) -> None:
         if not (np.isfinite(noise_sigma) and 0.0 <= noise_sigma <= 50.0):
             raise InvalidParameterError(
@@ -185,6 +229,7 @@ class Renderer:
         self.face = face
         self.rng = rng
         self.noise_sigma = float(noise_sigma)
+        self.look = look or Look()
         lm = face.landmarks
         fh = face.face_height_px
         self._eyes = {side: _eye_geometry(face, side) for side in SIDES}
@@ -212,7 +257,19 @@ class Renderer:
             self._bumps["brow", side] = _bump(
                 face, brow_c, 0.07 * fh, np.array([0.0, BROW_DROP * fh])
             )
+        lip, chin = lm[17], lm[152]
+        self._bumps["jaw", "left"] = _bump(
+            face, lip + 0.6 * (chin - lip), 0.09 * fh, np.array([0.0, JAW_DROP * fh])
+        )
         w, h = face.size
+        x = (np.arange(w, dtype=np.float32) / max(1, w - 1)) - 0.5
+        s_light = np.float32(self.look.side_light)
+        self._light = (1.0 - np.abs(s_light) * 0.5 + s_light * x)[None, :, None]
+        self._glasses = _glasses_layer(face, self.look) if self.look.glasses else None
+        rest = face.image.copy()
+        self._put_on_glasses(rest)
+        rest.setflags(write=False)
+        self._rest_image = rest
         pad = 64
         self._noise = (
             rng.normal(0.0, self.noise_sigma, size=(h + pad, w + pad, 3)).astype(np.float32)
@@ -223,11 +280,12 @@ class Renderer:
 
     # -- local warps ---------------------------------------------------------------------------
 
-    def _close_eye(self, img: np.ndarray, side: Side, closure: float, cheek: float) -> None:
-        """Lower the upper lid by ``closure`` of the opening, in place on ``img``."""
+    def _close_eye(self, img: np.ndarray, side: Side, closure: float, lift_fraction: float) -> None:
+        """Lower the upper lid by ``closure`` of the opening and lift the lower lid by
+        ``lift_fraction`` of it, in place on ``img``."""
         g = self._eyes[side]
         a = g.upper
-        lift = LOWER_LID_LIFT * cheek * g.opening
+        lift = min(lift_fraction, 0.6) * g.opening
         b_new = g.lower - lift
         a_new = a + closure * (b_new - a)
         top = a - g.lid_skin
@@ -262,19 +320,33 @@ class Renderer:
     def deform(self, state: FaceState) -> np.ndarray:
         """The canvas with the muscles of ``state`` contracted (a new array, or the base face)."""
         if state.at_rest:
-            return self.face.image
+            return self._rest_image
         img = self.face.image.copy()
         for side in SIDES:
             closure = state.get("closure", side)
-            cheek = state.get("cheek", side)
-            if closure > 1e-4 or cheek > 1e-4:
-                self._close_eye(img, side, min(closure, 1.0), cheek)
+            lift = LOWER_LID_LIFT * state.get("cheek", side) + SMILE_LID_LIFT * state.get(
+                "lid_lift", side
+            )
+            if closure > 1e-4 or lift > 1e-4:
+                self._close_eye(img, side, min(closure, 1.0), lift)
         for region in ("brow", "cheek", "mouth"):
             for side in SIDES:
                 amount = state.get(region, side)
                 if amount > 1e-4:
                     self._shift_region(img, self._bumps[region, side], amount)
+        if state.jaw > 1e-4:
+            self._shift_region(img, self._bumps["jaw", "left"], state.jaw)
+        self._put_on_glasses(img)
         return img
+
+    def _put_on_glasses(self, img: np.ndarray) -> None:
+        """Draw the glasses over ``img`` in place (nothing without glasses)."""
+        if self._glasses is None:
+            return
+        (y0, y1, x0, x1), colour, alpha = self._glasses
+        roi = img[y0:y1, x0:x1].astype(np.float32)
+        roi += alpha * (colour - roi)
+        img[y0:y1, x0:x1] = roi.astype(np.uint8)
 
     # -- global effects ------------------------------------------------------------------------
 
@@ -309,12 +381,84 @@ class Renderer:
             flags=cv2.INTER_LINEAR,
             borderMode=cv2.BORDER_REFLECT101,
         )
-        if self._noise is None and abs(pose.gain - 1.0) < 1e-6:
+        if self._noise is None and abs(pose.gain - 1.0) < 1e-6 and self.look.side_light == 0:
             return out
         f = out.astype(np.float32)
         f *= np.float32(pose.gain)
+        if self.look.side_light:
+            f *= self._light
         if self._noise is not None:
             oy, ox = self.rng.integers(0, 64, size=2)
             f += self._noise[oy : oy + h, ox : ox + w]
         np.clip(f, 0, 255, out=f)
         return f.astype(np.uint8)
+
+
+def _glasses_layer(
+    face: BaseFace, look: Look
+) -> tuple[tuple[int, int, int, int], np.ndarray, np.ndarray]:
+    """Glasses drawn over the canvas: their box (y0, y1, x0, x1) and, inside it, colour (h, w, 3)
+    and opacity (h, w, 1), float32.
+
+    Two elliptical rims around the eyes, a bridge, the temples towards the ears, a faint tint on
+    the lenses and, if asked, a bright reflection on one lens.
+    """
+    h, w = face.image.shape[:2]
+    colour = np.zeros((h, w, 3), np.float32)
+    alpha = np.zeros((h, w), np.float32)
+    lm = face.landmarks
+    rims = np.zeros((h, w), np.uint8)
+    lenses = np.zeros((h, w), np.uint8)
+    centres = {}
+    for side in SIDES:
+        outer, inner = (lm[i] for i in EYE_CORNERS[side])
+        eye_w = float(np.linalg.norm(outer - inner))
+        c = 0.5 * (outer + inner) + np.array([0.0, 0.1 * eye_w])
+        centres[side] = (c, eye_w, outer)
+        axes = (round(0.85 * eye_w), round(0.62 * eye_w))
+        centre = (round(c[0]), round(c[1]))
+        thick = max(2, round(look.rim_width * eye_w))
+        cv2.ellipse(rims, centre, axes, 0, 0, 360, 255, thick, cv2.LINE_AA)
+        cv2.ellipse(lenses, centre, axes, 0, 0, 360, 255, -1, cv2.LINE_AA)
+        temple_end = outer + (outer - c) * 1.2 - np.array([0.0, 0.2 * eye_w])
+        start = c + (outer - c) / np.linalg.norm(outer - c) * 0.85 * eye_w
+        cv2.line(
+            rims,
+            (round(start[0]), round(start[1] - 0.3 * eye_w)),
+            (round(temple_end[0]), round(temple_end[1])),
+            255,
+            thick,
+            cv2.LINE_AA,
+        )
+    (cl, wl, _), (cr, wr, _) = centres["left"], centres["right"]
+    a = cr + np.array([0.85 * wr * np.sign(cl[0] - cr[0]), -0.2 * wr])
+    b = cl + np.array([0.85 * wl * np.sign(cr[0] - cl[0]), -0.2 * wl])
+    cv2.line(
+        rims,
+        (round(a[0]), round(a[1])),
+        (round(b[0]), round(b[1])),
+        255,
+        max(2, round(look.rim_width * wl)),
+        cv2.LINE_AA,
+    )
+    rim_a = rims.astype(np.float32) / 255.0
+    lens_a = lenses.astype(np.float32) / 255.0
+    colour[:] = np.float32(look.rim_grey)
+    alpha = np.maximum(rim_a * 0.95, lens_a * 0.06)
+    if look.reflection > 0:
+        side = "left" if look.reflection_left else "right"
+        c, eye_w, _ = centres[side]
+        yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+        d = ((xx - c[0] - 0.3 * eye_w) ** 2 + (yy - c[1] + 0.25 * eye_w) ** 2) / (0.55 * eye_w) ** 2
+        glare = np.exp(-d) * lens_a * np.float32(look.reflection)
+        colour = colour * (1 - glare[..., None]) + np.float32([235, 225, 255]) * glare[..., None]
+        alpha = np.maximum(alpha, glare)
+    rows = np.flatnonzero(alpha.max(axis=1) > 0)
+    cols = np.flatnonzero(alpha.max(axis=0) > 0)
+    y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+    box = (int(y0), int(y1), int(x0), int(x1))
+    return (
+        box,
+        np.ascontiguousarray(colour[y0:y1, x0:x1], dtype=np.float32),
+        np.ascontiguousarray(alpha[y0:y1, x0:x1, None], dtype=np.float32),
+    )

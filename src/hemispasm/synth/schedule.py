@@ -1,11 +1,24 @@
-"""Ground-truth schedule of a synthetic video: which muscle moves how much, and when.
+"""Ground-truth schedule of a synthetic video: blinks and spasms as real faces make them.
 
 Pure numpy: a seeded :class:`numpy.random.Generator` in, frozen records out.
 
-Every event is one smooth *pulse* of eyelid closure that starts and ends at exactly 0 (open as at
-rest). Pulses never overlap, and rest (closure exactly 0) separates them: at least 0.4 s between
-distinct events, 0.2-0.5 s between the twitches of one burst. So the truth is unambiguous: an event
-starts where its closure rises above ``EVENT_THRESHOLD`` and ends where it falls back below it.
+Blinks are not identical in the two eyes, because real ones, as FaceMesh reads them, are not:
+
+- one eye may read much weaker than the other (glasses rims, a slight turn, side light, a smaller
+  eye): the weaker eye's closure is drawn at 0.4-1 of the other's, per video and per blink;
+- the eyes start up to one frame apart;
+- one eye may reopen slowly, lingering part-closed for 0.15-0.4 s;
+- some blinks are incomplete (the lids stop half way), and some come in bursts of two or three.
+
+Spasms are one-sided, of four types: a ``twitch`` (one brisk closure, full or partial), a
+``partial`` closure (35-60 %, up to most of a second), a ``burst`` (clonic: 3-8 twitches in a
+row, each its own event of type ``burst``) and a ``tonic`` spasm (held 1-4 s with a 4-8 Hz tremor).
+Some start during a blink (a blink that sets off a spasm, as blinking often does in HFS). Most pull
+the same-side cheek and mouth corner. The other eye may twitch very slightly with a spasm
+(at most 0.03 of closure).
+
+Events never overlap except a blink and the spasm it sets off. Expressions (smiling, talking,
+looking down) are drawn by :mod:`hemispasm.synth.expressions` and are not events.
 """
 
 from __future__ import annotations
@@ -15,11 +28,18 @@ from dataclasses import dataclass, replace
 import numpy as np
 from numpy.typing import ArrayLike
 
-from hemispasm.analysis.types import SIDES, Event, EventSide, Region, Side, SidePair
+from hemispasm.analysis.types import (
+    SIDES,
+    Event,
+    EventKind,
+    EventSide,
+    EventType,
+    Region,
+    Side,
+    SidePair,
+)
 from hemispasm.errors import InvalidParameterError
-
-EVENT_THRESHOLD = 0.05
-"""Closure above which an event is in progress (its start and end are the crossings)."""
+from hemispasm.synth.pulses import EVENT_THRESHOLD, Pulse, pulse_lasting, threshold_width
 
 LEAD_IN_S = 1.0
 """No event starts (leaves rest) before this time."""
@@ -28,91 +48,113 @@ LEAD_OUT_S = 0.5
 """No event is still in progress this close to the end of the video."""
 
 MIN_REST_S = 0.4
-"""Rest between two distinct events (pulse end to next pulse start)."""
+"""Rest between two distinct event groups (pulse end to next pulse start)."""
 
-BURST_GAP_S = (0.2, 0.5)
+BURST_GAP_S = (0.1, 0.35)
 """Rest between the twitches of one clonic burst."""
+
+BLINK_BURST_GAP_S = (0.08, 0.25)
+"""Rest between the blinks of a blink burst."""
 
 TWITCH_DURATION_S = (0.08, 0.3)
 BLINK_DURATION_S = (0.1, 0.4)
-TONIC_DURATION_S = (1.0, 3.0)
-PARTIAL_PEAK = (0.35, 0.7)
+PARTIAL_DURATION_S = (0.15, 0.8)
+TONIC_DURATION_S = (1.0, 4.0)
+PARTIAL_PEAK = (0.35, 0.6)
+"""True closure of a partial spasm: the range the issue's bar names."""
 FULL_PEAK = (0.85, 1.0)
 BLINK_PEAK = (0.9, 1.0)
-TONIC_LEVEL = (0.8, 0.92)
+INCOMPLETE_BLINK_PEAK = (0.4, 0.7)
+TONIC_LEVEL = (0.75, 0.92)
 TREMOR_HZ = (4.0, 8.0)
-SPASM_RATE_PER_MIN = (10.0, 20.0)
-BLINK_RATE_PER_MIN = (10.0, 20.0)
+SPASM_RATE_PER_MIN = (6.0, 20.0)
+BLINK_RATE_PER_MIN = (8.0, 22.0)
+WEAK_EYE_RATIO = (0.4, 1.0)
+"""The weaker eye's closure in a blink, as a fraction of the stronger eye's."""
+MAX_ONSET_LAG_S = 0.04
+"""The eyes of a blink start at most this far apart (and never more than one frame)."""
+MAX_LEAK = 0.03
+"""Largest closure of the other eye during a spasm (a slight sympathetic movement)."""
 
-_FINE_DT_S = 0.0005  # grid on which event start, end and peak are read off a pulse
-
-
-def _smoothstep(u: np.ndarray) -> np.ndarray:
-    """Raised cosine from 0 (u <= 0) to 1 (u >= 1), with zero slope at both ends."""
-    u = np.clip(u, 0.0, 1.0)
-    return 0.5 - 0.5 * np.cos(np.pi * u)
+SPASM_GROUP_MIX: dict[str, float] = {
+    "twitch": 0.3,
+    "partial": 0.2,
+    "burst": 0.2,
+    "tonic": 0.15,
+    "after_blink": 0.15,
+}
+"""How often each kind of spasm group is drawn."""
 
 
 @dataclass(frozen=True)
-class Pulse:
-    """One event's closure time course, and how much the other regions follow it.
+class Happening:
+    """One true event and the pulses that draw it.
 
-    The closure rises over ``rise_s`` to ``level``, holds ``hold_s`` (with a tremor of
-    ``tremor_amp`` at ``tremor_hz`` for tonic spasms), then falls over ``fall_s`` back to exactly 0.
-    Cheek, mouth and brow activations are the closure times their gains (0 = not involved).
+    A blink has a pulse for each eye; a spasm one for its side and, optionally, a slight pulse of
+    the other eye (``leak``). Cheek, mouth and brow on the spasm's side follow its closure times
+    their gains. ``group`` numbers the events of one burst alike.
     """
 
-    kind: str
+    kind: EventKind
+    type: EventType
     side: EventSide
-    t0_s: float
-    rise_s: float
-    hold_s: float
-    fall_s: float
-    level: float
-    tremor_amp: float = 0.0
-    tremor_hz: float = 0.0
-    tremor_phase: float = 0.0
+    left: Pulse | None
+    right: Pulse | None
     cheek_gain: float = 0.0
     mouth_gain: float = 0.0
     brow_gain: float = 0.0
+    group: int = 0
+
+    def pulse(self, side: Side) -> Pulse | None:
+        """The pulse of one eye, or None."""
+        return self.left if side == "left" else self.right
 
     @property
-    def length_s(self) -> float:
-        """Time from leaving rest to being back at rest."""
-        return self.rise_s + self.hold_s + self.fall_s
+    def pulses(self) -> tuple[Pulse, ...]:
+        """The pulses that exist, left first."""
+        return tuple(p for p in (self.left, self.right) if p is not None)
+
+    @property
+    def t0_s(self) -> float:
+        """When the first eye leaves rest."""
+        return min(p.t0_s for p in self.pulses)
 
     @property
     def t1_s(self) -> float:
-        """Time the closure is back at exactly 0."""
-        return self.t0_s + self.length_s
+        """When the last eye is back at rest."""
+        return max(p.t1_s for p in self.pulses)
 
-    def shifted(self, t0_s: float) -> Pulse:
-        """The same pulse starting at ``t0_s``."""
-        return replace(self, t0_s=t0_s)
+    def stretched(self, extra_s: float) -> Happening:
+        """The same event with its pulses held ``extra_s`` longer at their peak."""
+        return replace(
+            self,
+            left=None
+            if self.left is None
+            else replace(self.left, hold_s=self.left.hold_s + extra_s),
+            right=None
+            if self.right is None
+            else replace(self.right, hold_s=self.right.hold_s + extra_s),
+        )
 
-    def closure(self, times_s: np.ndarray) -> np.ndarray:
-        """Closure (0-1) of this pulse alone at ``times_s``."""
-        t = np.asarray(times_s, dtype=np.float64) - self.t0_s
-        rise = self.level * _smoothstep(t / self.rise_s)
-        t_fall = t - self.rise_s - self.hold_s
-        fall = self.level * (1.0 - _smoothstep(t_fall / self.fall_s))
-        out = np.where(t_fall < 0.0, rise, fall)
-        if self.tremor_amp > 0.0 and self.hold_s > 0.0:
-            th = t - self.rise_s
-            taper = np.minimum(_smoothstep(th / 0.15), _smoothstep((self.hold_s - th) / 0.15))
-            wave = np.sin(2.0 * np.pi * self.tremor_hz * th + self.tremor_phase)
-            out = out + self.tremor_amp * taper * wave
-        out = np.where((t <= 0.0) | (t >= self.length_s), 0.0, out)
-        return np.clip(out, 0.0, 1.0)
+    def shifted(self, dt_s: float) -> Happening:
+        """The same event ``dt_s`` later."""
+        return replace(
+            self,
+            left=None if self.left is None else self.left.shifted(self.left.t0_s + dt_s),
+            right=None if self.right is None else self.right.shifted(self.right.t0_s + dt_s),
+        )
 
     def to_event(self) -> Event:
-        """The ground-truth record: start/end where closure crosses ``EVENT_THRESHOLD``."""
-        grid = np.arange(self.t0_s, self.t1_s + _FINE_DT_S, _FINE_DT_S)
-        c = self.closure(grid)
-        above = np.flatnonzero(c > EVENT_THRESHOLD)
-        start = float(grid[above[0]])
-        end = float(grid[above[-1]])
-        i_peak = int(np.argmax(c))
+        """The ground-truth record: from the first eye's threshold crossing to the last's.
+
+        A spasm's extent is its own side's; the other eye's slight leak does not count.
+        """
+        sides: tuple[Side, ...] = SIDES if self.side == "both" else (self.side,)  # type: ignore[assignment]
+        marks = [p.crossings() for s in sides if (p := self.pulse(s)) is not None]
+        marks = [m for m in marks if np.isfinite(m[0])]
+        start = min(m[0] for m in marks)
+        end = max(m[1] for m in marks)
+        top = max(marks, key=lambda m: m[3])
         regions: list[Region] = ["eye"]
         if self.brow_gain > 0.0:
             regions.append("brow")
@@ -121,71 +163,71 @@ class Pulse:
         if self.mouth_gain > 0.0:
             regions.append("mouth")
         return Event(
-            kind="blink" if self.kind == "blink" else "spasm",
+            kind=self.kind,
             side=self.side,
             start_s=start,
             end_s=end,
-            peak_s=float(grid[i_peak]),
-            peak_closure=float(c[i_peak]),
-            tonic=self.kind == "tonic",
+            peak_s=top[2],
+            peak_closure=top[3],
+            tonic=self.type == "tonic",
             regions=tuple(regions),
+            type=self.type,
         )
-
-
-def _threshold_width(rise: float, fall: float, level: float) -> float:
-    """Time above ``EVENT_THRESHOLD`` of a pulse with no hold (closed form of the raised cosine)."""
-    u = np.arccos(1.0 - 2.0 * EVENT_THRESHOLD / level) / np.pi
-    return (rise + fall) * (1.0 - u)
 
 
 @dataclass(frozen=True, eq=False)
 class Activations:
-    """Per-time activations (0-1) of each region of each side, float64 arrays of shape (T,)."""
+    """Per-time activations (0-1) of each region of each side, float64 arrays of shape (T,).
+
+    ``jaw`` (T,) opens the mouth (talking). ``lid_lift`` lifts the lower lids (a smile's cheeks
+    narrowing the eyes from below) beyond what the spasms' cheek activation does.
+    """
 
     times_s: np.ndarray
     closure: SidePair
     cheek: SidePair
     mouth: SidePair
     brow: SidePair
+    jaw: np.ndarray
+    lid_lift: SidePair
 
 
 @dataclass(frozen=True)
 class Schedule:
-    """Everything that happens in one synthetic video, in time order.
-
-    ``pulses`` drive the renderer; ``events`` are their ground-truth records (same order).
-    """
+    """Every event of one synthetic video, in time order, and the look of its blinks."""
 
     duration_s: float
     side: Side
     spasms: bool
-    pulses: tuple[Pulse, ...]
+    happenings: tuple[Happening, ...]
 
     @property
     def events(self) -> tuple[Event, ...]:
-        """Ground-truth events, in time order."""
-        return tuple(p.to_event() for p in self.pulses)
+        """Ground-truth events, in time order of their start."""
+        return tuple(sorted((h.to_event() for h in self.happenings), key=lambda e: e.start_s))
 
     def activations(self, times_s: ArrayLike) -> Activations:
         """Closure, cheek, mouth and brow activation of both sides at ``times_s`` (seconds)."""
         t = np.asarray(times_s, dtype=np.float64).reshape(-1)
-        zero = np.zeros_like(t)
         acc = {
-            name: {"left": zero.copy(), "right": zero.copy()}
+            name: {"left": np.zeros_like(t), "right": np.zeros_like(t)}
             for name in ("closure", "cheek", "mouth", "brow")
         }
-        for p in self.pulses:
-            inside = (t > p.t0_s) & (t < p.t1_s)
-            if not inside.any():
-                continue
-            c = np.zeros_like(t)
-            c[inside] = p.closure(t[inside])
-            sides: tuple[Side, ...] = SIDES if p.side == "both" else (p.side,)
-            for s in sides:
-                acc["closure"][s] += c
-                acc["cheek"][s] += p.cheek_gain * c
-                acc["mouth"][s] += p.mouth_gain * c
-                acc["brow"][s] += p.brow_gain * c
+        for h in self.happenings:
+            for side in SIDES:
+                p = h.pulse(side)
+                if p is None:
+                    continue
+                inside = (t > p.t0_s) & (t < p.t1_s)
+                if not inside.any():
+                    continue
+                c = np.zeros_like(t)
+                c[inside] = p.closure(t[inside])
+                acc["closure"][side] += c
+                if h.kind == "spasm" and side == h.side:
+                    acc["cheek"][side] += h.cheek_gain * c
+                    acc["mouth"][side] += h.mouth_gain * c
+                    acc["brow"][side] += h.brow_gain * c
 
         def pair(name: str) -> SidePair:
             return SidePair(
@@ -193,120 +235,212 @@ class Schedule:
                 right=np.clip(acc[name]["right"], 0.0, 1.0),
             )
 
+        zero = np.zeros_like(t)
         return Activations(
             times_s=t,
             closure=pair("closure"),
             cheek=pair("cheek"),
             mouth=pair("mouth"),
             brow=pair("brow"),
+            jaw=zero,
+            lid_lift=SidePair(left=zero, right=zero),
         )
 
 
-def _twitch(rng: np.random.Generator, side: Side) -> Pulse:
-    """One clonic twitch: a brisk partial or full closure lasting 80-300 ms above threshold."""
-    full = rng.random() < 0.5
-    level = float(rng.uniform(*(FULL_PEAK if full else PARTIAL_PEAK)))
-    target = float(rng.uniform(*TWITCH_DURATION_S))
-    rise_frac = float(rng.uniform(0.35, 0.5))
-    width = _threshold_width(rise_frac, 1.0 - rise_frac, level)
-    total = target / width
-    return _spasm_pulse(
-        rng,
-        side,
-        "twitch",
-        rise_s=rise_frac * total,
-        hold_s=0.0,
-        fall_s=(1 - rise_frac) * total,
-        level=level,
+# --- blinks -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BlinkStyle:
+    """How one video's blinks differ between the eyes (drawn once per video)."""
+
+    weak_eye: Side
+    weak_ratio: float
+    """Typical closure of the weaker eye over the stronger one's, in (0.4, 1]."""
+    slow_reopening_p: float
+    incomplete_p: float
+    burst_p: float
+
+    @classmethod
+    def draw(cls, rng: np.random.Generator) -> BlinkStyle:
+        """A video's blink style: often one eye reads clearly weaker."""
+        asymmetric = rng.random() < 0.6
+        ratio = rng.uniform(0.45, 0.85) if asymmetric else rng.uniform(0.85, 1.0)
+        return cls(
+            weak_eye=SIDES[int(rng.integers(2))],
+            weak_ratio=float(ratio),
+            slow_reopening_p=float(rng.uniform(0.1, 0.45)),
+            incomplete_p=float(rng.uniform(0.05, 0.3)),
+            burst_p=float(rng.uniform(0.0, 0.15)),
+        )
+
+
+def _blink(rng: np.random.Generator, style: BlinkStyle, frame_s: float) -> Happening:
+    """One blink: both eyes, the weaker one scaled, up to a frame apart, maybe slow to reopen."""
+    incomplete = rng.random() < style.incomplete_p
+    level = float(rng.uniform(*(INCOMPLETE_BLINK_PEAK if incomplete else BLINK_PEAK)))
+    duration = float(rng.uniform(*BLINK_DURATION_S))
+    rise_fraction = float(rng.uniform(0.3, 0.4))
+    base = pulse_lasting(duration, level=level, rise_fraction=rise_fraction)
+    ratio = float(np.clip(style.weak_ratio * rng.uniform(0.9, 1.1), WEAK_EYE_RATIO[0], 1.0))
+    if incomplete:
+        ratio = max(ratio, 0.6)
+    lag = float(rng.uniform(-1.0, 1.0)) * min(frame_s, MAX_ONSET_LAG_S)
+    strong = base
+    weak = base.scaled(ratio).shifted(max(0.0, lag))
+    strong = strong.shifted(max(0.0, -lag))
+    if rng.random() < style.slow_reopening_p:
+        # One eye (either) lingers part-closed before it is back at rest.
+        slow_weak = rng.random() < 0.5
+        target = weak if slow_weak else strong
+        tail = float(rng.uniform(0.15, 0.4)) * target.level
+        tail = min(max(tail, 0.12), 0.3, 0.8 * target.level)
+        target = replace(
+            target,
+            tail_level=tail,
+            tail_s=float(rng.uniform(0.15, 0.4)),
+            tail_fall_s=float(rng.uniform(0.1, 0.25)),
+        )
+        weak, strong = (target, strong) if slow_weak else (weak, target)
+    left, right = (weak, strong) if style.weak_eye == "left" else (strong, weak)
+    return Happening(
+        kind="blink",
+        type="incomplete" if incomplete else "complete",
+        side="both",
+        left=left,
+        right=right,
     )
 
 
-def _tonic(rng: np.random.Generator, side: Side) -> Pulse:
-    """One tonic spasm: closure held at 0.8-1.0 for 1-3 s with a 4-8 Hz tremor on top."""
-    level = float(rng.uniform(*TONIC_LEVEL))
-    amp = float(rng.uniform(0.03, min(0.08, 1.0 - level)))
-    rise = float(rng.uniform(0.12, 0.25))
-    fall = float(rng.uniform(0.15, 0.35))
-    target = float(rng.uniform(TONIC_DURATION_S[0] + 0.05, TONIC_DURATION_S[1]))
-    hold = max(0.3, target - _threshold_width(rise, fall, level))
-    return _spasm_pulse(
-        rng,
-        side,
-        "tonic",
+# --- spasms -------------------------------------------------------------------------------------
+
+
+def _spasm(
+    rng: np.random.Generator, side: Side, type_: EventType, pulse: Pulse, *, group: int = 0
+) -> Happening:
+    """A one-sided spasm around ``pulse``, with its region involvement and a possible leak."""
+    involves_face = rng.random() < 0.75
+    cheek = float(rng.uniform(0.6, 1.0)) if involves_face else 0.0
+    mouth = float(rng.uniform(0.6, 1.0)) if involves_face else 0.0
+    brow = float(rng.uniform(0.6, 1.0)) if pulse.level >= 0.8 and rng.random() < 0.5 else 0.0
+    leak = None
+    if rng.random() < 0.3:
+        leak = pulse.scaled(float(rng.uniform(0.01, MAX_LEAK)) / pulse.level)
+    left, right = (pulse, leak) if side == "left" else (leak, pulse)
+    return Happening(
+        kind="spasm",
+        type=type_,
+        side=side,
+        left=left,
+        right=right,
+        cheek_gain=cheek,
+        mouth_gain=mouth,
+        brow_gain=brow,
+        group=group,
+    )
+
+
+def _twitch_pulse(rng: np.random.Generator, *, partial: bool | None = None) -> Pulse:
+    full = rng.random() < 0.5 if partial is None else not partial
+    level = float(rng.uniform(*(FULL_PEAK if full else PARTIAL_PEAK)))
+    duration = float(rng.uniform(*TWITCH_DURATION_S))
+    return pulse_lasting(duration, level=level, rise_fraction=float(rng.uniform(0.35, 0.5)))
+
+
+def _partial_pulse(rng: np.random.Generator) -> Pulse:
+    """A partial closure: 35-60 %, 0.15-0.8 s above threshold, sometimes held a while."""
+    level = float(rng.uniform(*PARTIAL_PEAK))
+    duration = float(rng.uniform(*PARTIAL_DURATION_S))
+    rise = float(rng.uniform(0.05, 0.15))
+    fall = float(rng.uniform(0.08, 0.2))
+    hold = max(0.0, duration - threshold_width(rise, fall, level))
+    tremor = float(rng.uniform(0.0, 0.04)) if hold > 0.3 else 0.0
+    return Pulse(
+        t0_s=0.0,
         rise_s=rise,
         hold_s=hold,
         fall_s=fall,
         level=level,
-        tremor_amp=amp,
+        tremor_amp=tremor,
         tremor_hz=float(rng.uniform(*TREMOR_HZ)),
         tremor_phase=float(rng.uniform(0, 2 * np.pi)),
     )
 
 
-def _spasm_pulse(rng: np.random.Generator, side: Side, kind: str, **shape: float) -> Pulse:
-    """A spasm pulse with its region involvement drawn: most pull cheek and mouth too."""
-    level = shape["level"]
-    involves_face = rng.random() < 0.75
-    cheek = float(rng.uniform(0.6, 1.0)) if involves_face else 0.0
-    mouth = float(rng.uniform(0.6, 1.0)) if involves_face else 0.0
-    strong = level >= 0.8
-    brow = float(rng.uniform(0.6, 1.0)) if strong and rng.random() < 0.7 else 0.0
+def _tonic_pulse(rng: np.random.Generator) -> Pulse:
+    level = float(rng.uniform(*TONIC_LEVEL))
+    rise = float(rng.uniform(0.1, 0.3))
+    fall = float(rng.uniform(0.15, 0.4))
+    target = float(rng.uniform(TONIC_DURATION_S[0] + 0.1, TONIC_DURATION_S[1]))
     return Pulse(
-        kind=kind,
-        side=side,
         t0_s=0.0,
-        cheek_gain=cheek,
-        mouth_gain=mouth,
-        brow_gain=brow,
-        **shape,
-    )
-
-
-def _blink(rng: np.random.Generator) -> Pulse:
-    """One normal blink: both eyes equally, 100-400 ms, quick closing and slower opening."""
-    level = float(rng.uniform(*BLINK_PEAK))
-    target = float(rng.uniform(*BLINK_DURATION_S))
-    rise_frac = float(rng.uniform(0.3, 0.4))
-    total = target / _threshold_width(rise_frac, 1.0 - rise_frac, level)
-    return Pulse(
-        kind="blink",
-        side="both",
-        t0_s=0.0,
-        rise_s=rise_frac * total,
-        hold_s=0.0,
-        fall_s=(1.0 - rise_frac) * total,
+        rise_s=rise,
+        hold_s=max(0.4, target - threshold_width(rise, fall, level)),
+        fall_s=fall,
         level=level,
+        tremor_amp=float(rng.uniform(0.03, min(0.1, 1.0 - level))),
+        tremor_hz=float(rng.uniform(*TREMOR_HZ)),
+        tremor_phase=float(rng.uniform(0, 2 * np.pi)),
     )
 
 
-def _spasm_groups(rng: np.random.Generator, side: Side, n_events: int) -> list[list[Pulse]]:
-    """Spasm groups (single twitch, burst of 2-4 twitches, or tonic) totalling ``n_events``."""
-    groups: list[list[Pulse]] = []
-    count = 0
-    while count < n_events:
-        u = rng.random()
-        if u < 0.2:
-            group = [_tonic(rng, side)]
-        elif u < 0.5:
-            n = int(min(rng.integers(2, 5), max(2, n_events - count)))
-            group = [_twitch(rng, side) for _ in range(n)]
-        else:
-            group = [_twitch(rng, side)]
-        groups.append(group)
-        count += len(group)
-    return groups
+def _spasm_group(
+    rng: np.random.Generator, side: Side, style: BlinkStyle, frame_s: float, group: int
+) -> list[Happening]:
+    """One group of spasms laid out from time 0: a twitch, a partial closure, a clonic burst, a
+    tonic spasm, or a blink that sets off a tonic spasm or a burst."""
+    names = list(SPASM_GROUP_MIX)
+    weights = np.array([SPASM_GROUP_MIX[n] for n in names])
+    kind = names[int(rng.choice(len(names), p=weights / weights.sum()))]
+    if kind == "twitch":
+        return [_spasm(rng, side, "twitch", _twitch_pulse(rng))]
+    if kind == "partial":
+        return [_spasm(rng, side, "partial", _partial_pulse(rng))]
+    if kind == "tonic":
+        return [_spasm(rng, side, "tonic", _tonic_pulse(rng))]
+    if kind == "burst":
+        return _burst(rng, side, int(rng.integers(3, 9)), 0.0, group)
+    # A blink that sets off a spasm 0.05-0.15 s after it begins. A spasm wholly hidden inside the
+    # blink could not be seen by anyone, so the first one outlasts the blink by 0.15 s or more.
+    blink = _blink(rng, style, frame_s)
+    start = blink.t0_s + float(rng.uniform(0.05, 0.15))
+    if rng.random() < 0.5:
+        return [blink, _spasm(rng, side, "tonic", _tonic_pulse(rng).shifted(start))]
+    burst = _burst(rng, side, int(rng.integers(2, 6)), start, group)
+    overhang = burst[0].t1_s - blink.t1_s
+    if overhang < 0.15:
+        stretch = 0.15 - overhang
+        burst = [burst[0].stretched(stretch)] + [h.shifted(stretch) for h in burst[1:]]
+    return [blink, *burst]
 
 
-def _pack_group(rng: np.random.Generator, group: list[Pulse]) -> tuple[list[Pulse], float]:
-    """Lay a burst's twitches out from time 0 with 0.2-0.5 s of rest between them."""
+def _burst(
+    rng: np.random.Generator, side: Side, n: int, t0_s: float, group: int
+) -> list[Happening]:
+    out: list[Happening] = []
+    t = t0_s
+    for _ in range(n):
+        p = _twitch_pulse(rng).shifted(t)
+        out.append(_spasm(rng, side, "burst", p, group=group))
+        t = p.t1_s + float(rng.uniform(*BURST_GAP_S))
+    return out
+
+
+def _blink_group(rng: np.random.Generator, style: BlinkStyle, frame_s: float) -> list[Happening]:
+    """One blink, or a burst of two or three in quick succession."""
+    n = int(rng.integers(2, 4)) if rng.random() < style.burst_p else 1
+    out: list[Happening] = []
     t = 0.0
-    out: list[Pulse] = []
-    for i, p in enumerate(group):
-        if i:
-            t += float(rng.uniform(*BURST_GAP_S))
-        out.append(p.shifted(t))
-        t += p.length_s
-    return out, t
+    for _ in range(n):
+        b = _blink(rng, style, frame_s)
+        b = b.shifted(t - b.t0_s)
+        out.append(b)
+        t = b.t1_s + float(rng.uniform(*BLINK_BURST_GAP_S))
+    return out
+
+
+def _span(group: list[Happening]) -> tuple[float, float]:
+    return min(h.t0_s for h in group), max(h.t1_s for h in group)
 
 
 def make_schedule(
@@ -315,6 +449,8 @@ def make_schedule(
     side: Side = "left",
     spasms: bool = True,
     rng: np.random.Generator,
+    frame_interval_s: float = 1.0 / 30.0,
+    style: BlinkStyle | None = None,
 ) -> Schedule:
     """Draw the ground-truth schedule of a synthetic video.
 
@@ -325,14 +461,18 @@ def make_schedule(
     side : {"left", "right"}
         The subject's affected side (spasms happen on it only).
     spasms : bool
-        False gives a control schedule with normal bilateral blinks only.
+        False gives a control schedule: a healthy face's blinks only.
     rng : numpy.random.Generator
         Source of randomness; the same generator state gives the same schedule.
+    frame_interval_s : float
+        The video's frame interval; the eyes of a blink start at most one frame apart.
+    style : BlinkStyle, optional
+        How the blinks differ between the eyes; drawn from ``rng`` when not given.
 
     Returns
     -------
     Schedule
-        Pulses in time order: about 10-20 spasm events and 10-20 blinks per minute, none
+        Event groups in time order: about 6-20 spasm events and 8-22 blinks per minute, none
         before ``LEAD_IN_S`` or within ``LEAD_OUT_S`` of the end, separated by rest.
 
     Examples
@@ -347,30 +487,59 @@ def make_schedule(
         raise InvalidParameterError(f"side must be 'left' or 'right', but got {side!r}")
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng must be a numpy.random.Generator, but got {type(rng).__name__}")
+    if not (np.isfinite(frame_interval_s) and frame_interval_s > 0):
+        raise InvalidParameterError(f"frame_interval_s must be > 0, but got {frame_interval_s!r}")
+    style = style or BlinkStyle.draw(rng)
 
     minutes = duration_s / 60.0
-    groups: list[list[Pulse]] = []
+    groups: list[list[Happening]] = []
     if spasms:
         n_spasm = round(rng.uniform(*SPASM_RATE_PER_MIN) * minutes)
-        groups += _spasm_groups(rng, side, n_spasm)
+        count = 0
+        while count < n_spasm:
+            g = _spasm_group(rng, side, style, frame_interval_s, len(groups) + 1)
+            groups.append(g)
+            count += sum(h.kind == "spasm" for h in g)
     n_blink = round(rng.uniform(*BLINK_RATE_PER_MIN) * minutes)
-    groups += [[_blink(rng)] for _ in range(n_blink)]
+    count = 0
+    while count < n_blink:
+        g = _blink_group(rng, style, frame_interval_s)
+        groups.append(g)
+        count += len(g)
     order = rng.permutation(len(groups))
-    laid = [_pack_group(rng, groups[i]) for i in order]
+    laid = [groups[i] for i in order]
 
-    # Drop groups (blinks last, so spasm density holds) until everything fits with rest between.
+    def length(g: list[Happening]) -> float:
+        a, b = _span(g)
+        return b - a
+
+    # Drop groups (blinks half the time, so spasm density holds) until all fit with rest between.
     window = duration_s - LEAD_IN_S - LEAD_OUT_S
-    while laid and sum(length for _, length in laid) + MIN_REST_S * (len(laid) - 1) > window:
-        blinks = [i for i, (g, _) in enumerate(laid) if g[0].kind == "blink"]
+    while laid and sum(length(g) for g in laid) + MIN_REST_S * (len(laid) - 1) > window:
+        blinks = [i for i, g in enumerate(laid) if all(h.kind == "blink" for h in g)]
         pool = blinks if blinks and rng.random() < 0.5 else list(range(len(laid)))
         laid.pop(int(pool[rng.integers(len(pool))]))
 
-    pulses: list[Pulse] = []
+    happenings: list[Happening] = []
     if laid:
-        slack = window - sum(length for _, length in laid) - MIN_REST_S * (len(laid) - 1)
+        slack = window - sum(length(g) for g in laid) - MIN_REST_S * (len(laid) - 1)
         shares = rng.dirichlet(np.ones(len(laid) + 1)) * slack
         t = LEAD_IN_S + shares[0]
-        for k, (group, length) in enumerate(laid):
-            pulses += [p.shifted(t + p.t0_s) for p in group]
-            t += length + MIN_REST_S + shares[k + 1]
-    return Schedule(duration_s=float(duration_s), side=side, spasms=spasms, pulses=tuple(pulses))
+        for k, g in enumerate(laid):
+            a, b = _span(g)
+            happenings += [h.shifted(t - a) for h in g]
+            t += (b - a) + MIN_REST_S + shares[k + 1]
+    happenings.sort(key=lambda h: h.t0_s)
+    return Schedule(
+        duration_s=float(duration_s), side=side, spasms=spasms, happenings=tuple(happenings)
+    )
+
+
+__all__ = [
+    "EVENT_THRESHOLD",
+    "Activations",
+    "BlinkStyle",
+    "Happening",
+    "Schedule",
+    "make_schedule",
+]
