@@ -91,6 +91,29 @@ def build_parser() -> argparse.ArgumentParser:
         default=1.0,
         help="head movement strength: 1 a patient keeping still, 3 a restless one",
     )
+    e = sub.add_parser(
+        "evaluate",
+        help="score the analyzer against a folder of hand-labelled videos (*.labels.json)",
+    )
+    e.add_argument("labels", type=Path, help="folder of *.labels.json files")
+    e.add_argument(
+        "--videos",
+        type=Path,
+        action="append",
+        default=[],
+        help="another folder to look for the labelled videos in (repeatable)",
+    )
+    e.add_argument(
+        "--keep-every",
+        type=_positive_int,
+        action="append",
+        default=None,
+        help="also score at a lower frame rate, keeping every N-th frame (repeatable; default 1)",
+    )
+    e.add_argument("--workers", type=_positive_int, default=min(2, os.cpu_count() or 1))
+    e.add_argument(
+        "--no-cache", action="store_true", help="do not read or write the landmark cache"
+    )
     _add_clinic_commands(sub)
     return parser
 
@@ -181,6 +204,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _analyze(args, console)
         if args.command == "synth":
             return _synth(args, console)
+        if args.command == "evaluate":
+            return _evaluate(args, console)
         if args.command in ("serve", "db", "user", "worker", "demo"):
             return _clinic(args, console)
     except E.HemispasmError as error:
@@ -221,6 +246,27 @@ def _synth(args: argparse.Namespace, console: Console) -> int:
     )
     print(result.video_path)
     console.print(f"ground truth: {result.truth_path}", markup=False, highlight=False)
+    return EXIT_OK
+
+
+def _evaluate(args: argparse.Namespace, console: Console) -> int:
+    from hemispasm.labels.evaluate import evaluate_folder, markdown_table
+
+    scores = evaluate_folder(
+        args.labels,
+        search=args.videos,
+        keep_every=args.keep_every or [1],
+        workers=args.workers,
+        use_cache=not args.no_cache,
+    )
+    print(f"hemispasm {__version__} against {args.labels}\n")
+    print(markdown_table(scores))
+    console.print(
+        "m/f/x: matched, false, missed (one-to-one, largest overlap first, intervals widened by "
+        "0.1 s); excluded stretches count neither way",
+        markup=False,
+        highlight=False,
+    )
     return EXIT_OK
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from hemispasm import __version__
@@ -81,6 +81,7 @@ def analyze_video(
                 log.warning("landmark cache not written: %s", error)
     elif progress is not None:
         progress(landmarks.n_frames, landmarks.n_frames)
+    info = _decoded_extent(info, landmarks)
     _check_duration(info.path, landmarks.duration_s, params)
     check_face_presence(landmarks, params, label=str(info.path))
     analysis = analyze_landmarks(info, landmarks, params)
@@ -94,9 +95,20 @@ def analyze_landmarks(info: VideoInfo, landmarks: Landmarks, params: AnalysisPar
     closure = compute_closure(measurements, params)
     events = detect_events(measurements, closure, params)
     metrics = compute_metrics(measurements, closure, events, params)
+    quality = compute_quality(landmarks, measurements, params)
+    if info.duration_declared_s is not None:
+        quality = replace(
+            quality,
+            warnings=(
+                f"the file declares {info.duration_declared_s:.1f} s but only "
+                f"{info.duration_s:.1f} s of it could be decoded (probably cut short while "
+                "uploading or copying); everything here is about the part that decoded",
+                *quality.warnings,
+            ),
+        )
     return Analysis(
         source=info,
-        quality=compute_quality(landmarks, measurements, params),
+        quality=quality,
         landmarks=landmarks,
         measurements=measurements,
         closure=closure,
@@ -108,6 +120,26 @@ def analyze_landmarks(info: VideoInfo, landmarks: Landmarks, params: AnalysisPar
             "version": __version__,
             "landmark_model": f"{BACKEND_NAME} {backend_version()}",
         },
+    )
+
+
+TRUNCATION_TOLERANCE_S = 1.0
+"""Decoded frames may end this much (or 5 %) before the declared duration without comment."""
+
+
+def _decoded_extent(info: VideoInfo, landmarks: Landmarks) -> VideoInfo:
+    """``info`` with the duration and frame count that decoded, remembering what the container
+    declared when the decoded frames end well before it (a file cut short)."""
+    decoded = landmarks.duration_s
+    declared = info.duration_s
+    short = info.duration_known and declared - decoded > max(
+        TRUNCATION_TOLERANCE_S, 0.05 * declared
+    )
+    if not short:
+        return info
+    log.warning("%s: declares %.1f s, decodes %.1f s", info.path, declared, decoded)
+    return replace(
+        info, duration_s=decoded, frames=landmarks.n_frames, duration_declared_s=declared
     )
 
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 import hemispasm
-from hemispasm.analysis.types import GradeEstimate, Metrics
+from hemispasm.analysis.types import EVENT_TYPES, GradeEstimate, Metrics
 
 if TYPE_CHECKING:
     from hemispasm.pipeline import Analysis
@@ -98,7 +98,7 @@ def _metrics_dict(metrics: Metrics) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for f in fields(metrics):
         value = getattr(metrics, f.name)
-        if f.name == "affected_side":
+        if f.name == "affected_side" or isinstance(value, str | bool):
             out[f.name] = value
         elif f.name == "region_involvement":
             out[f.name] = {str(k): json_number(v) for k, v in value.items()}
@@ -138,6 +138,7 @@ def build_result(analysis: Analysis) -> dict[str, Any]:
             "codec": src.codec,
             "rotation_deg": int(src.rotation_deg),
             "frames_analysed": analysis.measurements.n_frames,
+            "duration_declared_s": json_number(src.duration_declared_s),
         },
         "quality": {
             "face_found_fraction": json_number(quality.face_found_fraction),
@@ -148,6 +149,7 @@ def build_result(analysis: Analysis) -> dict[str, Any]:
             "warnings": [str(w) for w in quality.warnings],
         },
         "affected_side": analysis.metrics.affected_side,
+        "affected_side_reason": analysis.metrics.affected_side_reason,
         "events": [event.to_dict() for event in analysis.events],
         "metrics": _metrics_dict(analysis.metrics),
         "grades": {
@@ -290,6 +292,19 @@ def validate_result(d: Any) -> None:
         for j, region in enumerate(event["regions"]):
             if not isinstance(region, str):
                 raise ValueError(f"{where}.regions[{j}] must be str, but got {region!r}")
+        # Added within version 1 (older results lack them): what kind, how sure, on what grounds.
+        if event.get("type") is not None and event["type"] not in EVENT_TYPES:
+            raise ValueError(
+                f"{where}.type must be one of {EVENT_TYPES} or null, but got {event['type']!r}"
+            )
+        if event.get("confidence") is not None:
+            _check_finite_number(event["confidence"], f"{where}.confidence")
+            if not 0.0 <= event["confidence"] <= 1.0:
+                raise ValueError(
+                    f"{where}.confidence must be between 0 and 1, but got {event['confidence']!r}"
+                )
+        if "evidence" in event:
+            _check_mapping(event["evidence"], f"{where}.evidence")
 
     metrics = _check(root, "metrics", (dict,), "result")
     for key, types in _METRIC_KEYS.items():

@@ -29,3 +29,6 @@ class VideoInfo:
     frames: int
     mirrored: bool = False
     duration_known: bool = True
+    duration_declared_s: float | None = None
+    """Set when the frames that decode end well before what the container declared (a file cut
+    short): the declared duration, while ``duration_s`` and ``frames`` are what decoded."""
