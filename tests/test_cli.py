@@ -14,7 +14,7 @@ import pytest
 from skimage import data, transform
 
 from hemispasm import errors as E
-from hemispasm.cli import EXIT_CODES, collect_videos, exit_code_for
+from hemispasm.cli import EXIT_CODES, collect_videos, exit_code_for, main
 from hemispasm.video.writer import VideoWriter
 
 FPS = 15.0
@@ -193,3 +193,29 @@ def test_it_refuses_a_foreign_output_folder_before_any_work(
     assert code == EXIT_CODES[E.OutputError]
     assert "is not a hemispasm output folder" in capsys.readouterr().err
     assert (desktop / "notes.txt").read_text() == "mine"
+
+
+@pytest.mark.slow
+def test_evaluate_prints_the_table_for_a_labelled_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = Path(__file__).parent / "data" / "real-faces"
+    labels = tmp_path / "labels"
+    labels.mkdir()
+    name = "pexels-3063838-wolfgang-langer"
+    (labels / f"{name}.labels.json").write_bytes((folder / f"{name}.labels.json").read_bytes())
+    code = main(["evaluate", str(labels), "--videos", str(folder), "--keep-every", "2"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "| video | fps |" in out and f"{name}, 1 frame in 2" in out
+    assert "| 0/0/0 |" in out  # no spasm on a healthy face
+
+
+def test_evaluate_refuses_a_folder_without_labels(tmp_path: Path) -> None:
+    assert main(["evaluate", str(tmp_path)]) == 9
+
+
+def test_evaluate_names_a_label_file_that_is_not_one(tmp_path: Path, capsys) -> None:
+    (tmp_path / "x.labels.json").write_text('{"format": "hemispasm.labels/1", "video": {}}')
+    assert main(["evaluate", str(tmp_path)]) == 9
+    assert "x.labels.json: not a hemispasm.labels/1 file: video.file" in capsys.readouterr().err

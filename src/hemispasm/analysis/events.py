@@ -431,7 +431,7 @@ def _lingering(
     if not closed.any() or not closed[np.flatnonzero(ctx.t >= t_open)[0]]:
         return None
     stays = _sustained(ctx, x.side, t_open, x.end_s, level, params)
-    if stays < max(params.linger_min_s, 2.0 / ctx.fps):
+    if stays < max(params.linger_min_s, 2.0 / ctx.fps) - 1e-6:
         return None
     inside = (ctx.t >= t_open) & (ctx.t <= x.end_s) & np.isfinite(cx)
     i = int(np.argmax(np.where(inside, cx, -np.inf)))
@@ -525,10 +525,10 @@ def _spasm(ctx: _Context, ev: EpisodeEvidence, params: AnalysisParams) -> Event:
         other_margin=1.0 - ev.other.rise / threshold,
         params=params,
         reason=(
-            f"the {e.side} eye closed (rise {ev.own.rise:.2f}, {ev.own.z:.0f} noise sd) while "
-            f"the {other_side(e.side)} eye stayed at its own rest level (rise "
-            f"{ev.other.rise:.2f}, {ev.other.z:.1f} sd; a blink would have moved it about "
-            f"{_expected_other_rise(ctx, ev):.2f})"
+            f"the {e.side} eye closed by {ev.own.rise:.2f} ({ev.own.z:.0f} times its own noise) "
+            f"while the {other_side(e.side)} eye stayed at its own rest level (it moved "
+            f"{ev.other.rise:.2f}, {ev.other.z:.1f} times its noise; a blink would have moved it "
+            f"about {_expected_other_rise(ctx, ev):.2f})"
         ),
     )
 

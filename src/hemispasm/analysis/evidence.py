@@ -211,9 +211,9 @@ def episode_evidence(
     """What both eyes did while ``episode``'s eye closed: from just before its start until it
     had closed most of the way.
 
-    ``own_closure``, when given, sets the peak the closing is measured towards (the held part of
-    the closure for a held episode, so that a blink on top of a tonic spasm is not taken for its
-    peak). The other eye is looked at from ``lag_tol_s`` before the sudden closing began to
+    ``own_closure``, when given, is what the episode's own rise and the peak its closing heads
+    for are read from (the held part of the closure for a held episode, so that a blink on top of
+    a tonic spasm or a look down is not taken for the held closure). The other eye is looked at from ``lag_tol_s`` before the sudden closing began to
     ``lag_tol_s`` after the episode's eye reached 80 % of its peak (a blink's eyes start and
     close within a frame or so of each other; what the other eye does later in a long closure
     is not part of the same movement).
@@ -236,7 +236,7 @@ def episode_evidence(
         onset = how.from_s
     own = eye_motion(
         t,
-        c,
+        c if own_closure is None else own_closure,
         start_s=onset,
         window=(onset, episode.peak_s),
         noise_sd=noise_sd[side],

@@ -198,7 +198,7 @@ class AnalysisParams:
     after_blink_min_s: float = 0.4
     """After a blink, an eye that stays strongly closed this long once the other eye has reopened
     has a spasm set off by the blink (s) ..."""
-    linger_min_s: float = 0.12
+    linger_min_s: float = 0.1
     """After a brief blink, an eye that stays closed above ``after_blink_level_fraction`` of its
     blink for at least this long (and two frames) once the other eye has reopened has a spasm
     set off by the blink (s)."""

@@ -114,6 +114,9 @@ def _event_rows(analysis: Analysis) -> list[dict[str, str]]:
             tonic=e.tonic,
             regions=e.regions,
             side_text=side_label,
+            event_type=e.type,
+            confidence=e.confidence,
+            reason=e.reason,
         )
         for i, e in enumerate(analysis.events, start=1)
     ]
@@ -157,6 +160,8 @@ def render_report_html(
         "caveat": analysis.grades.caveat,
         "affected_side": side_label(analysis.metrics.affected_side),
         "affected_side_raw": analysis.metrics.affected_side,
+        "affected_side_reason": analysis.metrics.affected_side_reason,
+        "spasms_countable": analysis.metrics.spasms_countable,
         "metric_rows": _metric_rows(analysis),
         "grade_rows": _grade_rows(analysis),
         "chart_svg": Markup(  # our own matplotlib output, not user input

@@ -199,9 +199,15 @@ def event_row(
     tonic: bool,
     regions: Sequence[str],
     side_text: Callable[[str | None], str] = side_name,
+    event_type: str | None = None,
+    confidence: float | None = None,
+    reason: str = "",
 ) -> dict[str, str]:
     """One spasm or blink as a line of a report's table of events (times in s, 2 decimals)."""
     return {
+        "type": event_type or "",
+        "confidence": MISSING if confidence is None else f"{100 * confidence:.0f} %",
+        "reason": reason,
         "n": str(n),
         "kind": kind,
         "side": side_text(side) if kind == "spasm" else BLINK_SIDE,

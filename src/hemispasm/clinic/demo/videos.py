@@ -37,8 +37,8 @@ class SampleVideo:
 SAMPLE_VIDEOS: dict[str, SampleVideo] = {
     v.key: v
     for v in (
-        SampleVideo("severe", "frequent spasms, some held for seconds", seed=22, spasms=True),
-        SampleVideo("mild", "a few short twitches", seed=28, spasms=True),
+        SampleVideo("severe", "frequent spasms, one held for seconds", seed=6, spasms=True),
+        SampleVideo("mild", "a few short twitches", seed=57, spasms=True),
         SampleVideo("blinks", "normal blinks only", seed=0, spasms=False),
     )
 }
