@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Date, Float, ForeignKey, Integer, String, Text
@@ -37,7 +37,11 @@ class SelfRating(PatientOwned, Base):
 
 
 class VideoAnalysis(PatientOwned, Base):
-    """A stored ``hemispasm.analysis/1`` result; its headline metrics are columns to query."""
+    """A stored ``hemispasm.analysis/1`` result; its headline metrics are columns to query.
+
+    Once a clinician has corrected its events, ``corrected_result`` holds the result recomputed
+    from the corrected events and the metric columns follow it; ``result`` stays as detected.
+    """
 
     __tablename__ = "video_analyses"
 
@@ -52,3 +56,7 @@ class VideoAnalysis(PatientOwned, Base):
     jankovic_total_estimate: Mapped[int | None] = mapped_column(Integer, default=None)
     smc_grade_estimate: Mapped[int | None] = mapped_column(Integer, default=None)
     notes: Mapped[str | None] = mapped_column(Text, default=None)
+    corrected_result: Mapped[dict[str, Any] | None] = mapped_column(JsonType, default=None)
+    corrected_at: Mapped[datetime | None] = mapped_column(default=None)
+    corrected_by: Mapped[int | None] = mapped_column(Integer, default=None)
+    """The user of the latest correction (``event_corrections`` holds each with its user)."""

@@ -3,6 +3,7 @@
 from hemispasm.clinic.db.accounts import AuditEvent, AuthSession, Clinic, DoseLimit, User
 from hemispasm.clinic.db.assessments import Assessment, SelfRating, VideoAnalysis
 from hemispasm.clinic.db.base import Base
+from hemispasm.clinic.db.corrections import EventCorrection
 from hemispasm.clinic.db.jobs import AnalysisJob, JobState, Upload
 from hemispasm.clinic.db.patients import Diagnosis, MriStudy, Patient
 from hemispasm.clinic.db.surgery import Surgery
@@ -18,6 +19,7 @@ __all__ = [
     "Clinic",
     "Diagnosis",
     "DoseLimit",
+    "EventCorrection",
     "InjectionSession",
     "InjectionSite",
     "JobState",

@@ -184,7 +184,9 @@ _NO_SITES = SessionTotals(0.0, 0.0, 0, 0, False)
 
 
 def _videos(db: Session, patient_id: int) -> list[Row]:
-    return _rows(db, VideoAnalysis, patient_id, "recorded_on", without=("result",))
+    return _rows(
+        db, VideoAnalysis, patient_id, "recorded_on", without=("result", "corrected_result")
+    )
 
 
 def _sessions(db: Session, patient: Patient) -> list[SessionView]:

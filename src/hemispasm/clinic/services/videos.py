@@ -54,6 +54,12 @@ def _smc_number(value: Any) -> int | None:
 def _prepare(db: Session, actor: Actor, patient: Patient, values: Values, existing: Any) -> Values:
     if existing is not None and values.get("result") == existing.result:
         return values
+    if existing is not None and existing.corrected_at is not None:
+        raise ClinicalDataError(
+            "result",
+            "a clinician has corrected this analysis's events, which name the stored result's "
+            "events: store a new result as a new analysis",
+        )
     try:
         validate_result(values.get("result"))
     except (ValueError, TypeError) as exc:
@@ -80,7 +86,13 @@ def list_analysis_summaries(
     """A page of the patient's video analyses, newest first, without the ``result`` JSON
     (several kB each): the metric columns are what lists show."""
     return list_records(
-        db, actor, VIDEO_ANALYSES, patient_id, page=page, page_size=page_size, deferred=("result",)
+        db,
+        actor,
+        VIDEO_ANALYSES,
+        patient_id,
+        page=page,
+        page_size=page_size,
+        deferred=("result", "corrected_result"),
     )
 
 
@@ -122,7 +134,7 @@ def query_analyses(
     base = select(va).join(Patient, Patient.id == va.patient_id).where(*where)
     total = db.scalar(select(func.count()).select_from(base.subquery())) or 0
     rows = db.scalars(
-        base.options(defer(va.result))
+        base.options(defer(va.result), defer(va.corrected_result))
         .order_by(va.recorded_on.desc(), va.id.desc())
         .limit(page_size)
         .offset((page - 1) * page_size)

@@ -1,0 +1,483 @@
+"""A clinician reviews the events of a video analysis: confirms, rejects, relabels, adds.
+
+Each correction is one row of ``event_corrections`` (never changed afterwards) and one audit row;
+the analysis's figures are then recomputed from the corrected events with the analysis's own
+rules and stored beside the detected result, and its metric columns follow, so lists, charts and
+searches count what the clinician decided. The detected result itself is never changed.
+
+Only clinicians review (the access part ``event_correction`` is not among a patient's parts);
+patients see the corrected figures of their own videos through the video analysis itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import hemispasm
+from hemispasm.clinic.db.models import Diagnosis, EventCorrection, User, VideoAnalysis
+from hemispasm.clinic.domain.corrections import (
+    CorrectionAction,
+    Label,
+    ReviewedEvent,
+    Step,
+    added_event,
+    added_key,
+    after_correction,
+    check_event_key,
+    check_label,
+    check_span,
+    corrected_events,
+    detected_events,
+    event_from_json,
+    event_json,
+    find_event,
+    peak_within,
+    recompute_result,
+    review_events,
+)
+from hemispasm.clinic.domain.vocab import AffectedSide
+from hemispasm.clinic.services.access import get_patient_for, may
+from hemispasm.clinic.services.actor import Actor
+from hemispasm.clinic.services.report_files import (
+    NO_FILES,
+    ReportFiles,
+    Series,
+    TimeseriesError,
+    read_series,
+    report_files_of,
+)
+from hemispasm.clinic.services.videos import VIDEO_ANALYSES, metric_columns
+from hemispasm.errors import ClinicalDataError, NotFoundError
+from hemispasm.labels.corrections import ReviewedLabel, labels_from_review
+from hemispasm.labels.format import LABELS_SUFFIX, LabelledSubject, LabelSource, dumps_labels
+
+PART = "event_correction"
+"""The access part and audit entity of corrections (clinicians only)."""
+CONDITIONS = ("hfs", "healthy")
+FRAME_MOMENTS = ("before", "peak", "after")
+"""The frames shown of each event: just before it starts, its most closed, just after it ends."""
+FRAME_MARGIN_S = 0.25
+
+
+# --- what the report page shows ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CorrectionRecord:
+    """One correction as the history shows it."""
+
+    id: int
+    key: str
+    action: CorrectionAction
+    before: Mapping[str, Any] | None
+    after: Mapping[str, Any] | None
+    by: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Review:
+    """An analysis with its events as they stand and, for a clinician, the history."""
+
+    analysis: VideoAnalysis
+    events: tuple[ReviewedEvent, ...]
+    history: tuple[CorrectionRecord, ...]
+    """Newest first; empty for a patient."""
+    corrected_by: str | None
+    """The name of whoever made the latest correction."""
+    files: ReportFiles
+    may_correct: bool
+    diagnosis_side: str | None
+    """The side of the patient's recorded HFS diagnosis (``left``, ``right``, ``bilateral``),
+    None when no diagnosis is recorded; only read for a clinician."""
+
+    @property
+    def result(self) -> Mapping[str, Any]:
+        """The figures that count: as corrected once corrected, else as detected."""
+        return self.analysis.corrected_result or self.analysis.result
+
+
+def _name(user: User | None) -> str:
+    if user is None:
+        return "a former user"
+    return user.display_name or user.email
+
+
+def _rows(db: Session, analysis_id: int) -> list[EventCorrection]:
+    return list(
+        db.scalars(
+            select(EventCorrection)
+            .where(EventCorrection.video_analysis_id == analysis_id)
+            .order_by(EventCorrection.id)
+        )
+    )
+
+
+def _steps(rows: Sequence[EventCorrection]) -> list[Step]:
+    return [
+        Step(
+            id=r.id,
+            key=r.event_key,
+            action=r.action,
+            after=None if r.after is None else event_from_json(r.after),
+        )
+        for r in rows
+    ]
+
+
+def _load(db: Session, patient_id: int, analysis_id: int, *, lock: bool = False) -> VideoAnalysis:
+    statement = select(VideoAnalysis).where(VideoAnalysis.id == analysis_id)
+    if lock:  # two clinicians correcting one analysis take turns (PostgreSQL; SQLite always does)
+        statement = statement.with_for_update()
+    row = db.scalars(statement).first()
+    if row is None or row.patient_id != patient_id or row.deleted_at is not None:
+        raise NotFoundError("video analysis", analysis_id)
+    return row
+
+
+def _diagnosis_side(db: Session, patient_id: int) -> str | None:
+    side = db.scalars(
+        select(Diagnosis.affected_side)
+        .where(Diagnosis.patient_id == patient_id, Diagnosis.deleted_at.is_(None))
+        .order_by(Diagnosis.id.desc())
+        .limit(1)
+    ).first()
+    return None if side is None else AffectedSide(side).value
+
+
+def get_review(
+    db: Session, actor: Actor, patient_id: int, analysis_id: int, *, data_dir: Path
+) -> Review:
+    """The analysis and its events as they stand: one audited read of the video analysis. A
+    clinician also gets the history of corrections, the files to show evidence from and the
+    patient's diagnosis (for the export)."""
+    get_patient_for(
+        db, actor, patient_id, part=VIDEO_ANALYSES.part, action="read", entity_id=analysis_id
+    )
+    row = _load(db, patient_id, analysis_id)
+    clinician = may(actor, PART, write=True)
+    rows = _rows(db, analysis_id) if clinician or row.corrected_at is not None else []
+    user_ids = {r.corrected_by for r in rows} | ({row.corrected_by} - {None})
+    names = {u.id: _name(u) for u in db.scalars(select(User).where(User.id.in_(user_ids)))}
+    review = Review(
+        analysis=row,
+        events=review_events(detected_events(row.result), _steps(rows)),
+        history=tuple(
+            CorrectionRecord(
+                r.id,
+                r.event_key,
+                r.action,
+                r.before,
+                r.after,
+                names.get(r.corrected_by, _name(None)),
+                r.created_at,
+            )
+            for r in reversed(rows)
+        )
+        if clinician
+        else (),
+        corrected_by=None if row.corrected_by is None else names.get(row.corrected_by),
+        files=report_files_of(db, analysis_id, data_dir) if clinician else NO_FILES,
+        may_correct=clinician,
+        diagnosis_side=_diagnosis_side(db, patient_id) if clinician else None,
+    )
+    db.commit()
+    return review
+
+
+def list_corrections(
+    db: Session, actor: Actor, patient_id: int, analysis_id: int
+) -> tuple[VideoAnalysis, list[EventCorrection]]:
+    """The analysis and its corrections, newest first (clinicians; audited as a list)."""
+    get_patient_for(db, actor, patient_id, part=PART, action="list", entity_id=analysis_id)
+    row = _load(db, patient_id, analysis_id)
+    history = list(reversed(_rows(db, analysis_id)))
+    db.commit()
+    return row, history
+
+
+# --- making a correction -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EventChange:
+    """A correction of one event: confirm, reject, or relabel with kind, side and type."""
+
+    action: CorrectionAction
+    kind: str | None = None
+    side: str | None = None
+    type: str | None = None
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    """An event the analysis missed."""
+
+    start_s: float
+    end_s: float
+    kind: str
+    side: str
+    type: str | None = None
+
+
+def _series(files: ReportFiles) -> Series:
+    if files.timeseries is None:
+        raise ClinicalDataError(
+            "event",
+            "this analysis has no per-frame data (timeseries.csv) in the clinic, so its figures "
+            "cannot be recomputed: only analyses of videos uploaded to the clinic can be corrected",
+        )
+    try:
+        return read_series(files.timeseries)
+    except TimeseriesError as exc:
+        raise ClinicalDataError("event", f"the per-frame data cannot be read: {exc}") from None
+
+
+def _store(
+    db: Session,
+    actor: Actor,
+    row: VideoAnalysis,
+    rows: list[EventCorrection],
+    series: Series,
+    correction: EventCorrection,
+) -> EventCorrection:
+    """Add ``correction`` and recompute the analysis's figures from every correction."""
+    db.add(correction)
+    db.flush()
+    events = review_events(detected_events(row.result), _steps([*rows, correction]))
+    corrected = recompute_result(
+        row.result, series.measurements, series.closure, corrected_events(events)
+    )
+    for key, value in metric_columns(corrected).items():
+        setattr(row, key, value)
+    row.corrected_result = corrected
+    row.corrected_at = correction.created_at
+    row.corrected_by = actor.user_id
+    db.commit()
+    return correction
+
+
+def correct_event(
+    db: Session,
+    actor: Actor,
+    patient_id: int,
+    analysis_id: int,
+    key: str,
+    change: EventChange,
+    *,
+    data_dir: Path,
+) -> EventCorrection:
+    """Confirm, reject or relabel one event (detected or added); one transaction, audited.
+
+    Raises
+    ------
+    PermissionDeniedError
+        The actor is not a clinician.
+    NotFoundError
+        No such patient for this clinician, or no such analysis of the patient.
+    ClinicalDataError
+        An unknown event, a label whose parts do not fit (the field named), or an analysis
+        without per-frame data.
+    """
+    get_patient_for(db, actor, patient_id, part=PART, action="create")
+    check_event_key(key)
+    label: Label | None = None
+    if change.action is CorrectionAction.RELABEL:
+        if change.kind is None:
+            raise ClinicalDataError("kind", "choose spasm or blink")
+        if change.side is None:
+            raise ClinicalDataError("side", "choose left, right or both")
+        label = check_label(change.kind, change.side, change.type)
+    elif change.action is CorrectionAction.ADD:
+        raise ClinicalDataError("action", "confirm, reject or relabel an event; add one separately")
+    row = _load(db, patient_id, analysis_id, lock=True)
+    series = _series(report_files_of(db, analysis_id, data_dir))
+    rows = _rows(db, analysis_id)
+    item = find_event(review_events(detected_events(row.result), _steps(rows)), key)
+    after = after_correction(item, change.action, label)
+    correction = EventCorrection(
+        patient_id=patient_id,
+        video_analysis_id=analysis_id,
+        event_key=key,
+        action=change.action,
+        before=None if item.current is None else event_json(item.current),
+        after=None if after is None else event_json(after),
+        corrected_by=actor.user_id,
+    )
+    return _store(db, actor, row, rows, series, correction)
+
+
+def add_event(
+    db: Session,
+    actor: Actor,
+    patient_id: int,
+    analysis_id: int,
+    new: NewEvent,
+    *,
+    data_dir: Path,
+) -> EventCorrection:
+    """Add an event the analysis missed; its peak is the most closed frame of its eye between
+    its start and end. One transaction, audited. Raises as ``correct_event``, and
+    ClinicalDataError naming ``start_s`` or ``end_s`` for times outside the video."""
+    get_patient_for(db, actor, patient_id, part=PART, action="create")
+    label = check_label(new.kind, new.side, new.type)
+    row = _load(db, patient_id, analysis_id, lock=True)
+    check_span(new.start_s, new.end_s, duration_s=float(row.result["source"]["duration_s"]))
+    series = _series(report_files_of(db, analysis_id, data_dir))
+    peak_s, peak_closure = peak_within(
+        series.measurements, series.closure, label.side, new.start_s, new.end_s
+    )
+    event = added_event(
+        label, start_s=new.start_s, end_s=new.end_s, peak_s=peak_s, peak_closure=peak_closure
+    )
+    rows = _rows(db, analysis_id)
+    correction = EventCorrection(
+        patient_id=patient_id,
+        video_analysis_id=analysis_id,
+        event_key=added_key(1 + sum(r.action is CorrectionAction.ADD for r in rows)),
+        action=CorrectionAction.ADD,
+        before=None,
+        after=event_json(event),
+        corrected_by=actor.user_id,
+    )
+    return _store(db, actor, row, rows, series, correction)
+
+
+# --- frames of an event --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FramePlan:
+    """Which frames to show of one event, under which names, and where to cut them from."""
+
+    files: ReportFiles
+    moments: tuple[tuple[str, float], ...]
+    """(file name, time in s) for each of ``FRAME_MOMENTS``."""
+
+    def name_of(self, moment: str) -> str:
+        """The file name of the frame at ``moment`` (one of ``FRAME_MOMENTS``)."""
+        return dict(zip(FRAME_MOMENTS, (name for name, _ in self.moments), strict=True))[moment]
+
+
+def frame_plan(
+    db: Session, actor: Actor, patient_id: int, analysis_id: int, key: str, *, data_dir: Path
+) -> FramePlan:
+    """The frames of event ``key``: an audited read of the review, for clinicians. The frames
+    themselves are cut (or read from the cache) after this use case, outside its transaction."""
+    get_patient_for(db, actor, patient_id, part=PART, action="read", entity_id=analysis_id)
+    check_event_key(key)
+    row = _load(db, patient_id, analysis_id)
+    event = find_event(
+        review_events(detected_events(row.result), _steps(_rows(db, analysis_id))), key
+    ).label
+    files = report_files_of(db, analysis_id, data_dir)
+    db.commit()
+    end = float(row.result["source"]["duration_s"])
+    times = (event.start_s - FRAME_MARGIN_S, event.peak_s, event.end_s + FRAME_MARGIN_S)
+    return FramePlan(
+        files,
+        tuple(
+            (f"{key}-{moment}.jpg", min(max(t, 0.0), end))
+            for moment, t in zip(FRAME_MOMENTS, times, strict=True)
+        ),
+    )
+
+
+# --- the corrections as hand labels --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LabelExport:
+    """A label file to download."""
+
+    filename: str
+    text: str
+
+
+NOTES = {
+    None: "as detected; not reviewed by a clinician",
+    CorrectionAction.CONFIRM: "confirmed by a clinician",
+    CorrectionAction.RELABEL: "relabelled by a clinician",
+    CorrectionAction.ADD: "added by a clinician (missed by the analysis)",
+}
+
+
+def _subject(diagnosis_side: str | None, condition: str | None) -> LabelledSubject:
+    """The subject from the recorded diagnosis, or, without one, from the clinician's choice."""
+    if diagnosis_side is not None:
+        if condition not in (None, "", "hfs"):
+            raise ClinicalDataError(
+                "condition", "the patient has a diagnosis of hemifacial spasm recorded: hfs"
+            )
+        if diagnosis_side == "left":
+            return LabelledSubject(condition="hfs", affected_side="left")
+        if diagnosis_side == "right":
+            return LabelledSubject(condition="hfs", affected_side="right")
+        return LabelledSubject(condition="hfs", notes=f"HFS recorded as {diagnosis_side}")
+    if condition == "healthy":
+        return LabelledSubject(condition="healthy")
+    if condition == "hfs":
+        return LabelledSubject(condition="hfs", notes="no HFS diagnosis recorded; side not given")
+    raise ClinicalDataError(
+        "condition",
+        "no diagnosis of hemifacial spasm is recorded for this patient: choose hfs or healthy",
+    )
+
+
+def export_labels(
+    db: Session,
+    actor: Actor,
+    patient_id: int,
+    analysis_id: int,
+    *,
+    condition: str | None,
+    data_dir: Path,
+) -> LabelExport:
+    """The events as they stand, as a ``hemispasm.labels/1`` file naming the stored video and
+    its SHA-256; audited as an export. ``condition`` (``hfs`` or ``healthy``) is needed only when
+    the patient has no HFS diagnosis recorded."""
+    get_patient_for(db, actor, patient_id, part=PART, action="export", entity_id=analysis_id)
+    row = _load(db, patient_id, analysis_id)
+    subject = _subject(_diagnosis_side(db, patient_id), condition)
+    files = report_files_of(db, analysis_id, data_dir)
+    reviewed = review_events(detected_events(row.result), _steps(_rows(db, analysis_id)))
+    db.commit()
+    series = None
+    if files.timeseries is not None:
+        try:
+            series = read_series(files.timeseries)
+        except TimeseriesError:
+            series = None  # the labels keep their times; only the frame numbers are left out
+    source = row.result["source"]
+    video_file = files.video_name or str(source.get("file") or f"{source['sha256']}.mp4")
+    counts = {a: sum(r.state == a for r in reviewed) for a in (None, *CorrectionAction)}
+    method = (
+        f"events found by hemispasm {row.result.get('software', {}).get('version', '?')}, then "
+        f"reviewed by a clinician in the clinic's report (hemispasm {hemispasm.__version__}): "
+        f"{counts[CorrectionAction.CONFIRM]} confirmed, {counts[CorrectionAction.RELABEL]} "
+        f"relabelled, {counts[CorrectionAction.REJECT]} rejected and left out, "
+        f"{counts[CorrectionAction.ADD]} added, {counts[None]} left as detected"
+    )
+    labels = labels_from_review(
+        [ReviewedLabel(r.current, NOTES[r.state]) for r in reviewed if r.current is not None],
+        video_file=video_file,
+        sha256=str(source["sha256"]),
+        subject=subject,
+        labelled_by="clinician",
+        method=method,
+        timestamps_s=None if series is None else series.measurements.timestamps_s,
+        fps=float(source.get("fps_nominal") or 0) or None,
+        excluded=[
+            (float(a), float(b), "the face could not be measured")
+            for a, b in row.result.get("quality", {}).get("unusable_spans", [])
+        ],
+        source=LabelSource(origin="recorded for clinical care; exported from the clinic's records"),
+    )
+    return LabelExport(f"{Path(video_file).stem}{LABELS_SUFFIX}", dumps_labels(labels))
