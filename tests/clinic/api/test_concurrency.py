@@ -209,6 +209,7 @@ def test_many_clinicians_and_patients_at_once_get_no_server_error_and_lose_no_wr
 
     with TestClient(app, base_url="https://testserver", raise_server_exceptions=False) as client:
         sent = run_users(client, people)
+        assert client.portal is not None
         threads = client.portal.call(
             lambda: to_thread.current_default_thread_limiter().total_tokens
         )

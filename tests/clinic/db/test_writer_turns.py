@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
 
 from hemispasm.clinic.db.writer_turns import WriterTurns
 
 
-def wait_until(condition: Callable[[], bool], timeout_s: float = 10.0) -> None:
-    """Poll ``condition()`` until true (threads get there at their own pace)."""
+def wait_until_waiting(turns: WriterTurns, threads: int, timeout_s: float = 10.0) -> None:
+    """Poll until ``threads`` threads wait for a turn (they get there at their own pace)."""
     deadline = time.monotonic() + timeout_s
-    while not condition():
+    while turns.waiting != threads:
         if time.monotonic() > deadline:
-            raise AssertionError("the threads did not get there in time")
+            raise AssertionError(f"{turns.waiting} threads wait, not {threads}")
         time.sleep(0.001)
 
 
@@ -32,7 +31,7 @@ def test_turns_are_given_in_the_order_they_were_asked_for() -> None:
     for n, name in enumerate(("b", "c", "d"), start=1):
         thread = threading.Thread(target=take_turn, args=(name,))
         thread.start()
-        wait_until(lambda n=n: turns.waiting == n)  # queued behind the others
+        wait_until_waiting(turns, n)  # queued behind the others
         threads.append(thread)
     turns.give_back()
     for thread in threads:
