@@ -86,7 +86,7 @@ class Tally:
 
     @staticmethod
     def f1(m: int, f: int, x: int) -> str:
-        return f"{2 * m / (2 * m + f + x):.3f}" if m + f + x else "1.000"
+        return f"{2 * m / (2 * m + f + x):.3f}" if m + x else "-"  # "-": nothing to find
 
     def row(self, label: str) -> str:
         partial = f"{self.partial[0]}/{self.partial[1]}" if self.partial[1] else "-"
@@ -127,7 +127,7 @@ def synthetic(cases: Sequence[SuiteCase], root: Path, title: str) -> None:
     print(f"\n#### {title}\n\n{HEADER}")
     pooled = {name: {"spasm": Tally(), "control": Tally()} for name in DECIDERS}
     for case in cases:
-        run = run_case(case, root, use_cache=True)
+        run = run_case(case, root, use_cache=True, reuse=True)
         for name, decide in DECIDERS.items():
             events = decide(run.analysis)
             countable = case.fps >= MIN_SPASM_FPS

@@ -243,7 +243,7 @@ def _context(
                 peaks["left"].append(a.peak_closure)
                 peaks["right"].append(b.peak_closure)
     right_over_left = eye_gain(pairs)
-    gain = {"right": right_over_left, "left": 1.0}
+    gain: dict[Side, float] = {"right": right_over_left, "left": 1.0}
     blink_peak = {
         s: float(np.percentile(peaks[s], 75)) if len(peaks[s]) >= 3 else FALLBACK_BLINK_PEAK
         for s in SIDES

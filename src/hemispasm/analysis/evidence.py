@@ -213,7 +213,9 @@ def episode_evidence(
 
     ``own_closure``, when given, is what the episode's own rise and the peak its closing heads
     for are read from (the held part of the closure for a held episode, so that a blink on top of
-    a tonic spasm or a look down is not taken for the held closure). The other eye is looked at from ``lag_tol_s`` before the sudden closing began to
+    a tonic spasm or a look down is not taken for the held closure).
+
+    The other eye is looked at from ``lag_tol_s`` before the sudden closing began to
     ``lag_tol_s`` after the episode's eye reached 80 % of its peak (a blink's eyes start and
     close within a frame or so of each other; what the other eye does later in a long closure
     is not part of the same movement).

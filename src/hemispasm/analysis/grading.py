@@ -79,7 +79,7 @@ def jankovic_frequency(metrics: Metrics, params: AnalysisParams) -> GradeEstimat
     rule = (
         f"4 if spasms were seen and the affected eye was closed (closure above "
         f"{p.closed_closure:g}) for at least 50% of the usable time; otherwise 3 if any spasm "
-        f"was tonic (its closure stayed above the start threshold for at least "
+        f"was tonic (its eye stayed more than half closed, against its own closing, for at least "
         f"{p.tonic_min_s:g} s, dips shorter than {p.merge_gap_s:g} s bridged); otherwise 2 if "
         f"there were spasms, none tonic (fluttering); otherwise 1 if there were no spasms but "
         f"more than {p.elevated_blink_rate_per_min:g} blinks per minute; otherwise 0. The video's "

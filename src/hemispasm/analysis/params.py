@@ -105,7 +105,7 @@ class AnalysisParams:
     this long (and never less than two frames) (s): spasms are sudden; smiles and squints
     narrow the eye more slowly."""
     tonic_min_s: float = 1.0
-    """A closure sustained above ``closure_on`` at least this long is tonic (s)."""
+    """A spasm whose eye stays above half of its closing rise at least this long is tonic (s)."""
 
     # --- video-level refusal (checked by the pipeline) -------------------------------------------
     min_video_s: float = 3.0

@@ -418,15 +418,15 @@ def _glasses_layer(
         axes = (round(0.85 * eye_w), round(0.62 * eye_w))
         centre = (round(c[0]), round(c[1]))
         thick = max(2, round(look.rim_width * eye_w))
-        cv2.ellipse(rims, centre, axes, 0, 0, 360, 255, thick, cv2.LINE_AA)
-        cv2.ellipse(lenses, centre, axes, 0, 0, 360, 255, -1, cv2.LINE_AA)
+        cv2.ellipse(rims, centre, axes, 0, 0, 360, (255,), thick, cv2.LINE_AA)
+        cv2.ellipse(lenses, centre, axes, 0, 0, 360, (255,), -1, cv2.LINE_AA)
         temple_end = outer + (outer - c) * 1.2 - np.array([0.0, 0.2 * eye_w])
         start = c + (outer - c) / np.linalg.norm(outer - c) * 0.85 * eye_w
         cv2.line(
             rims,
             (round(start[0]), round(start[1] - 0.3 * eye_w)),
             (round(temple_end[0]), round(temple_end[1])),
-            255,
+            (255,),
             thick,
             cv2.LINE_AA,
         )
@@ -437,7 +437,7 @@ def _glasses_layer(
         rims,
         (round(a[0]), round(a[1])),
         (round(b[0]), round(b[1])),
-        255,
+        (255,),
         max(2, round(look.rim_width * wl)),
         cv2.LINE_AA,
     )
@@ -451,7 +451,10 @@ def _glasses_layer(
         yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
         d = ((xx - c[0] - 0.3 * eye_w) ** 2 + (yy - c[1] + 0.25 * eye_w) ** 2) / (0.55 * eye_w) ** 2
         glare = np.exp(-d) * lens_a * np.float32(look.reflection)
-        colour = colour * (1 - glare[..., None]) + np.float32([235, 225, 255]) * glare[..., None]
+        colour = (
+            colour * (1 - glare[..., None])
+            + np.array([235, 225, 255], np.float32) * glare[..., None]
+        )
         alpha = np.maximum(alpha, glare)
     rows = np.flatnonzero(alpha.max(axis=1) > 0)
     cols = np.flatnonzero(alpha.max(axis=0) > 0)

@@ -149,7 +149,7 @@ class Happening:
 
         A spasm's extent is its own side's; the other eye's slight leak does not count.
         """
-        sides: tuple[Side, ...] = SIDES if self.side == "both" else (self.side,)  # type: ignore[assignment]
+        sides: tuple[Side, ...] = SIDES if self.side == "both" else (self.side,)
         marks = [p.crossings() for s in sides if (p := self.pulse(s)) is not None]
         marks = [m for m in marks if np.isfinite(m[0])]
         start = min(m[0] for m in marks)

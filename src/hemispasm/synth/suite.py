@@ -6,6 +6,7 @@ the figures quoted in the README. Seeds are fixed, so a change in a figure is a 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +14,12 @@ from pathlib import Path
 from hemispasm.analysis.evaluation import KindScore, match_events
 from hemispasm.analysis.types import Event, EventKind, Side
 from hemispasm.pipeline import Analysis, analyze_video
-from hemispasm.synth.generate import make_synthetic_video
+from hemispasm.synth.generate import (
+    TRUTH_NAME,
+    VIDEO_STEM,
+    load_truth_events,
+    make_synthetic_video,
+)
 
 
 @dataclass(frozen=True)
@@ -94,8 +100,23 @@ class CaseRun:
         return match_events(self.analysis.events, self.truth, kind=kind)
 
 
-def run_case(case: SuiteCase, root: Path, *, workers: int = 2, use_cache: bool = False) -> CaseRun:
-    """Generate the case's video under ``root`` and analyse it with the full pipeline."""
+def run_case(
+    case: SuiteCase,
+    root: Path,
+    *,
+    workers: int = 2,
+    use_cache: bool = False,
+    reuse: bool = False,
+) -> CaseRun:
+    """Generate the case's video under ``root`` and analyse it with the full pipeline.
+
+    With ``reuse``, a video already in its folder from an earlier run of the same case (its
+    truth.json names the same seed, side, frame rate and size) is analysed again as it is.
+    """
+    folder = root / case.name
+    if reuse and _made_before(case, folder):
+        analysis = analyze_video(folder / f"{VIDEO_STEM}.mp4", workers=workers, use_cache=use_cache)
+        return CaseRun(case=case, truth=load_truth_events(folder / TRUTH_NAME), analysis=analysis)
     synth = make_synthetic_video(
         root / case.name,
         seed=case.seed,
@@ -108,6 +129,20 @@ def run_case(case: SuiteCase, root: Path, *, workers: int = 2, use_cache: bool =
     )
     analysis = analyze_video(synth.video_path, workers=workers, use_cache=use_cache)
     return CaseRun(case=case, truth=tuple(synth.truth.events), analysis=analysis)
+
+
+def _made_before(case: SuiteCase, folder: Path) -> bool:
+    try:
+        truth = json.loads((folder / TRUTH_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    same = (truth.get("seed"), truth.get("side"), truth.get("fps"), truth.get("spasms")) == (
+        case.seed,
+        case.side,
+        float(case.fps),
+        case.spasms,
+    )
+    return same and (folder / f"{VIDEO_STEM}.mp4").is_file()
 
 
 def pooled_score(runs: Sequence[CaseRun], kind: EventKind) -> KindScore:

@@ -27,9 +27,9 @@ REPO = Path(__file__).resolve().parents[3]
 
 @pytest.fixture(scope="module")
 def spasm_video(tmp_path_factory: pytest.TempPathFactory) -> SynthResult:
-    """Six seconds of a left-sided spasm, 320x240."""
+    """Eight seconds of left-sided spasms (a clonic burst and a tonic spasm), 320x240."""
     out = tmp_path_factory.mktemp("e2e")
-    return make_synthetic_video(out, seed=5, side="left", duration_s=6.0, size=(320, 240))
+    return make_synthetic_video(out, seed=42, side="left", duration_s=8.0, size=(320, 240))
 
 
 def test_an_uploaded_video_is_measured_by_the_servers_embedded_worker(
