@@ -309,6 +309,11 @@ def _mirror(m: Measurements) -> Measurements:
         brow=m.brow.swapped(),
         cheek=m.cheek.swapped(),
         mouth_corner=m.mouth_corner.swapped(),
+        upper_lid=None if m.upper_lid is None else m.upper_lid.swapped(),
+        gaze_y=None if m.gaze_y is None else m.gaze_y.swapped(),
+        gaze_x=None
+        if m.gaze_x is None
+        else SidePair(left=-m.gaze_x.right, right=-m.gaze_x.left),
     )
 
 

@@ -248,19 +248,7 @@ def _context(
         s: float(np.percentile(peaks[s], 75)) if len(peaks[s]) >= 3 else FALLBACK_BLINK_PEAK
         for s in SIDES
     }
-    return _Context(
-        t=ctx.t,
-        signal=signal,
-        held=held,
-        thresholds=thresholds,
-        gain=gain,
-        blink_peak=blink_peak,
-        lag_tol_s=lag_tol,
-        fps=ctx.fps,
-        z=ctx.z,
-        gaze=ctx.gaze,
-        lids=ctx.lids,
-    )
+    return replace(ctx, gain=gain, blink_peak=blink_peak)
 
 
 def _evidence(ctx: _Context, e: Episode, params: AnalysisParams) -> EpisodeEvidence:
@@ -646,18 +634,10 @@ def _type_bursts(events: list[Event], params: AnalysisParams) -> list[Event]:
         for i in in_burst:
             e = out[i]
             confidence = min(1.0, (e.confidence or 0.0) + 0.1)
-            out[i] = Event(
-                kind=e.kind,
-                side=e.side,
-                start_s=e.start_s,
-                end_s=e.end_s,
-                peak_s=e.peak_s,
-                peak_closure=e.peak_closure,
-                tonic=e.tonic,
-                regions=e.regions,
+            out[i] = replace(
+                e,
                 type="burst",
                 confidence=confidence,
-                evidence=e.evidence,
                 reason=e.reason + "; one of several in a row (a clonic burst)",
             )
     return out
