@@ -15,7 +15,8 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hemispasm.clinic.db.models import AnalysisJob, User
+from hemispasm.clinic.db.base import utcnow
+from hemispasm.clinic.db.models import AnalysisJob, JobState, Upload, User
 from hemispasm.clinic.jobs.runner import JobRunner
 from hemispasm.clinic.services.actor import Actor
 from hemispasm.clinic.settings import Settings
@@ -101,6 +102,46 @@ def analysed_upload(
         path = settings.data_dir / report / TIMESERIES_NAME
         path.write_text(timeseries_csv(trace_of or result or RESULT), encoding="utf-8")
     return pid, aid
+
+
+def attach_report(
+    db: Session,
+    settings: Settings,
+    *,
+    patient_id: int,
+    analysis_id: int,
+    uploaded_by: int,
+    result: Mapping[str, Any],
+) -> Path:
+    """Record a finished job for an analysis stored through the API, as if it had been analysed
+    from an upload (no video kept), with a report folder holding a timeseries.csv of its events:
+    the folder."""
+    upload = Upload(
+        patient_id=patient_id,
+        sha256=str(result["source"]["sha256"]),
+        size_bytes=1,
+        content_type="video/mp4",
+        stored_path=f"uploads/attached-{analysis_id}.mp4",
+        uploaded_by=uploaded_by,
+        raw_deleted_at=utcnow(),
+    )
+    report = f"reports/attached-{analysis_id}"
+    db.add(
+        AnalysisJob(
+            patient_id=patient_id,
+            upload=upload,
+            state=JobState.DONE,
+            recorded_on=TODAY,
+            attempts=1,
+            video_analysis_id=analysis_id,
+            report_path=report,
+        )
+    )
+    db.commit()
+    folder = settings.data_dir / report
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / TIMESERIES_NAME).write_text(timeseries_csv(result), encoding="utf-8")
+    return folder
 
 
 def new_style_result() -> dict[str, Any]:

@@ -113,7 +113,9 @@ def test_a_spasm_relabelled_as_a_blink_counts_as_a_blink(
 ) -> None:
     made = correct(db, world, settings, analysis, "e3", RELABEL, kind="blink", side="both")
 
-    metrics = stored(db, analysis[1]).corrected_result["metrics"]  # type: ignore[index]
+    corrected = stored(db, analysis[1]).corrected_result
+    assert corrected is not None
+    metrics = corrected["metrics"]
     assert (metrics["spasm_count"], metrics["blink_count"]) == (3, 4)
     assert (metrics["spasms_per_min"], metrics["blinks_per_min"]) == (15.0, 20.0)
     assert made.before is not None and made.after is not None
@@ -149,7 +151,8 @@ def test_an_added_event_counts_and_takes_its_peak_from_the_trace(
     assert made.after is not None
     assert made.after["peak_s"] == pytest.approx(missed["peak_s"], abs=0.5 / FPS)
     assert made.after["peak_closure"] == pytest.approx(missed["peak_closure"] + 0.02, abs=0.03)
-    assert stored(db, aid).corrected_result["metrics"]["spasm_count"] == 4  # type: ignore[index]
+    corrected = stored(db, aid).corrected_result
+    assert corrected is not None and corrected["metrics"]["spasm_count"] == 4
 
 
 def test_confirming_a_rejected_event_brings_it_back(
@@ -205,7 +208,7 @@ def test_every_correction_is_kept_with_who_and_what_and_audited(
 def test_it_refuses_a_correction_by_anyone_but_a_clinician(
     db: Session, world: World, settings: Settings, analysis: tuple[int, int], who: str
 ) -> None:
-    with pytest.raises(PermissionDeniedError, match="cannot change event correction|admins"):
+    with pytest.raises(PermissionDeniedError, match=r"cannot change event correction|admins"):
         correct(db, world, settings, analysis, "e1", REJECT, who=who)
     db.rollback()
     assert db.scalar(select(func.count()).select_from(EventCorrection)) == 0
@@ -214,21 +217,21 @@ def test_it_refuses_a_correction_by_anyone_but_a_clinician(
 def test_a_clinician_of_another_clinic_finds_no_such_patient(
     db: Session, world: World, settings: Settings, analysis: tuple[int, int]
 ) -> None:
-    with pytest.raises(NotFoundError, match="patient"):
+    with pytest.raises(NotFoundError, match=r"patient"):
         correct(db, world, settings, analysis, "e1", REJECT, who="clinician_b")
 
 
 def test_it_refuses_a_blink_of_one_eye_naming_the_side(
     db: Session, world: World, settings: Settings, analysis: tuple[int, int]
 ) -> None:
-    with pytest.raises(ClinicalDataError, match="^side: a blink closes both eyes"):
+    with pytest.raises(ClinicalDataError, match=r"^side: a blink closes both eyes"):
         correct(db, world, settings, analysis, "e1", RELABEL, kind="blink", side="left")
 
 
 def test_it_refuses_a_blink_type_for_a_spasm_naming_the_type(
     db: Session, world: World, settings: Settings, analysis: tuple[int, int]
 ) -> None:
-    with pytest.raises(ClinicalDataError, match="^type: a spasm is twitch"):
+    with pytest.raises(ClinicalDataError, match=r"^type: a spasm is twitch"):
         correct(
             db, world, settings, analysis, "e1", RELABEL, kind="spasm", side="left", type="complete"
         )
@@ -237,7 +240,7 @@ def test_it_refuses_a_blink_type_for_a_spasm_naming_the_type(
 def test_it_refuses_an_event_the_analysis_does_not_have(
     db: Session, world: World, settings: Settings, analysis: tuple[int, int]
 ) -> None:
-    with pytest.raises(ClinicalDataError, match="^event: no event e8 in this analysis"):
+    with pytest.raises(ClinicalDataError, match=r"^event: no event e8 in this analysis"):
         correct(db, world, settings, analysis, "e8", CONFIRM)
 
 
@@ -270,7 +273,7 @@ def test_an_analysis_without_per_frame_data_cannot_be_corrected(
     db: Session, settings: Settings, sessions: Callable[[], Session], world: World
 ) -> None:
     analysis = analysed_upload(db, settings, sessions, world, with_timeseries=False)
-    with pytest.raises(ClinicalDataError, match="^event: this analysis has no per-frame data"):
+    with pytest.raises(ClinicalDataError, match=r"^event: this analysis has no per-frame data"):
         correct(db, world, settings, analysis, "e1", REJECT)
 
 
@@ -282,7 +285,7 @@ def test_the_result_of_a_corrected_analysis_cannot_be_replaced(
     other = copy.deepcopy(RESULT)
     other["events"] = other["events"][:2]
 
-    with pytest.raises(ClinicalDataError, match="^result: a clinician has corrected"):
+    with pytest.raises(ClinicalDataError, match=r"^result: a clinician has corrected"):
         update_record(
             db, actor_of(world["clinician_a"].user), VIDEO_ANALYSES, pid, aid, {"result": other}
         )
@@ -345,7 +348,7 @@ def test_a_deleted_video_has_no_frames_to_cut(
     assert plan.files.video_name == f"{upload.sha256}.mp4"
 
 
-# --- the labels ------------------------------------------------------------------------------------
+# --- the labels ---------------------------------------------------------------------------------
 
 
 def export(
@@ -402,7 +405,7 @@ def test_the_subject_of_the_labels_comes_from_the_diagnosis_when_one_is_recorded
     made = export(db, world, settings, analysis, condition=None)
 
     assert '"condition": "hfs"' in made.text and '"affected_side": "left"' in made.text
-    with pytest.raises(ClinicalDataError, match="^condition: the patient has a diagnosis"):
+    with pytest.raises(ClinicalDataError, match=r"^condition: the patient has a diagnosis"):
         export(db, world, settings, analysis, condition="healthy")
 
 
@@ -410,7 +413,7 @@ def test_without_a_diagnosis_the_clinician_must_say_which_condition(
     db: Session, world: World, settings: Settings, analysis: tuple[int, int]
 ) -> None:
     with pytest.raises(
-        ClinicalDataError, match="^condition: no diagnosis .* choose hfs or healthy"
+        ClinicalDataError, match=r"^condition: no diagnosis .* choose hfs or healthy"
     ):
         export(db, world, settings, analysis, condition=None)
 

@@ -6,9 +6,9 @@ from them with the analysis's own ``compute_metrics`` and ``estimate_grades``. N
 files, no clock.
 
 Every event has a key: ``e<n>`` for the n-th detected event of the result (from 1, in the
-result's order) and ``a<n>`` for the n-th event a clinician added to the analysis. An event's latest correction decides how it stands: confirmed (the
-label it last had, now sure), rejected (left out of every figure), relabelled (another kind,
-side or type) or added.
+result's order) and ``a<n>`` for the n-th event a clinician added to the analysis. An event's
+latest correction decides how it stands: confirmed (the label it last had, now sure), rejected
+(left out of every figure), relabelled (another kind, side or type) or added.
 """
 
 from __future__ import annotations

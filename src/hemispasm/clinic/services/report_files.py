@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 import numpy as np
 from sqlalchemy import select
@@ -29,6 +30,9 @@ from hemispasm.report.folder import TIMESERIES_NAME
 EVIDENCE_FOLDER = "evidence"
 """Where an analysis's cut frames are cached, inside its report folder."""
 FRAME_MAX_SIDE = 480
+"""The widest a cut frame is served (pixels)."""
+FRAME_DECODE_MAX_SIDE = 960
+"""Frames are decoded at most this large, so that a crop around the eyes keeps its detail."""
 FRAME_JPEG_QUALITY = 82
 FRAME_SEARCH_S = 0.3
 """How far from the wanted time a frame may be (a frame lasts 0.17 s at 6 fps)."""
@@ -195,8 +199,10 @@ def cached_frame(evidence_dir: Path, name: str) -> bytes | None:
 def cut_frames(
     video: Path, wanted: Sequence[tuple[str, float]], *, mirrored: bool, evidence_dir: Path
 ) -> dict[str, bytes]:
-    """Cut the frame nearest each ``(name, time_s)`` from ``video``, scaled down and encoded as
-    JPEG, and keep each in ``evidence_dir`` under its name. A time with no frame near it is left
+    """Cut the frame nearest each ``(name, time_s)`` from ``video``, encode it as JPEG and keep it
+    in ``evidence_dir`` under its name. Every frame is cropped to the same band around the eyes
+    when a face is found in one of them (a frontal-face detector), else kept whole; either way
+    scaled down to at most ``FRAME_MAX_SIDE`` pixels wide. A time with no frame near it is left
     out of the answer.
 
     Raises the video reader's ``VideoReadError`` for a video that cannot be read.
@@ -205,7 +211,7 @@ def cut_frames(
 
     from hemispasm.video.reader import iter_frames  # the one decoding edge
 
-    out: dict[str, bytes] = {}
+    frames: dict[str, np.ndarray] = {}
     for name, time_s in wanted:
         best: tuple[float, np.ndarray] | None = None
         for t, rgb in iter_frames(
@@ -213,20 +219,57 @@ def cut_frames(
             start_s=max(0.0, time_s - FRAME_SEARCH_S),
             end_s=time_s + FRAME_SEARCH_S,
             mirrored=mirrored,
-            max_side=FRAME_MAX_SIDE,
+            max_side=FRAME_DECODE_MAX_SIDE,
             threads=1,
         ):
             if best is None or abs(t - time_s) < abs(best[0] - time_s):
                 best = (t, rgb)
-        if best is None:
-            continue
-        bgr = cv2.cvtColor(best[1], cv2.COLOR_RGB2BGR)
+        if best is not None:
+            frames[name] = best[1]
+    box = next((b for b in map(eye_band, frames.values()) if b is not None), None)
+    out: dict[str, bytes] = {}
+    for name, rgb in frames.items():
+        picture = rgb if box is None else rgb[box[1] : box[3], box[0] : box[2]]
+        height, width = picture.shape[:2]
+        if width > FRAME_MAX_SIDE:
+            size = (FRAME_MAX_SIDE, max(1, round(height * FRAME_MAX_SIDE / width)))
+            picture = cv2.resize(picture, size, interpolation=cv2.INTER_AREA)
+        bgr = cv2.cvtColor(np.ascontiguousarray(picture), cv2.COLOR_RGB2BGR)
         ok, encoded = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, FRAME_JPEG_QUALITY])
-        if not ok:
-            continue
-        out[name] = encoded.tobytes()
-        _keep(evidence_dir, name, out[name])
+        if ok:
+            out[name] = encoded.tobytes()
+            _keep(evidence_dir, name, out[name])
     return out
+
+
+def eye_band(rgb: np.ndarray) -> tuple[int, int, int, int] | None:
+    """(x0, y0, x1, y1) of a band across both eyes of the largest frontal face in ``rgb``, found
+    by OpenCV's Haar face detector; None without a face. The band spans the face's width and
+    the part of its height where the brows and eyes are."""
+    import cv2
+
+    height, width = rgb.shape[:2]
+    scale = min(1.0, 480 / max(height, width))
+    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    if scale < 1.0:
+        gray = cv2.resize(gray, (round(width * scale), round(height * scale)))
+    found = _face_detector().detectMultiScale(
+        gray, scaleFactor=1.1, minNeighbors=5, minSize=(40, 40)
+    )
+    if len(found) == 0:
+        return None
+    x, y, w, h = (v / scale for v in max(found, key=lambda f: f[2] * f[3]))
+    x0, x1 = max(0, round(x - 0.05 * w)), min(width, round(x + 1.05 * w))
+    y0, y1 = max(0, round(y + 0.17 * h)), min(height, round(y + 0.56 * h))
+    return (x0, y0, x1, y1) if x1 - x0 >= 16 and y1 - y0 >= 16 else None
+
+
+@lru_cache(maxsize=1)
+def _face_detector() -> Any:
+    import cv2
+
+    cascades = getattr(cv2, "data").haarcascades  # noqa: B009 -- the stubs lack cv2.data
+    return cv2.CascadeClassifier(cascades + "haarcascade_frontalface_default.xml")
 
 
 def _keep(folder: Path, name: str, data: bytes) -> None:
