@@ -28,6 +28,7 @@ from hemispasm.clinic.settings import Settings
 from tests.clinic.api.conftest import PASSWORD, TODAY, World
 from tests.clinic.conftest import session_on
 from tests.clinic.jobs.helpers import video_bytes
+from tests.clinic.reviews import attach_report
 
 API = "/api/v1"
 RESULT: dict[str, Any] = json.loads(
@@ -174,6 +175,12 @@ POLICY: dict[str, Rule] = {
     "POST /patients/{patient_id}/videos": Rule.CARE_TEAM_AND_PATIENT,
     "GET /patients/{patient_id}/jobs": Rule.CARE_TEAM_AND_PATIENT,
     "GET /patients/{patient_id}/jobs/{record_id}": Rule.CARE_TEAM_AND_PATIENT,
+    "GET /patients/{patient_id}/video-analyses/{record_id}/corrections": Rule.CARE_TEAM,
+    "POST /patients/{patient_id}/video-analyses/{record_id}/events/{key}/corrections": (
+        Rule.CARE_TEAM
+    ),
+    "POST /patients/{patient_id}/video-analyses/{record_id}/events": Rule.CARE_TEAM,
+    "GET /patients/{patient_id}/video-analyses/{record_id}/labels": Rule.CARE_TEAM,
 }
 """Every route of the API (method and path after /api/v1) and who it is for."""
 
@@ -255,6 +262,15 @@ BODIES: dict[str, dict[str, Any]] = {
         "vessels": ["aica"],
     },
     "PATCH /patients/{patient_id}/surgeries/{record_id}": {"outcome": "complete"},
+    "POST /patients/{patient_id}/video-analyses/{record_id}/events/{key}/corrections": {
+        "action": "confirm"
+    },
+    "POST /patients/{patient_id}/video-analyses/{record_id}/events": {
+        "start_s": 0.5,
+        "end_s": 0.8,
+        "kind": "blink",
+        "side": "both",
+    },
 }
 """A valid body for every route that takes one (logging in is per caller: ``body_of``)."""
 FILES: dict[str, dict[str, tuple[str, bytes, str]]] = {
@@ -325,7 +341,7 @@ class Scene:
             values["user_id"] = self.world[target.user].user.id
         if missing:
             values = dict.fromkeys(values, MISSING_ID)
-        return API + path.format(**values)
+        return API + path.format(**values, key="e1")  # an event: the analysis's first
 
     def call(
         self,
@@ -351,8 +367,9 @@ class Scene:
 
 
 @pytest.fixture
-def scene(client: TestClient, world: World) -> Scene:
-    """Every patient's records, entered by their clinician (or, for their diary, themselves)."""
+def scene(client: TestClient, world: World, connection: Connection, settings: Settings) -> Scene:
+    """Every patient's records, entered by their clinician (or, for their diary, themselves);
+    each video analysis with the report folder of a finished job, so that it can be corrected."""
     records: dict[tuple[str, str], int] = {}
     for key, clinician, patient in (
         ("P1", "clinician_a", "patient_p1"),
@@ -378,6 +395,15 @@ def scene(client: TestClient, world: World) -> Scene:
         )
         assert r.status_code == 202, f"{patient} could not upload a video: {r.text}"
         records["jobs", key] = r.json()["id"]
+        with session_on(connection) as db:
+            attach_report(
+                db,
+                settings,
+                patient_id=world.patients[key],
+                analysis_id=records["video-analyses", key],
+                uploaded_by=world[patient].user.id,
+                result=RESULT,
+            )
     return Scene(world, records)
 
 

@@ -16,7 +16,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hemispasm import __version__
 from hemispasm.clinic.api.errors import BodyTooLargeError, install_error_handlers
-from hemispasm.clinic.api.routes import admin, analyses, auth, patients, records, system, videos
+from hemispasm.clinic.api.routes import (
+    admin,
+    analyses,
+    auth,
+    corrections,
+    patients,
+    records,
+    system,
+    videos,
+)
 from hemispasm.clinic.db.engine import make_engine, make_session_factory
 from hemispasm.clinic.jobs.worker import Worker
 from hemispasm.clinic.services.accounts import LoginLimiter, password_hasher
@@ -183,7 +192,7 @@ def create_app(
         settings.login_rate_limit, settings.rate_limit_storage_url
     )
     install_error_handlers(app)
-    for module in (system, auth, admin, patients, records, analyses, videos):
+    for module in (system, auth, admin, patients, records, analyses, videos, corrections):
         app.include_router(module.router, prefix=API_PREFIX)
     install_web(app)  # the pages, on the same services and access rules
     app.add_middleware(
