@@ -74,6 +74,17 @@ def test_a_clinician_registers_a_patient_and_records_a_session_on_the_face_map(
     assert int(grade.locator("xpath=following-sibling::dd[1]").inner_text()) >= 1
     check_page(page, "video-report")
 
+    first_event = page.locator("#review li.review-event").first
+    first_event.locator("summary").click()
+    frame = first_event.locator("img").first
+    frame.scroll_into_view_if_needed()  # cut from the video when first shown
+    loaded = "img => img.complete && img.naturalWidth > 0"
+    page.wait_for_function(loaded, arg=frame.element_handle())
+    first_event.get_by_role("button", name="Reject: not an event").click()
+    page.wait_for_url(re.compile(r"corrected=e\d+"))
+    assert page.get_by_role("heading", name=re.compile(r"^Corrected by .* on \d{4}-")).count() == 1
+    check_page(page, "video-report-corrected")
+
     _upload(page, videos_url, sample_videos["calm"])
     page.reload()  # the comparison form is offered once two analyses are done
     page.get_by_role("button", name="Compare").click()

@@ -201,8 +201,10 @@ def test_a_finished_analysis_has_a_report_page_with_its_numbers(
     assert "Jankovic total Jankovic Rating Scale, total 0-8 6" in text
     assert "SMC grade SMC grade, I-IV III" in text
     assert "Estimates that support the clinician" in text and RESULT["caveat"] in text
-    assert "7 events: spasms and blinks" in text
-    assert "1 spasm Left 1.81 1.99 0.18 0.30" in text
+    # the clinician reviews each event (the fake analysis wrote no per-frame data to correct)
+    assert response.text.count("review-state review-state-unreviewed") == 7
+    assert "#1 Spasm, left eye 1.81 s to 1.99 s not reviewed" in text
+    assert "Duration 0.18 s Peak closure 0.30" in text
     assert "Software: version 0.1.0" in text
     assert "Parameter: Closures closer than this are one event (s) merge_gap_s = 0.15" in text
     assert "Parameter: baseline_window_s 20" in text  # a parameter without a plain name

@@ -23,6 +23,7 @@ from hemispasm.clinic.api.schemas.records import VideoAnalysisUpdate
 from hemispasm.clinic.db.models import AnalysisJob, JobState, VideoAnalysis
 from hemispasm.clinic.services import uploads
 from hemispasm.clinic.services.actor import Actor
+from hemispasm.clinic.services.corrections import get_review
 from hemispasm.clinic.services.records import get_record, update_record
 from hemispasm.clinic.services.treatment import session_dates
 from hemispasm.clinic.services.videos import VIDEO_ANALYSES, list_analysis_summaries
@@ -30,6 +31,7 @@ from hemispasm.clinic.settings import Settings
 from hemispasm.clinic.web.pages import PageActor, PageRoute, render
 from hemispasm.clinic.web.video_place import Place, my_place, patient_place
 from hemispasm.clinic.web.video_report import compare_view, report_view, summary_row
+from hemispasm.clinic.web.video_review import review_view
 from hemispasm.clinic.web.video_upload import receive_upload
 from hemispasm.report.labels import PCT_CLOSED
 
@@ -50,16 +52,22 @@ def _id_or_none(text: str) -> int | None:
     return int(text) if 1 <= int(text) <= MAX_ID else None
 
 
+def figures_of(row: VideoAnalysis) -> dict[str, Any]:
+    """The result whose figures count: as corrected by a clinician, else as detected."""
+    return row.corrected_result or row.result
+
+
 def _report_view(row: VideoAnalysis, place: Place, session_dates: list[date]) -> dict[str, Any]:
     """The report of a stored analysis, with its address under ``place``."""
-    return report_view(
-        row.result,
+    view = report_view(
+        figures_of(row),
         analysis_id=row.id,
         url=f"{place.base}/{row.id}",
         recorded_on=row.recorded_on,
         notes=row.notes,
         session_dates=session_dates,
     )
+    return view | {"corrected": row.corrected_at is not None}
 
 
 # --- the list of videos and uploads -------------------------------------------------------------
@@ -246,8 +254,8 @@ def _compare_page(
         first=_report_view(first, place, dates),
         second=_report_view(second, place, dates),
         **compare_view(
-            first.result,
-            second.result,
+            figures_of(first),
+            figures_of(second),
             first_on=first.recorded_on,
             second_on=second.recorded_on,
             session_dates=dates,
@@ -286,20 +294,34 @@ def my_compare(
 # --- the report of one analysis ------------------------------------------------------------------
 
 
-def _report_page(
+def report_page(
     request: Request,
     db: Session,
     actor: Actor,
     place: Place,
+    settings: Settings,
     analysis_id: int,
     *,
     status_code: int = 200,
     errors: Mapping[str, str] | None = None,
     notes: str | None = None,
     saved: bool = False,
+    review_errors: Mapping[str, Mapping[str, str]] | None = None,
+    review_entered: Mapping[str, str] | None = None,
+    corrected: str = "",
 ) -> Response:
-    row = get_record(db, actor, VIDEO_ANALYSES, place.patient_id, analysis_id)
-    view = _report_view(row, place, session_dates(db, actor, place.patient_id))
+    """The report of one analysis: its figures as they stand (corrected, once a clinician has
+    corrected its events), and for a clinician the review of each event."""
+    review = get_review(db, actor, place.patient_id, analysis_id, data_dir=settings.data_dir)
+    row = review.analysis
+    view = report_view(
+        review.result,
+        analysis_id=row.id,
+        url=f"{place.base}/{row.id}",
+        recorded_on=row.recorded_on,
+        notes=row.notes,
+        session_dates=session_dates(db, actor, place.patient_id),
+    )
     return render(
         request,
         "video_report.html",
@@ -307,6 +329,9 @@ def _report_page(
         actor=actor,
         place=place,
         a=view,
+        review=review_view(
+            review, place, errors=review_errors, entered=review_entered, done=corrected
+        ),
         errors=errors or {},
         notes=view["notes"] if notes is None else notes,
         saved=saved,
@@ -318,13 +343,17 @@ def patient_report(
     request: Request,
     actor: PageActor,
     db: DbDep,
+    settings: SettingsDep,
     patient_id: PatientId,
     analysis_id: RecordId,
     saved: Annotated[str, Query()] = "",
+    corrected: Annotated[str, Query(max_length=16)] = "",
 ) -> Response:
     """The report of one analysis, as a page of the app."""
     place = patient_place(db, actor, patient_id)
-    return _report_page(request, db, actor, place, analysis_id, saved=saved == "1")
+    return report_page(
+        request, db, actor, place, settings, analysis_id, saved=saved == "1", corrected=corrected
+    )
 
 
 @router.get("/me/videos/{analysis_id}")
@@ -332,25 +361,35 @@ def my_report(
     request: Request,
     actor: PageActor,
     db: DbDep,
+    settings: SettingsDep,
     analysis_id: RecordId,
     saved: Annotated[str, Query()] = "",
 ) -> Response:
     """The report of one of the patient's own analyses."""
-    return _report_page(request, db, actor, my_place(actor), analysis_id, saved=saved == "1")
+    return report_page(
+        request, db, actor, my_place(actor), settings, analysis_id, saved=saved == "1"
+    )
 
 
 def _save_notes(
-    request: Request, db: Session, actor: Actor, place: Place, analysis_id: int, notes: str
+    request: Request,
+    db: Session,
+    actor: Actor,
+    place: Place,
+    settings: Settings,
+    analysis_id: int,
+    notes: str,
 ) -> Response:
     try:
         changes = VideoAnalysisUpdate.model_validate({"notes": notes.strip() or None}).changes()
     except ValidationError as exc:
         message = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
-        return _report_page(
+        return report_page(
             request,
             db,
             actor,
             place,
+            settings,
             analysis_id,
             status_code=422,
             errors={"notes": message},
@@ -365,12 +404,14 @@ def patient_notes(
     request: Request,
     actor: PageActor,
     db: DbDep,
+    settings: SettingsDep,
     patient_id: PatientId,
     analysis_id: RecordId,
     notes: Annotated[str, Form()] = "",
 ) -> Response:
     """Keep notes on an analysis (what was seen, the circumstances of the recording)."""
-    return _save_notes(request, db, actor, patient_place(db, actor, patient_id), analysis_id, notes)
+    place = patient_place(db, actor, patient_id)
+    return _save_notes(request, db, actor, place, settings, analysis_id, notes)
 
 
 @router.post("/me/videos/{analysis_id}/notes")
@@ -378,8 +419,9 @@ def my_notes(
     request: Request,
     actor: PageActor,
     db: DbDep,
+    settings: SettingsDep,
     analysis_id: RecordId,
     notes: Annotated[str, Form()] = "",
 ) -> Response:
     """The patient's notes on one of their own analyses."""
-    return _save_notes(request, db, actor, my_place(actor), analysis_id, notes)
+    return _save_notes(request, db, actor, my_place(actor), settings, analysis_id, notes)

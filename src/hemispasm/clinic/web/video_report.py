@@ -312,6 +312,7 @@ def report_view(
         "injection": cycle_texts(cycle),
         "affected_side": side_name(result["affected_side"]),
         "affected_side_note": METRICS["affected_side"].note,
+        "affected_side_reason": str(result.get("affected_side_reason") or ""),
         "spasms_per_min": fmt(metrics["spasms_per_min"]),
         "spasms_note": count_of(int(metrics["spasm_count"]), "spasm"),
         "blinks_per_min": fmt(metrics["blinks_per_min"]),
@@ -392,4 +393,5 @@ def summary_row(analysis: VideoAnalysis, url: str) -> dict[str, Any]:
         if analysis.jankovic_total_estimate is None
         else analysis.jankovic_total_estimate,
         "smc": MISSING if smc is None else ROMAN[smc - 1],
+        "corrected": analysis.corrected_at is not None,
     }
