@@ -58,8 +58,9 @@ def labels_from_review(
     labelled_by, method : str
         Who labelled (a role, not a person's name) and how.
     timestamps_s : array of shape (T,), optional
-        The presentation time of every decoded frame; with it, each event also gets the indices
-        of its first, last and peak frames (the frames nearest its times).
+        The presentation time of every decoded frame; with it, each event's start, end and peak
+        become the frames nearest its times: their indices, and their presentation times as the
+        times (as the format defines them).
     fps : float, optional
         The video's frame rate, for the record.
     excluded : sequence of (start_s, end_s, reason)
@@ -72,10 +73,12 @@ def labels_from_review(
     """
     frames = None if timestamps_s is None else np.asarray(timestamps_s, dtype=np.float64)
 
-    def frame_of(t: float) -> int | None:
+    def frame_of(t: float) -> tuple[int | None, float]:
+        """The nearest frame's index and time; no index (and ``t`` itself) without frames."""
         if frames is None or frames.size == 0:
-            return None
-        return int(np.argmin(np.abs(frames - t)))
+            return None, round(t, 4)
+        i = int(np.argmin(np.abs(frames - t)))
+        return i, round(float(frames[i]), 4)
 
     labelled = []
     for item in sorted(events, key=lambda x: x.event.start_s):
@@ -83,16 +86,18 @@ def labels_from_review(
         complete = None
         if e.kind == "blink" and e.type in ("complete", "incomplete"):
             complete = e.type == "complete"
+        (start_frame, start_s), (end_frame, end_s) = frame_of(e.start_s), frame_of(e.end_s)
+        peak_frame, peak_s = frame_of(e.peak_s)
         labelled.append(
             LabelledEvent(
                 kind=e.kind,
                 side=e.side,
-                start_s=round(e.start_s, 4),
-                end_s=round(e.end_s, 4),
-                peak_s=round(e.peak_s, 4),
-                start_frame=frame_of(e.start_s),
-                end_frame=frame_of(e.end_s),
-                peak_frame=frame_of(e.peak_s),
+                start_s=start_s,
+                end_s=end_s,
+                peak_s=peak_s,
+                start_frame=start_frame,
+                end_frame=end_frame,
+                peak_frame=peak_frame,
                 type=e.type,
                 complete=complete,
                 note=item.note,

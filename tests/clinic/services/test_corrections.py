@@ -386,12 +386,13 @@ def test_the_corrections_export_as_labels_that_read_labels_loads(
     assert labels.video.sha256 == stored(db, aid).result["source"]["sha256"] == upload.sha256
     assert labels.video.frames == 360 and labels.video.fps == 30.0
     assert labels.subject.condition == "hfs" and labels.subject.affected_side is None
-    got = [(e.kind, e.side, e.start_s, e.note) for e in labels.events]
+    # times are those of the frames nearest the events' (30 fps: 1.808 s is frame 54, 1.8 s)
+    got = [(e.kind, e.side, e.start_frame, e.start_s, e.note) for e in labels.events]
     assert len(got) == 7  # 7 detected, one rejected, one added
-    assert ("spasm", "left", 1.808, "as detected; not reviewed by a clinician") not in got
-    assert ("blink", "both", 4.486, "relabelled by a clinician") in got
-    assert got[-1] == ("spasm", "right", 11.0, "added by a clinician (missed by the analysis)")
-    assert labels.events[-1].start_frame == 330 and labels.events[-1].type == "twitch"
+    assert [g[2] for g in got] == [82, 135, 150, 192, 238, 282, 330]  # no frame 54: rejected
+    assert ("blink", "both", 135, 4.5, "relabelled by a clinician") in got
+    assert got[-1] == ("spasm", "right", 330, 11.0, "added by a clinician (missed by the analysis)")
+    assert labels.events[-1].type == "twitch" and labels.events[-1].end_s == 11.3
     assert "1 rejected and left out, 1 added, 5 left as detected" in labels.method
     assert audit_rows(db, entity="event_correction", action="export") == 1
 
