@@ -33,13 +33,14 @@ from hemispasm.clinic import commands
 from hemispasm.clinic.api.app import create_app
 from hemispasm.clinic.db.base import Base
 from hemispasm.clinic.db.engine import make_engine
-from hemispasm.clinic.db.models import Clinic, Patient, User, VideoAnalysis
+from hemispasm.clinic.db.models import AnalysisJob, Clinic, JobState, Patient, User, VideoAnalysis
 from hemispasm.clinic.demo.logins import ACCOUNTS, LOGINS_FILE, read_logins
 from hemispasm.clinic.demo.plan import INTERVAL_DAYS, make_plan
 from hemispasm.clinic.demo.records import DemoPlan
 from hemispasm.clinic.demo.seed import CLINIC_NAME, DemoReport
 from hemispasm.clinic.demo.treatment import UNIT_FACTOR
 from hemispasm.clinic.demo.videos import RESULT_NAME, SAMPLE_VIDEOS, SampleVideo
+from hemispasm.clinic.domain.corrections import CorrectionAction
 from hemispasm.clinic.domain.dosing import DEFAULT_LIMITS, SessionDoses, SiteDose, check_dose_limits
 from hemispasm.clinic.domain.schedule import DueStatus, ScheduleRules, due_status, next_due
 from hemispasm.clinic.domain.vocab import AdverseEffect, AffectedSide, Muscle, Role
@@ -47,6 +48,7 @@ from hemispasm.clinic.services.actor import Actor
 from hemispasm.clinic.services.patients import PatientFilter, list_patients
 from hemispasm.clinic.settings import Settings
 from hemispasm.errors import ClinicalDataError, ConflictError
+from hemispasm.report.folder import TIMESERIES_NAME
 from tests.clinic.conftest import POSTGRES_URL, postgres_schema_url, skip_or_fail_without_postgres
 
 TODAY = date(2026, 6, 15)  # a Monday
@@ -549,6 +551,40 @@ def test_real_sample_videos_are_made_measured_and_cached(tmp_path: Path) -> None
     assert severe["grades"]["jankovic_total"]["value"] > blinks["grades"]["jankovic_total"]["value"]
     again = sample_results(tmp_path, ["severe"], make=lambda video, folder: {})
     assert not again["severe"].made and again["severe"].result == severe
+
+
+def test_sample_videos_with_their_time_series_give_reports_that_can_be_corrected(
+    tmp_path: Path,
+) -> None:
+    from hemispasm.clinic.services.corrections import EventChange, correct_event, get_review
+    from tests.clinic.jobs.helpers import write_video
+    from tests.clinic.reviews import timeseries_csv
+
+    def make(video: SampleVideo, folder: Path) -> dict[str, Any]:
+        folder.mkdir(parents=True, exist_ok=True)
+        clip = write_video(folder / "clip.mp4", seconds=12.0)
+        result = copy.deepcopy(STORED_RESULT)
+        result["source"] |= {"file": clip.name, "sha256": f"{video.seed:064x}"}
+        (folder / TIMESERIES_NAME).write_text(timeseries_csv(result), encoding="utf-8")
+        return result
+
+    settings = _settings(tmp_path)
+    report = commands.demo(settings, patients=9, seed=1, today=TODAY, make_video=make)
+
+    assert report.records_added["video reports with evidence"] == 6
+    with rolled_back(settings) as db:
+        jobs = db.scalars(select(AnalysisJob).order_by(AnalysisJob.id)).all()
+        assert len(jobs) == 6 and all(job.state is JobState.DONE for job in jobs)
+        job = jobs[0]
+        clinician = db.scalars(select(User).where(User.role == Role.CLINICIAN)).one()
+        actor = Actor(clinician.id, clinician.clinic_id, Role.CLINICIAN, today=TODAY)
+        pid, aid = job.patient_id, int(job.video_analysis_id or 0)
+        review = get_review(db, actor, pid, aid, data_dir=settings.data_dir)
+        assert review.files.timeseries is not None and review.files.video is not None
+        change = EventChange(CorrectionAction.REJECT)
+        correct_event(db, actor, pid, aid, "e1", change, data_dir=settings.data_dir)
+        assert db.get_one(VideoAnalysis, aid).spasms_per_min == 15.0
+    assert len(list((tmp_path / "uploads").rglob("*.mp4"))) == 3  # one file per sample video
 
 
 def test_the_report_counts_the_patient_cured_by_surgery_as_no_longer_due(seeded: Seeded) -> None:

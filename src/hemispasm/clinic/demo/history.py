@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -23,6 +24,7 @@ from hemispasm.clinic.api.schemas.records import (
     VideoAnalysisCreate,
 )
 from hemispasm.clinic.db.models import Clinic
+from hemispasm.clinic.demo.evidence import attach_evidence
 from hemispasm.clinic.demo.logins import ACCOUNTS, demo_user
 from hemispasm.clinic.demo.records import PatientPlan
 from hemispasm.clinic.demo.videos import SampleResult
@@ -51,8 +53,10 @@ def write_history(
     results: Mapping[str, SampleResult],
     hasher: PasswordHasher,
     password: str | None,
+    data_dir: Path | None = None,
 ) -> Counter[str]:
-    """One patient's whole history, through the schemas and services of the API."""
+    """One patient's whole history, through the schemas and services of the API; with
+    ``data_dir``, each video analysis also gets its sample's video and report folder."""
     counts: Counter[str] = Counter()
     values = PatientCreate.model_validate(
         {
@@ -144,8 +148,15 @@ def write_history(
             outcome=SurgeryOutcome.COMPLETE, recurrence_on=op.recurrence_on, notes=op.notes,
         )  # fmt: skip
     for v in p.videos:
-        add(
+        analysis = add(
             VIDEO_ANALYSES, VideoAnalysisCreate, "video analyses", recorded_on=v.recorded_on,
             result=results[v.video].result, notes=v.notes,
         )  # fmt: skip
+        if data_dir is not None and attach_evidence(
+            db, sample=results[v.video], patient_id=patient.id, analysis_id=analysis.id,
+            uploaded_by=int(clinician.user_id or 0), clinic_id=clinician.clinic_id,
+            recorded_on=v.recorded_on, data_dir=data_dir,
+        ):  # fmt: skip
+            db.commit()
+            counts["video reports with evidence"] += 1
     return counts

@@ -154,7 +154,9 @@ def seed_demo(
         for patient in missing:
             with _transaction(conn) as db:
                 password = patient_password if patient.has_login else None
-                counts.update(write_history(db, clinician, patient, results, hasher, password))
+                counts.update(
+                    write_history(db, clinician, patient, results, hasher, password, data_dir)
+                )
         with _transaction(conn) as db:
             logins = tuple(_logins(db, staff, hasher))
             due = _due_counts(db, staff.clinic_id, plan)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from hemispasm.errors import OutputError
+from hemispasm.report.folder import TIMESERIES_NAME
 from hemispasm.report.result_json import dumps_result, load_result, validate_result
 
 RESULT_NAME = "result.json"
@@ -55,12 +56,16 @@ class SampleResult:
     result: dict[str, Any]
     made: bool
     seconds: float
+    folder: Path | None = None
+    """The cache folder: the video, result.json and (when made by this version) timeseries.csv."""
 
 
 def make_and_analyse(video: SampleVideo, folder: Path) -> dict[str, Any]:
-    """Render the synthetic video into ``folder`` and measure it with the analysis pipeline."""
+    """Render the synthetic video into ``folder``, measure it with the analysis pipeline and keep
+    its per-frame time series beside it (the demo's reports draw their evidence from it)."""
     from hemispasm.pipeline import analyze_video
     from hemispasm.report.result_json import build_result
+    from hemispasm.report.timeseries import write_timeseries
     from hemispasm.synth.generate import make_synthetic_video
 
     made = make_synthetic_video(
@@ -71,6 +76,7 @@ def make_and_analyse(video: SampleVideo, folder: Path) -> dict[str, Any]:
         spasms=video.spasms,
     )
     analysis = analyze_video(made.video_path, use_cache=False, workers=min(2, os.cpu_count() or 1))
+    write_timeseries(analysis, folder / TIMESERIES_NAME)
     return build_result(analysis)
 
 
@@ -89,14 +95,15 @@ def sample_results(
         folder = cache_dir / video.folder_name
         cached = _read_cached(folder / RESULT_NAME)
         if cached is not None:
-            out[key] = SampleResult(video, cached, made=False, seconds=0.0)
+            out[key] = SampleResult(video, cached, made=False, seconds=0.0, folder=folder)
             continue
         note(f"making and measuring the sample video '{key}' ({video.title})")
         started = time.perf_counter()
         result = make(video, folder)
         validate_result(result)
         _write_json(folder / RESULT_NAME, result)
-        out[key] = SampleResult(video, result, made=True, seconds=time.perf_counter() - started)
+        seconds = time.perf_counter() - started
+        out[key] = SampleResult(video, result, made=True, seconds=seconds, folder=folder)
     return out
 
 
