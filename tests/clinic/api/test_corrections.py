@@ -73,6 +73,8 @@ def test_a_clinician_corrects_and_reads_the_corrections_back(
     ).json()
     assert analysis_row["spasms_per_min"] == 20.0  # 4 spasms in 12 s, as corrected
     assert analysis_row["result"]["metrics"]["spasm_count"] == 4  # as detected: other spasms
+    assert analysis_row["corrected_result"] == read["corrected_result"]
+    assert analysis_row["corrected_at"] == read["corrected_at"] is not None
 
 
 @pytest.mark.parametrize(

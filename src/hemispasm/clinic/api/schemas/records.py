@@ -309,12 +309,16 @@ class VideoAnalysisSummary(Output):
     jankovic_total_estimate: int | None
     smc_grade_estimate: int | None
     notes: str | None
+    corrected_at: datetime | None = None
+    """When a clinician last corrected its events (the measures above then count them as
+    corrected); null while uncorrected."""
 
 
 class VideoAnalysisPublic(VideoAnalysisSummary):
-    """A stored analysis with its whole result."""
+    """A stored analysis with its whole result: as detected, and as corrected by a clinician."""
 
     result: dict[str, Any]
+    corrected_result: dict[str, Any] | None = None
 
 
 class SurgeryCreate(Input):
