@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from hemispasm.clinic.db.models import AuditEvent, Diagnosis, EventCorrection, Upload, VideoAnalysis
 from hemispasm.clinic.domain.corrections import CorrectionAction
 from hemispasm.clinic.services import corrections as svc
+from hemispasm.clinic.services import labels_export
 from hemispasm.clinic.services.records import update_record
 from hemispasm.clinic.services.report_files import cached_frame, cut_frames
 from hemispasm.clinic.services.videos import VIDEO_ANALYSES
@@ -353,9 +354,9 @@ def test_a_deleted_video_has_no_frames_to_cut(
 
 def export(
     db: Session, world: World, settings: Settings, analysis: tuple[int, int], **kw: Any
-) -> svc.LabelExport:
+) -> labels_export.LabelExport:
     pid, aid = analysis
-    return svc.export_labels(
+    return labels_export.export_labels(
         db, actor_of(world["clinician_a"].user), pid, aid, data_dir=settings.data_dir, **kw
     )
 
@@ -436,6 +437,6 @@ def test_only_the_clinics_clinicians_export_labels(
 ) -> None:
     pid, aid = analysis
     with pytest.raises(error):
-        svc.export_labels(
+        labels_export.export_labels(
             db, actor_of(world[who].user), pid, aid, condition="hfs", data_dir=settings.data_dir
         )

@@ -20,7 +20,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-import hemispasm
 from hemispasm.clinic.db.models import Diagnosis, EventCorrection, User, VideoAnalysis
 from hemispasm.clinic.domain.corrections import (
     CorrectionAction,
@@ -55,12 +54,9 @@ from hemispasm.clinic.services.report_files import (
 )
 from hemispasm.clinic.services.videos import VIDEO_ANALYSES, metric_columns
 from hemispasm.errors import ClinicalDataError, NotFoundError
-from hemispasm.labels.corrections import ReviewedLabel, labels_from_review
-from hemispasm.labels.format import LABELS_SUFFIX, LabelledSubject, LabelSource, dumps_labels
 
 PART = "event_correction"
 """The access part and audit entity of corrections (clinicians only)."""
-CONDITIONS = ("hfs", "healthy")
 FRAME_MOMENTS = ("before", "peak", "after")
 """The frames shown of each event: just before it starts, its most closed, just after it ends."""
 FRAME_MARGIN_S = 0.25
@@ -110,7 +106,8 @@ def _name(user: User | None) -> str:
     return user.display_name or user.email
 
 
-def _rows(db: Session, analysis_id: int) -> list[EventCorrection]:
+def correction_rows(db: Session, analysis_id: int) -> list[EventCorrection]:
+    """The corrections of an analysis, in the order made (the caller has checked access)."""
     return list(
         db.scalars(
             select(EventCorrection)
@@ -120,7 +117,8 @@ def _rows(db: Session, analysis_id: int) -> list[EventCorrection]:
     )
 
 
-def _steps(rows: Sequence[EventCorrection]) -> list[Step]:
+def steps_of(rows: Sequence[EventCorrection]) -> list[Step]:
+    """Stored corrections as the domain's steps."""
     return [
         Step(
             id=r.id,
@@ -132,7 +130,11 @@ def _steps(rows: Sequence[EventCorrection]) -> list[Step]:
     ]
 
 
-def _load(db: Session, patient_id: int, analysis_id: int, *, lock: bool = False) -> VideoAnalysis:
+def load_analysis(
+    db: Session, patient_id: int, analysis_id: int, *, lock: bool = False
+) -> VideoAnalysis:
+    """The patient's live analysis ``analysis_id``, locked for an update with ``lock``
+    (the caller has checked access)."""
     statement = select(VideoAnalysis).where(VideoAnalysis.id == analysis_id)
     if lock:  # two clinicians correcting one analysis take turns (PostgreSQL; SQLite always does)
         statement = statement.with_for_update()
@@ -142,7 +144,8 @@ def _load(db: Session, patient_id: int, analysis_id: int, *, lock: bool = False)
     return row
 
 
-def _diagnosis_side(db: Session, patient_id: int) -> str | None:
+def diagnosis_side(db: Session, patient_id: int) -> str | None:
+    """The side of the patient's latest recorded HFS diagnosis, or None without one."""
     side = db.scalars(
         select(Diagnosis.affected_side)
         .where(Diagnosis.patient_id == patient_id, Diagnosis.deleted_at.is_(None))
@@ -161,14 +164,14 @@ def get_review(
     get_patient_for(
         db, actor, patient_id, part=VIDEO_ANALYSES.part, action="read", entity_id=analysis_id
     )
-    row = _load(db, patient_id, analysis_id)
+    row = load_analysis(db, patient_id, analysis_id)
     clinician = may(actor, PART, write=True)
-    rows = _rows(db, analysis_id) if clinician or row.corrected_at is not None else []
+    rows = correction_rows(db, analysis_id) if clinician or row.corrected_at is not None else []
     user_ids = {r.corrected_by for r in rows} | ({row.corrected_by} - {None})
     names = {u.id: _name(u) for u in db.scalars(select(User).where(User.id.in_(user_ids)))}
     review = Review(
         analysis=row,
-        events=review_events(detected_events(row.result), _steps(rows)),
+        events=review_events(detected_events(row.result), steps_of(rows)),
         history=tuple(
             CorrectionRecord(
                 r.id,
@@ -186,7 +189,7 @@ def get_review(
         corrected_by=None if row.corrected_by is None else names.get(row.corrected_by),
         files=report_files_of(db, analysis_id, data_dir) if clinician else NO_FILES,
         may_correct=clinician,
-        diagnosis_side=_diagnosis_side(db, patient_id) if clinician else None,
+        diagnosis_side=diagnosis_side(db, patient_id) if clinician else None,
     )
     db.commit()
     return review
@@ -197,8 +200,8 @@ def list_corrections(
 ) -> tuple[VideoAnalysis, list[EventCorrection]]:
     """The analysis and its corrections, newest first (clinicians; audited as a list)."""
     get_patient_for(db, actor, patient_id, part=PART, action="list", entity_id=analysis_id)
-    row = _load(db, patient_id, analysis_id)
-    history = list(reversed(_rows(db, analysis_id)))
+    row = load_analysis(db, patient_id, analysis_id)
+    history = list(reversed(correction_rows(db, analysis_id)))
     db.commit()
     return row, history
 
@@ -251,7 +254,7 @@ def _store(
     """Add ``correction`` and recompute the analysis's figures from every correction."""
     db.add(correction)
     db.flush()
-    events = review_events(detected_events(row.result), _steps([*rows, correction]))
+    events = review_events(detected_events(row.result), steps_of([*rows, correction]))
     corrected = recompute_result(
         row.result, series.measurements, series.closure, corrected_events(events)
     )
@@ -297,10 +300,10 @@ def correct_event(
         label = check_label(change.kind, change.side, change.type)
     elif change.action is CorrectionAction.ADD:
         raise ClinicalDataError("action", "confirm, reject or relabel an event; add one separately")
-    row = _load(db, patient_id, analysis_id, lock=True)
+    row = load_analysis(db, patient_id, analysis_id, lock=True)
     series = _series(report_files_of(db, analysis_id, data_dir))
-    rows = _rows(db, analysis_id)
-    item = find_event(review_events(detected_events(row.result), _steps(rows)), key)
+    rows = correction_rows(db, analysis_id)
+    item = find_event(review_events(detected_events(row.result), steps_of(rows)), key)
     after = after_correction(item, change.action, label)
     correction = EventCorrection(
         patient_id=patient_id,
@@ -328,7 +331,7 @@ def add_event(
     ClinicalDataError naming ``start_s`` or ``end_s`` for times outside the video."""
     get_patient_for(db, actor, patient_id, part=PART, action="create")
     label = check_label(new.kind, new.side, new.type)
-    row = _load(db, patient_id, analysis_id, lock=True)
+    row = load_analysis(db, patient_id, analysis_id, lock=True)
     check_span(new.start_s, new.end_s, duration_s=float(row.result["source"]["duration_s"]))
     series = _series(report_files_of(db, analysis_id, data_dir))
     peak_s, peak_closure = peak_within(
@@ -337,7 +340,7 @@ def add_event(
     event = added_event(
         label, start_s=new.start_s, end_s=new.end_s, peak_s=peak_s, peak_closure=peak_closure
     )
-    rows = _rows(db, analysis_id)
+    rows = correction_rows(db, analysis_id)
     correction = EventCorrection(
         patient_id=patient_id,
         video_analysis_id=analysis_id,
@@ -373,9 +376,9 @@ def frame_plan(
     themselves are cut (or read from the cache) after this use case, outside its transaction."""
     get_patient_for(db, actor, patient_id, part=PART, action="read", entity_id=analysis_id)
     check_event_key(key)
-    row = _load(db, patient_id, analysis_id)
+    row = load_analysis(db, patient_id, analysis_id)
     event = find_event(
-        review_events(detected_events(row.result), _steps(_rows(db, analysis_id))), key
+        review_events(detected_events(row.result), steps_of(correction_rows(db, analysis_id))), key
     ).label
     files = report_files_of(db, analysis_id, data_dir)
     db.commit()
@@ -388,96 +391,3 @@ def frame_plan(
             for moment, t in zip(FRAME_MOMENTS, times, strict=True)
         ),
     )
-
-
-# --- the corrections as hand labels --------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class LabelExport:
-    """A label file to download."""
-
-    filename: str
-    text: str
-
-
-NOTES = {
-    None: "as detected; not reviewed by a clinician",
-    CorrectionAction.CONFIRM: "confirmed by a clinician",
-    CorrectionAction.RELABEL: "relabelled by a clinician",
-    CorrectionAction.ADD: "added by a clinician (missed by the analysis)",
-}
-
-
-def _subject(diagnosis_side: str | None, condition: str | None) -> LabelledSubject:
-    """The subject from the recorded diagnosis, or, without one, from the clinician's choice."""
-    if diagnosis_side is not None:
-        if condition not in (None, "", "hfs"):
-            raise ClinicalDataError(
-                "condition", "the patient has a diagnosis of hemifacial spasm recorded: hfs"
-            )
-        if diagnosis_side == "left":
-            return LabelledSubject(condition="hfs", affected_side="left")
-        if diagnosis_side == "right":
-            return LabelledSubject(condition="hfs", affected_side="right")
-        return LabelledSubject(condition="hfs", notes=f"HFS recorded as {diagnosis_side}")
-    if condition == "healthy":
-        return LabelledSubject(condition="healthy")
-    if condition == "hfs":
-        return LabelledSubject(condition="hfs", notes="no HFS diagnosis recorded; side not given")
-    raise ClinicalDataError(
-        "condition",
-        "no diagnosis of hemifacial spasm is recorded for this patient: choose hfs or healthy",
-    )
-
-
-def export_labels(
-    db: Session,
-    actor: Actor,
-    patient_id: int,
-    analysis_id: int,
-    *,
-    condition: str | None,
-    data_dir: Path,
-) -> LabelExport:
-    """The events as they stand, as a ``hemispasm.labels/1`` file naming the stored video and
-    its SHA-256; audited as an export. ``condition`` (``hfs`` or ``healthy``) is needed only when
-    the patient has no HFS diagnosis recorded."""
-    get_patient_for(db, actor, patient_id, part=PART, action="export", entity_id=analysis_id)
-    row = _load(db, patient_id, analysis_id)
-    subject = _subject(_diagnosis_side(db, patient_id), condition)
-    files = report_files_of(db, analysis_id, data_dir)
-    reviewed = review_events(detected_events(row.result), _steps(_rows(db, analysis_id)))
-    db.commit()
-    series = None
-    if files.timeseries is not None:
-        try:
-            series = read_series(files.timeseries)
-        except TimeseriesError:
-            series = None  # the labels keep their times; only the frame numbers are left out
-    source = row.result["source"]
-    video_file = files.video_name or str(source.get("file") or f"{source['sha256']}.mp4")
-    counts = {a: sum(r.state == a for r in reviewed) for a in (None, *CorrectionAction)}
-    method = (
-        f"events found by hemispasm {row.result.get('software', {}).get('version', '?')}, then "
-        f"reviewed by a clinician in the clinic's report (hemispasm {hemispasm.__version__}): "
-        f"{counts[CorrectionAction.CONFIRM]} confirmed, {counts[CorrectionAction.RELABEL]} "
-        f"relabelled, {counts[CorrectionAction.REJECT]} rejected and left out, "
-        f"{counts[CorrectionAction.ADD]} added, {counts[None]} left as detected"
-    )
-    labels = labels_from_review(
-        [ReviewedLabel(r.current, NOTES[r.state]) for r in reviewed if r.current is not None],
-        video_file=video_file,
-        sha256=str(source["sha256"]),
-        subject=subject,
-        labelled_by="clinician",
-        method=method,
-        timestamps_s=None if series is None else series.measurements.timestamps_s,
-        fps=float(source.get("fps_nominal") or 0) or None,
-        excluded=[
-            (float(a), float(b), "the face could not be measured")
-            for a, b in row.result.get("quality", {}).get("unusable_spans", [])
-        ],
-        source=LabelSource(origin="recorded for clinical care; exported from the clinic's records"),
-    )
-    return LabelExport(f"{Path(video_file).stem}{LABELS_SUFFIX}", dumps_labels(labels))

@@ -5,7 +5,14 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from hemispasm.clinic.web import diary, record_forms, session_form, video_pages, video_review
+from hemispasm.clinic.web import (
+    diary,
+    record_forms,
+    session_form,
+    video_pages,
+    video_report_page,
+    video_review,
+)
 from hemispasm.clinic.web.pages import STATIC_DIR
 from hemispasm.clinic.web.routes import router
 
@@ -15,6 +22,7 @@ __all__ = ["install_web", "router"]
 def install_web(app: FastAPI) -> None:
     """Add the pages (at ``/``) and their assets (at ``/static``) to ``app``."""
     app.include_router(router)
-    for pages in (session_form, record_forms, video_pages, video_review, diary):
+    # the report's /videos/{id} after video_pages' /videos/compare, which it would otherwise take
+    for pages in (session_form, record_forms, video_pages, video_report_page, video_review, diary):
         app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

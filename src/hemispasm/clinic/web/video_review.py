@@ -22,6 +22,7 @@ from hemispasm.clinic.api.deps import DbDep, PatientId, RecordId, SettingsDep
 from hemispasm.clinic.api.schemas.corrections import EventCorrectionCreate, EventCreate
 from hemispasm.clinic.domain.corrections import CorrectionAction
 from hemispasm.clinic.services import corrections as svc
+from hemispasm.clinic.services import labels_export
 from hemispasm.clinic.services.actor import Actor
 from hemispasm.clinic.services.report_files import (
     TimeseriesError,
@@ -160,7 +161,7 @@ def _back_with_errors(
     errors: Errors,
     entered: Mapping[str, str] | None = None,
 ) -> Response:
-    from hemispasm.clinic.web.video_pages import report_page  # the page this review is part of
+    from hemispasm.clinic.web.video_report_page import report_page  # the page it is part of
 
     return report_page(
         request,
@@ -301,7 +302,7 @@ def export_labels(
     """The events as corrected, as a ``hemispasm.labels/1`` file to download."""
     place = patient_place(db, actor, patient_id)
     try:
-        export = svc.export_labels(
+        export = labels_export.export_labels(
             db,
             actor,
             patient_id,

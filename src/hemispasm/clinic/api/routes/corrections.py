@@ -15,6 +15,7 @@ from hemispasm.clinic.api.schemas.corrections import (
 )
 from hemispasm.clinic.domain.corrections import CorrectionAction
 from hemispasm.clinic.services import corrections as svc
+from hemispasm.clinic.services import labels_export
 
 router = APIRouter(prefix="/patients/{patient_id}/video-analyses/{record_id}", tags=["corrections"])
 
@@ -106,7 +107,7 @@ def export_labels(
         ),
     ] = None,
 ) -> Response:
-    export = svc.export_labels(
+    export = labels_export.export_labels(
         db, actor, patient_id, record_id, condition=condition, data_dir=settings.data_dir
     )
     return Response(
