@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 import hemispasm
-from hemispasm.analysis.types import EVENT_TYPES, GradeEstimate, Metrics
+from hemispasm.analysis.types import EVENT_TYPES, Event, GradeEstimate, Grades, Metrics
 
 if TYPE_CHECKING:
     from hemispasm.pipeline import Analysis
@@ -87,14 +87,16 @@ def json_number(value: Any, decimals: int = _DECIMALS) -> float | int | None:
     return round(x, decimals)
 
 
-def _grade_dict(grade: GradeEstimate) -> dict[str, Any]:
+def grade_dict(grade: GradeEstimate) -> dict[str, Any]:
+    """One grade estimate as result.json holds it."""
     value = grade.value
     if isinstance(value, np.integer):
         value = int(value)
     return {"name": grade.name, "value": value, "scale": grade.scale, "rule": grade.rule}
 
 
-def _metrics_dict(metrics: Metrics) -> dict[str, Any]:
+def metrics_dict(metrics: Metrics) -> dict[str, Any]:
+    """The metrics as result.json holds them (JSON-safe numbers, no NaN)."""
     out: dict[str, Any] = {}
     for f in fields(metrics):
         value = getattr(metrics, f.name)
@@ -104,6 +106,22 @@ def _metrics_dict(metrics: Metrics) -> dict[str, Any]:
             out[f.name] = {str(k): json_number(v) for k, v in value.items()}
         else:
             out[f.name] = json_number(value)
+    return out
+
+
+def grades_dict(grades: Grades) -> dict[str, Any]:
+    """The grade estimates and their caveat as result.json holds them."""
+    return {
+        **{name: grade_dict(getattr(grades, name)) for name in GRADE_NAMES},
+        "caveat": grades.caveat,
+    }
+
+
+def event_dict(event: Event) -> dict[str, Any]:
+    """One event as result.json holds it (JSON-safe numbers)."""
+    out = event.to_dict()
+    for key in ("start_s", "end_s", "peak_s", "peak_closure"):
+        out[key] = json_number(out[key])
     return out
 
 
@@ -150,20 +168,13 @@ def build_result(analysis: Analysis) -> dict[str, Any]:
         },
         "affected_side": analysis.metrics.affected_side,
         "affected_side_reason": analysis.metrics.affected_side_reason,
-        "events": [event.to_dict() for event in analysis.events],
-        "metrics": _metrics_dict(analysis.metrics),
-        "grades": {
-            **{name: _grade_dict(getattr(grades, name)) for name in GRADE_NAMES},
-            "caveat": grades.caveat,
-        },
+        "events": [event_dict(event) for event in analysis.events],
+        "metrics": metrics_dict(analysis.metrics),
+        "grades": grades_dict(grades),
         "caveat": grades.caveat,
         "params": analysis.params.to_dict(),
         "software": software_info(analysis),
     }
-    # Event.to_dict rounds but keeps NaN; make every float JSON-safe.
-    for event in result["events"]:
-        for key in ("start_s", "end_s", "peak_s", "peak_closure"):
-            event[key] = json_number(event[key])
     return result
 
 

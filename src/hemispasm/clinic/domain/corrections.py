@@ -30,12 +30,11 @@ from hemispasm.analysis.types import (
     EventKind,
     EventSide,
     EventType,
-    GradeEstimate,
     Measurements,
-    Metrics,
     SidePair,
 )
 from hemispasm.errors import ClinicalDataError, InvalidParameterError
+from hemispasm.report.result_json import event_dict, grades_dict, metrics_dict
 
 
 class CorrectionAction(StrEnum):
@@ -142,11 +141,7 @@ def event_from_json(d: Mapping[str, Any]) -> Event:
 
 def event_json(event: Event) -> dict[str, Any]:
     """The result.json form of an event, with every number JSON-safe (NaN as null)."""
-    out = event.to_dict()
-    for key in ("start_s", "end_s", "peak_s", "peak_closure"):
-        value = float(out[key])
-        out[key] = round(value, 4) if math.isfinite(value) else None
-    return out
+    return event_dict(event)
 
 
 def detected_events(result: Mapping[str, Any]) -> tuple[Event, ...]:
@@ -317,31 +312,6 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _number(value: Any, decimals: int = 4) -> Any:
-    if value is None or isinstance(value, bool | str):
-        return value
-    x = float(value)
-    return round(x, decimals) if math.isfinite(x) else None
-
-
-def _metrics_json(metrics: Metrics) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for f in fields(metrics):
-        value = getattr(metrics, f.name)
-        if f.name == "region_involvement":
-            out[f.name] = {str(k): _number(v) for k, v in value.items()}
-        elif isinstance(value, int) and not isinstance(value, bool):
-            out[f.name] = int(value)
-        else:
-            out[f.name] = _number(value)
-    return out
-
-
-def _grade_json(grade: GradeEstimate) -> dict[str, Any]:
-    value = int(grade.value) if isinstance(grade.value, np.integer) else grade.value
-    return {"name": grade.name, "value": value, "scale": grade.scale, "rule": grade.rule}
-
-
 def recompute_result(
     result: Mapping[str, Any],
     measurements: Measurements,
@@ -358,12 +328,6 @@ def recompute_result(
     out["events"] = [event_json(e) for e in sorted(events, key=lambda e: e.start_s)]
     out["affected_side"] = metrics.affected_side
     out["affected_side_reason"] = metrics.affected_side_reason
-    out["metrics"] = _metrics_json(metrics)
-    out["grades"] = {
-        **{
-            name: _grade_json(getattr(grades, name))
-            for name in ("jankovic_severity", "jankovic_frequency", "jankovic_total", "smc_grade")
-        },
-        "caveat": grades.caveat,
-    }
+    out["metrics"] = metrics_dict(metrics)
+    out["grades"] = grades_dict(grades)
     return out
