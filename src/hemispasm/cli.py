@@ -91,6 +91,16 @@ def build_parser() -> argparse.ArgumentParser:
         default=1.0,
         help="head movement strength: 1 a patient keeping still, 3 a restless one",
     )
+    s.add_argument(
+        "--face",
+        default=None,
+        help="which face photo (astronaut, pexels-3063838); default: by seed",
+    )
+    s.add_argument(
+        "--plain",
+        action="store_true",
+        help="no glasses, no light from one side, no talking, smiling or looking down",
+    )
     e = sub.add_parser(
         "evaluate",
         help="score the analyzer against a folder of hand-labelled videos (*.labels.json)",
@@ -230,6 +240,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _synth(args: argparse.Namespace, console: Console) -> int:
     from hemispasm.synth.generate import make_synthetic_video
+    from hemispasm.synth.render import Look
 
     result = make_synthetic_video(
         args.out,
@@ -243,6 +254,9 @@ def _synth(args: argparse.Namespace, console: Console) -> int:
         container=args.container,
         vfr=args.vfr,
         head_motion=args.head_motion,
+        face=args.face,
+        lively=0.0 if args.plain else None,
+        look=Look() if args.plain else None,
     )
     print(result.video_path)
     console.print(f"ground truth: {result.truth_path}", markup=False, highlight=False)

@@ -79,7 +79,8 @@ def draw_expressions(
     rng : numpy.random.Generator
         Source of randomness.
     lively : float, optional
-        0 for a face kept still, 1 for a lively one; drawn from ``rng`` when not given.
+        0 for a face kept still (no expression at all), 1 for a lively one; drawn from ``rng``
+        when not given.
 
     Returns
     -------
@@ -89,6 +90,8 @@ def draw_expressions(
     if lively is None:
         lively = float(rng.uniform(0.0, 1.0))
     out: list[Expression] = []
+    if lively <= 0.0:
+        return ()
     if rng.random() < 0.3 + 0.5 * lively:  # talking, in stretches of 2-8 s
         t = float(rng.uniform(0.0, 3.0))
         while t < duration_s - 1.0:
