@@ -110,10 +110,23 @@ def main() -> None:
             r, c = divmod(k, args.cols)
             y, x = r * (CELL_H + LABEL_H), c * CELL_W
             sheet[y + LABEL_H : y + LABEL_H + CELL_H, x : x + CELL_W] = img
-            cv2.rectangle(sheet, (x, y + LABEL_H), (x + CELL_W - 1, y + LABEL_H + CELL_H - 1),
-                          (255, 255, 255), 1)
-            cv2.putText(sheet, f"#{i}  {t:.3f}s", (x + 4, y + 14), cv2.FONT_HERSHEY_SIMPLEX,
-                        0.45, (0, 0, 0), 1, cv2.LINE_AA)
+            cv2.rectangle(
+                sheet,
+                (x, y + LABEL_H),
+                (x + CELL_W - 1, y + LABEL_H + CELL_H - 1),
+                (255, 255, 255),
+                1,
+            )
+            cv2.putText(
+                sheet,
+                f"#{i}  {t:.3f}s",
+                (x + 4, y + 14),
+                cv2.FONT_HERSHEY_SIMPLEX,
+                0.45,
+                (0, 0, 0),
+                1,
+                cv2.LINE_AA,
+            )
         path = args.out / f"sheet-{sheet_no:03d}.png"
         cv2.imwrite(str(path), cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR))
         sheet_no += 1
