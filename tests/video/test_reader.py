@@ -333,7 +333,7 @@ def test_a_file_that_cannot_be_opened_is_a_read_error(sample_videos, monkeypatch
         raise error
 
     path = sample_videos[("mp4", "libx264")]
-    monkeypatch.setattr(reader, "_sha256_of", lambda path: "0" * 64)
+    monkeypatch.setattr(reader, "sha256_of", lambda path: "0" * 64)
     monkeypatch.setattr(reader.av, "open", refuse)
     with pytest.raises(VideoReadError, match=rf"{path.name}: cannot read: {error.strerror}$"):
         probe_video(path)

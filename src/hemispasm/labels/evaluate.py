@@ -9,7 +9,6 @@ neither way.
 
 from __future__ import annotations
 
-import hashlib
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from hemispasm.analysis.signals import median_frame_interval
 from hemispasm.analysis.types import EventKind, Side
 from hemispasm.errors import InvalidParameterError, VideoReadError
 from hemispasm.labels.format import LabelFile, find_label_files, read_labels
+from hemispasm.video.reader import sha256_of
 
 
 @dataclass(frozen=True, eq=False)
@@ -74,7 +74,7 @@ def locate_video(label_path: Path, labels: LabelFile, search: Sequence[Path] = (
     for folder in (label_path.parent, *search):
         candidate = Path(folder) / name
         if candidate.is_file():
-            digest = _sha256(candidate)
+            digest = sha256_of(candidate)
             if digest != labels.video.sha256:
                 raise VideoReadError(
                     f"{candidate}: its SHA-256 is {digest}, but {label_path.name} labels "
@@ -230,11 +230,3 @@ def markdown_table(scores: Sequence[VideoScore]) -> str:
     ]
     lines += ["| " + " | ".join(row) + " |" for row in table_rows(scores)]
     return "\n".join(lines)
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()

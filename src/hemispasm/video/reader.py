@@ -114,7 +114,7 @@ def probe_video(path: str | Path, *, mirrored: bool = False) -> VideoInfo:
     """
     path = Path(path)
     _check_file(path)
-    sha256 = _sha256_of(path)
+    sha256 = sha256_of(path)
     with _open_input(path) as container:
         stream = _video_stream(container, path)
         first = _first_frame(container, stream, path)
@@ -230,7 +230,8 @@ def _check_file(path: Path) -> None:
         raise VideoReadError(f"{path}: video file is empty")
 
 
-def _sha256_of(path: Path) -> str:
+def sha256_of(path: Path) -> str:
+    """The SHA-256 of a file's content, hex (VideoReadError if it cannot be read)."""
     digest = hashlib.sha256()
     try:
         with path.open("rb") as f:

@@ -143,12 +143,22 @@ def _frames_note(files: svc.ReportFiles) -> str:
 # --- confirming, rejecting, relabelling, adding -------------------------------------------------
 
 
-def _field_errors(exc: ValidationError) -> dict[str, str]:
+def _field_errors(exc: ValidationError | ClinicalDataError) -> dict[str, str]:
+    """Each refused field's message: from the form's schema, or the one field a rule named."""
+    if isinstance(exc, ClinicalDataError):
+        return {exc.field: str(exc).removeprefix(f"{exc.field}: ")}
     out: dict[str, str] = {}
     for error in exc.errors():
         field = ".".join(str(p) for p in error["loc"]) or "form"
         out.setdefault(field, str(error["msg"]).removeprefix("Value error, "))
     return out
+
+
+def _to_event(place: Place, analysis_id: int, key: str) -> RedirectResponse:
+    """Back to the report, at the event just corrected or added."""
+    return RedirectResponse(
+        f"{place.base}/{analysis_id}?corrected={key}#event-{key}", status_code=303
+    )
 
 
 def _back_with_errors(
@@ -201,20 +211,12 @@ def correct_event(
         svc.correct_event(
             db, actor, patient_id, analysis_id, key, change, data_dir=settings.data_dir
         )
-    except ValidationError as exc:
+    except (ValidationError, ClinicalDataError) as exc:
         db.rollback()
         return _back_with_errors(
             request, db, actor, place, settings, analysis_id, {key: _field_errors(exc)}
         )
-    except ClinicalDataError as exc:
-        db.rollback()
-        message = str(exc).removeprefix(f"{exc.field}: ")
-        return _back_with_errors(
-            request, db, actor, place, settings, analysis_id, {key: {exc.field: message}}
-        )
-    return RedirectResponse(
-        f"{place.base}/{analysis_id}?corrected={key}#event-{key}", status_code=303
-    )
+    return _to_event(place, analysis_id, key)
 
 
 @router.post("/patients/{patient_id}/videos/{analysis_id}/events")
@@ -235,21 +237,12 @@ def add_event(
         body = EventCreate.model_validate({n: _text(form, n) for n in names})
         new = svc.NewEvent(body.start_s, body.end_s, body.kind, body.side, body.type)
         row = svc.add_event(db, actor, patient_id, analysis_id, new, data_dir=settings.data_dir)
-    except ValidationError as exc:
+    except (ValidationError, ClinicalDataError) as exc:
         db.rollback()
         return _back_with_errors(
             request, db, actor, place, settings, analysis_id, {"add": _field_errors(exc)}, entered
         )
-    except ClinicalDataError as exc:
-        db.rollback()
-        message = str(exc).removeprefix(f"{exc.field}: ")
-        return _back_with_errors(
-            request, db, actor, place, settings, analysis_id, {"add": {exc.field: message}}, entered
-        )
-    key = row.event_key
-    return RedirectResponse(
-        f"{place.base}/{analysis_id}?corrected={key}#event-{key}", status_code=303
-    )
+    return _to_event(place, analysis_id, row.event_key)
 
 
 # --- the evidence: frames, and the labels to download ---------------------------------------------
