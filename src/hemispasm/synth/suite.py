@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hemispasm.analysis.evaluation import KindScore, match_events
+from hemispasm.analysis.params import AnalysisParams
 from hemispasm.analysis.types import Event, EventKind, Side
 from hemispasm.pipeline import Analysis, analyze_video
 from hemispasm.synth.generate import (
@@ -83,7 +84,7 @@ DEV_SPASM_CASES = _cases(1001, True, _SPASM_PLAN)
 DEV_CONTROL_CASES = _cases(2001, False, _CONTROL_PLAN)
 HELD_BACK_SPASM_CASES = _cases(5001, True, _SPASM_PLAN)
 HELD_BACK_CONTROL_CASES = _cases(6001, False, _CONTROL_PLAN)
-MIN_SPASM_FPS = 12.0
+MIN_SPASM_FPS = AnalysisParams().min_spasm_fps
 """Below this frame rate spasms are not counted (see hemispasm.analysis.events)."""
 
 
