@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
-from typing import Any
+from functools import partial
+from typing import Any, get_args
 
 import pytest
+from fastapi._compat import ModelField
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
 
 from hemispasm.clinic.settings import Settings
-from tests.clinic.api.conftest import World
+from tests.clinic.api.conftest import PASSWORD, World
 from tests.clinic.api.refusals import (
     API,
     MISSING_ID,
@@ -171,3 +176,82 @@ def test_an_unknown_route_or_method_answers_in_the_error_shape(
 ) -> None:
     r = client.request(method, API + path, headers=world["clinician_a"].headers)
     assert_refused(r, status)
+
+
+# --- every integer parameter of every route is bounded ----------------------------------------
+
+HUGE = str(10**20)
+"""Larger than any database integer (Python's int would overflow SQLite's and PostgreSQL's)."""
+TEXT_PATH_VALUES = {"key": "e1", "moment": "peak"}
+"""A valid value for each path parameter that is not an id, so that only the id is wrong."""
+
+
+def _is_int(param: ModelField) -> bool:
+    annotation = param.field_info.annotation
+    return annotation is int or int in get_args(annotation)
+
+
+def _params(dependant: Dependant) -> Iterator[tuple[str, ModelField]]:
+    yield from (("path", p) for p in dependant.path_params)
+    yield from (("query", p) for p in dependant.query_params)
+    for sub in dependant.dependencies:
+        yield from _params(sub)
+
+
+def integer_parameters(app: Any) -> list[tuple[str, str, str, str]]:
+    """(method, path, "path" or "query", name) of every integer parameter of every route."""
+    found = []
+    for context in iter_route_contexts(app.routes):
+        if not isinstance(context.original_route, APIRoute):
+            continue
+        for where, param in _params(context.dependant):
+            if _is_int(param):
+                for method in sorted(context.methods or ()):
+                    found.append((method, str(context.path_format), where, param.alias))
+    return sorted(set(found))
+
+
+def huge_value_requests(app: Any) -> Iterator[tuple[str, str, dict[str, str], str]]:
+    """(method, url, query, name): each integer parameter of each route set to ``HUGE``, the
+    other parameters valid."""
+    for method, path, where, name in integer_parameters(app):
+        values = {n: TEXT_PATH_VALUES.get(n, "1") for n in re.findall(r"{(\w+)", path)}
+        query = {}
+        if where == "path":
+            values[name] = HUGE
+        else:
+            query[name] = HUGE
+        url = re.sub(r"{(\w+)(:\w+)?}", partial(_path_value, values), path)
+        yield method, url, query, name
+
+
+def _path_value(values: dict[str, str], match: re.Match[str]) -> str:
+    return values[match.group(1)]
+
+
+def test_it_refuses_a_huge_integer_in_any_path_or_query_parameter(
+    client: TestClient, world: World
+) -> None:
+    cases = list(huge_value_requests(client.app))
+    assert (
+        len(cases) > 100
+        and ("GET", f"{API}/patients", {"clinician_id": HUGE}, "clinician_id") in cases
+    )
+    named = set()
+    for persona in ("admin_a", "clinician_a", "patient_p1"):  # each reaches routes the others don't
+        client.cookies.clear()
+        login = {"email": f"{persona}@example.org", "password": PASSWORD}
+        csrf = client.post(f"{API}/auth/login", json=login).json()["csrf_token"]
+        for method, url, query, name in cases:
+            r = client.request(
+                method,
+                url,
+                params=query,
+                headers={"X-CSRF-Token": csrf},
+                data={"csrf_token": csrf} if method != "GET" else None,
+            )
+            assert 400 <= r.status_code < 500, (persona, method, url, query, r.text[:300])
+            if name in r.text:
+                named.add((method, url, str(query)))
+    unnamed = [case[:3] for case in cases if (case[0], case[1], str(case[2])) not in named]
+    assert not unnamed, f"no persona was told which parameter was wrong: {unnamed}"

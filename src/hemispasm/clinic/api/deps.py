@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Query, Request
 from sqlalchemy.orm import Session
 
+from hemispasm.clinic.api.schemas.common import MAX_ID
 from hemispasm.clinic.services.accounts import resolve_token
 from hemispasm.clinic.services.actor import Actor
 from hemispasm.clinic.settings import Settings
@@ -108,7 +109,12 @@ async def paging(
 
 PagingDep = Annotated[Paging, Depends(paging)]
 
-MAX_ID = 2_147_483_647
+# Every id in a path or a query is bounded here, once: a number beyond the database's integer
+# range would otherwise reach the driver and fail there (a 500), not here (a 422 naming it).
 PatientId = Annotated[int, Path(ge=1, le=MAX_ID, description="patient id")]
 RecordId = Annotated[int, Path(ge=1, le=MAX_ID, description="record id")]
 UserId = Annotated[int, Path(ge=1, le=MAX_ID, description="user id")]
+PatientIdQuery = Annotated[int | None, Query(ge=1, le=MAX_ID, description="only this patient")]
+ClinicianIdQuery = Annotated[
+    int | None, Query(ge=1, le=MAX_ID, description="only the patients of this clinician")
+]

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from sqlalchemy import func, select
 
-from hemispasm.clinic.api.deps import CurrentActor, DbDep, PagingDep, UserId
+from hemispasm.clinic.api.deps import CurrentActor, DbDep, PagingDep, PatientIdQuery, UserId
 from hemispasm.clinic.api.schemas.common import Output, Page
 from hemispasm.clinic.api.schemas.people import (
     ClinicPublic,
@@ -106,7 +106,7 @@ class AuditEventOut(Output):
 
 @router.get("/audit-events", response_model=Page[AuditEventOut], summary="The clinic's audit log")
 def list_audit_events(
-    actor: CurrentActor, db: DbDep, paging: PagingDep, patient_id: int | None = None
+    actor: CurrentActor, db: DbDep, paging: PagingDep, patient_id: PatientIdQuery = None
 ) -> Any:
     require_role(actor, Role.ADMIN)
     where = [AuditEvent.clinic_id == actor.clinic_id]

@@ -9,7 +9,13 @@ import orjson
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
-from hemispasm.clinic.api.deps import CurrentActor, DbDep, PagingDep, PatientId
+from hemispasm.clinic.api.deps import (
+    ClinicianIdQuery,
+    CurrentActor,
+    DbDep,
+    PagingDep,
+    PatientId,
+)
 from hemispasm.clinic.api.schemas import records as r
 from hemispasm.clinic.api.schemas.common import Page
 from hemispasm.clinic.api.schemas.people import (
@@ -42,7 +48,7 @@ def list_patients(
         str | None,
         Query(pattern="^(overdue|due_soon|due_this_week)$", description="worklist filter"),
     ] = None,
-    clinician_id: int | None = None,
+    clinician_id: ClinicianIdQuery = None,
     product: Annotated[Product | None, Query(description="product of the last session")] = None,
 ) -> Any:
     filters = svc.PatientFilter(q=q, due=due, clinician_id=clinician_id, product=product)

@@ -13,6 +13,8 @@ T = TypeVar("T")
 
 
 MAX_ID = 2_147_483_647
+"""The largest id: ids are INTEGER columns, 32-bit in PostgreSQL (the API bounds every id in a
+body, a path or a query by it)."""
 RefId = Annotated[int, Field(ge=1, le=MAX_ID, strict=True)]
 """The id of another record, within the database's integer range."""
 Units = Annotated[float, Field(strict=True, allow_inf_nan=False)]
