@@ -107,7 +107,8 @@ def test_a_deleted_record_stays_in_the_database(
     h = world["patient_p1"].headers
     base = f"/api/v1/patients/{world.patients['P1']}/self-ratings"
     rid = client.post(base, json={"rated_on": "2026-06-01", "score": 3}, headers=h).json()["id"]
-    client.delete(f"{base}/{rid}", headers=h)
+    r = client.delete(f"{base}/{rid}", headers=world["clinician_a"].headers)
+    assert r.status_code == 204, r.text
     row = db.scalars(select(SelfRating).where(SelfRating.id == rid)).one()
     assert row.deleted_at is not None and row.score == 3
 

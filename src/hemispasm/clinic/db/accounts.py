@@ -12,6 +12,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -93,7 +94,10 @@ class AuditEvent(Base):
     database triggers refuse UPDATE and DELETE."""
 
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_events_patient_at", "patient_id", "at"),)
+    __table_args__ = (
+        Index("ix_audit_events_patient_at", "patient_id", "at"),
+        Index("ix_audit_events_prev_hash", "prev_hash", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -107,3 +111,10 @@ class AuditEvent(Base):
     client_address: Mapped[str | None] = mapped_column(String(64), default=None)
     request: Mapped[str | None] = mapped_column(String(300), default=None)
     """Method and path of the HTTP request, or the command that made the change."""
+    detail: Mapped[str | None] = mapped_column(Text, default=None)
+    """Canonical JSON: the changed fields before and after, the patients a list showed, or why
+    access was refused. Kept as text, so that the chain hashes exactly what is stored."""
+    prev_hash: Mapped[str | None] = mapped_column(String(64), default=None)
+    """``row_hash`` of the row before this one (unique: the chain never forks)."""
+    row_hash: Mapped[str | None] = mapped_column(String(64), default=None)
+    """SHA-256 of this row's content and ``prev_hash`` (see ``services.audit``)."""

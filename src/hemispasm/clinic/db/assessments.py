@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import Date, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hemispasm.clinic.db.base import Base, JsonType, PatientOwned
+from hemispasm.clinic.db.base import Base, JsonType, PatientOwned, enum_column
+from hemispasm.clinic.domain.vocab import AnalysisSource, Reporter
 
 
 class Assessment(PatientOwned, Base):
@@ -34,6 +35,8 @@ class SelfRating(PatientOwned, Base):
     rated_on: Mapped[date] = mapped_column(Date)
     score: Mapped[int] = mapped_column(Integer)
     note: Mapped[str | None] = mapped_column(Text, default=None)
+    reported_by: Mapped[Reporter] = mapped_column(enum_column(Reporter, name="reporter"))
+    """The patient, or a clinician entering the patient's rating for them."""
 
 
 class VideoAnalysis(PatientOwned, Base):
@@ -60,3 +63,9 @@ class VideoAnalysis(PatientOwned, Base):
     corrected_at: Mapped[datetime | None] = mapped_column(default=None)
     corrected_by: Mapped[int | None] = mapped_column(Integer, default=None)
     """The user of the latest correction (``event_corrections`` holds each with its user)."""
+    reported_by: Mapped[Reporter] = mapped_column(enum_column(Reporter, name="reporter"))
+    """Who supplied it: the patient who uploaded the video, or a clinician."""
+    source: Mapped[AnalysisSource] = mapped_column(
+        enum_column(AnalysisSource, name="analysis_source")
+    )
+    """``analysis``: the server analysed an uploaded video; ``imported``: a result sent in."""

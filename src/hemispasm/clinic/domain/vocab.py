@@ -162,6 +162,15 @@ class Reporter(StrEnum):
     CLINICIAN = "clinician"
 
 
+class AnalysisSource(StrEnum):
+    """Where a stored video analysis came from."""
+
+    ANALYSIS = "analysis"
+    """The server's own analysis of an uploaded video."""
+    IMPORTED = "imported"
+    """A result sent by a clinician (made elsewhere, or by hand)."""
+
+
 class SurgeryOutcome(StrEnum):
     """Result of microvascular decompression."""
 

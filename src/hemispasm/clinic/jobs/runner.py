@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from hemispasm.clinic.db.base import utcnow
 from hemispasm.clinic.db.models import AnalysisJob, JobState, Patient, Upload, User
+from hemispasm.clinic.domain.vocab import AnalysisSource
 from hemispasm.clinic.jobs.analysis import Analyse, analyse_in_child_process
 from hemispasm.clinic.services.actor import Actor
 from hemispasm.clinic.services.records import create_record
@@ -280,7 +281,11 @@ class JobRunner:
                     raise LeaseLostError(attempt.job_id)
 
             kind = replace(VIDEO_ANALYSES, save_children=finish)
-            values = {"recorded_on": attempt.recorded_on, "result": result}
+            values = {
+                "recorded_on": attempt.recorded_on,
+                "result": result,
+                "source": AnalysisSource.ANALYSIS,  # the server's own analysis, not imported
+            }
             create_record(db, actor, kind, attempt.patient_id, values)
 
     def _describe(self, exc: BaseException, attempt: Attempt) -> str:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from hemispasm.clinic.db.models import Assessment, Diagnosis, MriStudy, Patient, SelfRating, Surgery
 from hemispasm.clinic.domain.dates import check_not_before, check_not_future
 from hemispasm.clinic.domain.vocab import SNOMED_HEMIFACIAL_SPASM, Role, icd10_code
-from hemispasm.clinic.services.access import check_clinician_ref
+from hemispasm.clinic.services.access import check_clinician_ref, reporter_of
 from hemispasm.clinic.services.actor import Actor
 from hemispasm.clinic.services.records import RecordKind, Values
 from hemispasm.clinic.services.treatment import refresh_schedule
@@ -76,8 +76,23 @@ ASSESSMENTS = RecordKind(
     check=_check_assessment,
     prepare=_prepare_assessment,
 )
+
+
+def _prepare_self_rating(
+    db: Session, actor: Actor, patient: Patient, values: Values, existing: Any
+) -> Values:
+    if existing is None:
+        values["reported_by"] = reporter_of(actor)
+    return values
+
+
 SELF_RATINGS = RecordKind(
-    part="self_rating", model=SelfRating, date_field="rated_on", check=check_dates("rated_on")
+    part="self_rating",
+    model=SelfRating,
+    date_field="rated_on",
+    check=check_dates("rated_on"),
+    prepare=_prepare_self_rating,
+    reporter_field="reported_by",
 )
 SURGERIES = RecordKind(
     part="surgery",

@@ -1,11 +1,15 @@
 """Create, read, update, list and (softly) delete the records that belong to one patient.
 
 Each kind of record is described once by a ``RecordKind``: its model, the access part it counts as,
-its date column, and a ``check`` that validates the values it would hold after the change.
+its date column, and a ``check`` that validates the values it would hold after the change. Kinds a
+patient can add name the column that says who reported a record (``reporter_field``): a patient
+changes only their own reports, and deletes nothing (``access.check_may_change``). An update's
+audit row holds the changed fields' values before and after.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -15,8 +19,9 @@ from sqlalchemy.orm import Session, defer
 
 from hemispasm.clinic.db.base import utcnow
 from hemispasm.clinic.db.models import Patient
-from hemispasm.clinic.services.access import get_patient_for
+from hemispasm.clinic.services.access import check_may_change, get_patient_for, refuse
 from hemispasm.clinic.services.actor import Actor
+from hemispasm.clinic.services.audit import changes_between, detail_text, record_event
 from hemispasm.errors import NotFoundError
 
 Values = dict[str, Any]
@@ -59,6 +64,9 @@ class RecordKind:
     """Runs after every create, update and delete (keeps derived patient fields up to date)."""
     save_children: SaveChildren = _no_children
     """Stores rows that hang off the record (keys starting with "_" in the prepared values)."""
+    reporter_field: str | None = None
+    """The column saying who reported the record (patient or clinician), for kinds a patient
+    can add to; None for kinds only clinicians write."""
 
 
 @dataclass(frozen=True)
@@ -104,17 +112,52 @@ def list_records(
     return Page(list(rows), total, page, page_size)
 
 
-def _load(db: Session, kind: RecordKind, patient_id: int, record_id: int) -> Any:
+def _load(
+    db: Session, actor: Actor, kind: RecordKind, patient_id: int, record_id: int, *, action: str
+) -> Any:
     row = db.get(kind.model, record_id)
     if row is None or row.patient_id != patient_id or row.deleted_at is not None:
-        raise NotFoundError(kind.part.replace("_", " "), record_id)
+        raise refuse(
+            db,
+            actor,
+            NotFoundError(kind.part.replace("_", " "), record_id),
+            part=kind.part,
+            action=action,
+            patient_id=patient_id,
+            entity_id=record_id,
+        )
     return row
+
+
+def _check_may_change(
+    db: Session, actor: Actor, kind: RecordKind, row: Any, *, action: str
+) -> None:
+    """Refuse a patient's change of a record they did not report, and a patient's delete."""
+    reported_by = getattr(row, kind.reporter_field) if kind.reporter_field else None
+    check_may_change(
+        db,
+        actor,
+        kind.part,
+        reported_by,
+        action=action,
+        patient_id=row.patient_id,
+        entity_id=row.id,
+    )
+
+
+def audit_value(value: Any) -> Any:
+    """A value as an update's audit row keeps it: JSON documents (an analysis's result) by
+    their SHA-256 only, since the stored row keeps the document itself."""
+    if isinstance(value, (dict, list)):
+        text = detail_text({"v": value}) or ""
+        return {"sha256": hashlib.sha256(text.encode("ascii")).hexdigest()}
+    return value
 
 
 def get_record(db: Session, actor: Actor, kind: RecordKind, patient_id: int, record_id: int) -> Any:
     """One record of the patient."""
     get_patient_for(db, actor, patient_id, part=kind.part, action="read", entity_id=record_id)
-    row = _load(db, kind, patient_id, record_id)
+    row = _load(db, actor, kind, patient_id, record_id, action="read")
     db.commit()
     return row
 
@@ -168,16 +211,30 @@ def update_record(
     record_id: int,
     changes: Mapping[str, Any],
 ) -> Any:
-    """Check the record as it would be after ``changes`` and store them; one transaction."""
+    """Check the record as it would be after ``changes`` and store them; one transaction.
+
+    The audit row names each changed field with its value before and after."""
     patient = get_patient_for(
-        db, actor, patient_id, part=kind.part, action="update", entity_id=record_id
+        db, actor, patient_id, part=kind.part, action="update", entity_id=record_id, audit=False
     )
-    row = _load(db, kind, patient_id, record_id)
-    merged = current_values(row, kind) | dict(changes)
-    prepared = kind.prepare(db, actor, patient, merged, row)
+    row = _load(db, actor, kind, patient_id, record_id, action="update")
+    _check_may_change(db, actor, kind, row, action="update")
+    before = current_values(row, kind)
+    prepared = kind.prepare(db, actor, patient, before | dict(changes), row)
     kind.check(db, actor, patient, prepared)
-    for key, value in prepared.items():
-        if not key.startswith("_") and getattr(row, key) != value:
+    after = {k: v for k, v in prepared.items() if not k.startswith("_")}
+    changed = changes_between(
+        {k: audit_value(v) for k, v in before.items()},
+        {k: audit_value(v) for k, v in after.items()},
+    )
+    detail: dict[str, Any] = {"changes": changed}
+    if replaced := sorted(k.removeprefix("_") for k in prepared if k.startswith("_")):
+        detail["replaced"] = replaced  # rows hanging off it (a session's sites), kept as deleted
+    record_event(
+        db, actor, "update", kind.part, entity_id=record_id, patient_id=patient.id, detail=detail
+    )
+    for key, value in after.items():
+        if getattr(row, key) != value:
             setattr(row, key, value)
     db.flush()
     kind.save_children(db, row, prepared)
@@ -189,11 +246,13 @@ def update_record(
 def delete_record(
     db: Session, actor: Actor, kind: RecordKind, patient_id: int, record_id: int
 ) -> None:
-    """Mark the record deleted (it stays in the database and the audit log)."""
+    """Mark the record deleted (it stays in the database and the audit log); clinicians only."""
     patient = get_patient_for(
-        db, actor, patient_id, part=kind.part, action="delete", entity_id=record_id
+        db, actor, patient_id, part=kind.part, action="delete", entity_id=record_id, audit=False
     )
-    row = _load(db, kind, patient_id, record_id)
+    row = _load(db, actor, kind, patient_id, record_id, action="delete")
+    _check_may_change(db, actor, kind, row, action="delete")
+    record_event(db, actor, "delete", kind.part, entity_id=record_id, patient_id=patient.id)
     row.deleted_at = utcnow()
     db.flush()
     kind.after_change(db, patient)

@@ -32,8 +32,8 @@ from hemispasm.clinic.domain.dosing import (
     sites_from,
 )
 from hemispasm.clinic.domain.schedule import ScheduleRules, check_session_date, injections_stopped
-from hemispasm.clinic.domain.vocab import InjectionSide, Product, Reporter, Role, SurgeryOutcome
-from hemispasm.clinic.services.access import check_clinician_ref, get_patient_for
+from hemispasm.clinic.domain.vocab import InjectionSide, Product, Role, SurgeryOutcome
+from hemispasm.clinic.services.access import check_clinician_ref, get_patient_for, reporter_of
 from hemispasm.clinic.services.actor import Actor
 from hemispasm.clinic.services.records import RecordKind, Values
 from hemispasm.errors import ClinicalDataError
@@ -155,9 +155,7 @@ def _check_course(db: Session, actor: Actor, patient: Patient, values: Mapping[s
 def _prepare_course(
     db: Session, actor: Actor, patient: Patient, values: Values, existing: Any
 ) -> Values:
-    values["course_reported_by"] = (
-        Reporter.PATIENT if actor.role is Role.PATIENT else Reporter.CLINICIAN
-    )
+    values["course_reported_by"] = reporter_of(actor)
     return values
 
 
@@ -165,9 +163,7 @@ def _prepare_adverse(
     db: Session, actor: Actor, patient: Patient, values: Values, existing: Any
 ) -> Values:
     if existing is None:
-        values["reported_by"] = (
-            Reporter.PATIENT if actor.role is Role.PATIENT else Reporter.CLINICIAN
-        )
+        values["reported_by"] = reporter_of(actor)
     return values
 
 
@@ -211,6 +207,7 @@ CYCLES = RecordKind(
     date_field="session_on",
     check=_check_course,
     prepare=_prepare_course,
+    reporter_field="course_reported_by",
 )
 """The same rows as INJECTION_SESSIONS, seen as cycles: patients may set the course dates."""
 ADVERSE_EVENTS = RecordKind(
@@ -219,6 +216,7 @@ ADVERSE_EVENTS = RecordKind(
     date_field="onset_on",
     check=_check_adverse,
     prepare=_prepare_adverse,
+    reporter_field="reported_by",
 )
 
 

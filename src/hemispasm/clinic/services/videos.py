@@ -12,13 +12,18 @@ from sqlalchemy.orm import Session, defer
 
 from hemispasm.clinic.db.models import Patient, VideoAnalysis
 from hemispasm.clinic.domain.dates import check_not_future
-from hemispasm.clinic.domain.vocab import Role
-from hemispasm.clinic.services.access import require_role
+from hemispasm.clinic.domain.vocab import AnalysisSource, Role
+from hemispasm.clinic.services.access import refuse, reporter_of, require_role
 from hemispasm.clinic.services.actor import Actor
 from hemispasm.clinic.services.audit import record_event
 from hemispasm.clinic.services.records import Page, RecordKind, Values, list_records
-from hemispasm.errors import ClinicalDataError
+from hemispasm.errors import ClinicalDataError, PermissionDeniedError
 from hemispasm.report.result_json import validate_result
+
+IMPORT_REFUSED = (
+    "a video analysis is made by the clinic's server from an uploaded video: upload the video "
+    "(POST .../videos); only a clinician may import a result made elsewhere"
+)
 
 
 def metric_columns(result: Mapping[str, Any]) -> Values:
@@ -51,9 +56,34 @@ def _smc_number(value: Any) -> int | None:
     raise ClinicalDataError("result.grades.smc_grade.value", f"must be I to IV, not {value!r}")
 
 
+def _refuse_result(db: Session, actor: Actor, patient: Patient, existing: Any, why: str) -> None:
+    raise refuse(
+        db,
+        actor,
+        PermissionDeniedError(why),
+        part="video_analysis",
+        action="create" if existing is None else "update",
+        patient_id=patient.id,
+        entity_id=None if existing is None else existing.id,
+    )
+
+
 def _prepare(db: Session, actor: Actor, patient: Patient, values: Values, existing: Any) -> Values:
-    if existing is not None and values.get("result") == existing.result:
+    """Where the analysis comes from: the server's analysis of an upload names its ``source``;
+    a result sent without one is imported, which only a clinician may do (and a clinician who
+    replaces a stored result makes it imported too)."""
+    if existing is None:
+        source = values.pop("source", None)
+        if source is None and actor.role is not Role.CLINICIAN:
+            _refuse_result(db, actor, patient, existing, IMPORT_REFUSED)
+        values["source"] = AnalysisSource(source or AnalysisSource.IMPORTED)
+        values["reported_by"] = reporter_of(actor)
+    elif values.get("result") == existing.result:
         return values
+    elif actor.role is not Role.CLINICIAN:
+        _refuse_result(db, actor, patient, existing, IMPORT_REFUSED)
+    else:
+        values["source"] = AnalysisSource.IMPORTED
     if existing is not None and existing.corrected_at is not None:
         raise ClinicalDataError(
             "result",
@@ -77,6 +107,7 @@ VIDEO_ANALYSES = RecordKind(
     date_field="recorded_on",
     check=_check,
     prepare=_prepare,
+    reporter_field="reported_by",
 )
 
 
