@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -10,12 +11,16 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from hemispasm.clinic.api.schemas.common import MAX_ID
 from hemispasm.clinic.services.accounts import resolve_token
 from hemispasm.clinic.services.actor import Actor
+from hemispasm.clinic.services.audit import Refusal, has_refusals, note_refusal, write_refusals
 from hemispasm.clinic.settings import Settings
-from hemispasm.errors import AuthenticationError, PermissionDeniedError
+from hemispasm.errors import AuthenticationError, NotFoundError, PermissionDeniedError
+
+log = logging.getLogger(__name__)
 
 SESSION_COOKIE = "hemispasm_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -36,12 +41,61 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
     closed as soon as the route has built its answer, before the answer is sent (``DbDep`` has
     the function scope): a transaction left open by the route (a read after the use case's
     commit) must not hold a connection, or SQLite's write lock, while a slow client reads.
+
+    Refused access to patient data (403 or 404) is audited after the rollback, in a transaction
+    of its own: as the access checks noted it, or else from the request (``_note_refusal``).
     """
     session: Session = request.app.state.session_factory()
     try:
         yield session
+    except (NotFoundError, PermissionDeniedError) as exc:
+        _note_refusal(session, request, exc)
+        raise
     finally:
-        session.close()
+        try:
+            if has_refusals(session):
+                await run_in_threadpool(write_refusals, session)
+        except Exception:  # the answer stands; the log says the audit row is missing
+            log.exception("could not audit a refused access to %s", request.url.path)
+        finally:
+            session.close()
+
+
+def _id(value: object) -> int | None:
+    """A path's id as a number, if it is one the database can hold."""
+    text = str(value) if value is not None else ""
+    return int(text) if text.isdigit() and int(text) <= MAX_ID else None
+
+
+def _note_refusal(
+    db: Session, request: Request, exc: NotFoundError | PermissionDeniedError
+) -> None:
+    """Note a refusal the access checks did not note, when a logged-in user was refused
+    something of a patient's (a path naming a patient, or any path of a patient's login)."""
+    login = getattr(request.state, "login", None)
+    patient_id = request.path_params.get("patient_id")
+    if has_refusals(db) or login is None or (patient_id is None and login.patient_id is None):
+        return
+    route = getattr(request.scope.get("route"), "path", request.url.path)
+    words = [w for w in route.split("/") if w and not w.startswith("{")]
+    actor = Actor(
+        user_id=login.user_id,
+        clinic_id=login.clinic_id,
+        role=login.role,
+        patient_id=login.patient_id,
+        client_address=client_address(request),
+        request=f"{request.method} {request.url.path}",
+    )
+    refusal = Refusal(
+        actor,
+        action=request.method.lower(),
+        entity=(words[-1] if words else "request").replace("-", "_")[:64],
+        status=404 if isinstance(exc, NotFoundError) else 403,
+        reason=str(exc),
+        patient_id=_id(patient_id) if patient_id is not None else login.patient_id,
+        entity_id=_id(request.path_params.get("record_id")),
+    )
+    note_refusal(db, refusal)
 
 
 async def today(request: Request) -> date:

@@ -14,6 +14,7 @@ from hemispasm.clinic.domain.dosing import MAX_DILUTION_UNITS_PER_0_1_ML, MAX_UN
 from hemispasm.clinic.domain.vocab import (
     AdverseEffect,
     AffectedSide,
+    AnalysisSource,
     CompressionSite,
     ContactKind,
     InjectionSide,
@@ -281,6 +282,9 @@ class SelfRatingPublic(RecordOut, SelfRatingCreate):
     """A stored self-rating."""
 
     model_config = Output.model_config
+    reported_by: Reporter
+    """The patient, or a clinician who entered the patient's rating (then only clinicians may
+    change it)."""
 
 
 class VideoAnalysisCreate(Input):
@@ -312,6 +316,11 @@ class VideoAnalysisSummary(Output):
     corrected_at: datetime | None = None
     """When a clinician last corrected its events (the measures above then count them as
     corrected); null while uncorrected."""
+    source: AnalysisSource
+    """``analysis``: the server analysed an uploaded video; ``imported``: a clinician sent in a
+    result made elsewhere (the server did not measure it)."""
+    reported_by: Reporter
+    """Who supplied it: the patient who uploaded the video, or a clinician."""
 
 
 class VideoAnalysisPublic(VideoAnalysisSummary):
