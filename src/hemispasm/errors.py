@@ -33,6 +33,16 @@ class OutputError(HemispasmError):
     """The output folder cannot be written."""
 
 
+class ConfigurationError(HemispasmError):
+    """The server's settings (environment, ``.env`` file or command line) are impossible or unsafe;
+    the message names the setting."""
+
+
+class BackupError(HemispasmError):
+    """A backup cannot be made or restored: a tool is missing, the archive is damaged or does not
+    match its manifest, the restored database fails its check, or the target is not empty."""
+
+
 class ClinicalDataError(HemispasmError, ValueError):
     """A clinical record holds an impossible value (a date, a dose, a dilution); names the field."""
 

@@ -5,13 +5,16 @@
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from hemispasm.errors import ConfigurationError
 
 DEFAULT_DATA_DIR = Path("hemispasm-data")
 DATABASE_FILE = "hemispasm.sqlite3"
@@ -47,6 +50,10 @@ class Settings(BaseSettings):
     """Failed and successful login attempts allowed per client address and per e-mail."""
     rate_limit_storage_url: str = "memory://"
     """``memory://`` for one process; ``redis://127.0.0.1:6379`` when several workers serve."""
+    forwarded_allow_ips: str | None = None
+    """The proxies (comma-separated addresses or networks, e.g. ``127.0.0.1`` or ``10.1.2.0/24``;
+    ``*`` for any) whose ``X-Forwarded-For`` and ``X-Forwarded-Proto`` headers are believed. Unset,
+    no proxy is trusted: the headers are ignored and the client is the address that connected."""
 
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_kib: int = Field(default=65536, ge=8)
@@ -71,6 +78,24 @@ class Settings(BaseSettings):
     job_lease_renew_s: float = Field(default=10.0, gt=0)
     job_recovery_interval_s: float = Field(default=30.0, gt=0)
     """How often each worker looks for lost jobs (besides when it starts)."""
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _check_proxies(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        entries = [entry.strip() for entry in value.split(",")]
+        if entries == ["*"]:
+            return "*"
+        for entry in entries:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    "must be IP addresses or networks separated by commas (e.g. 127.0.0.1 or "
+                    f"10.1.2.0/24), or *; {entry!r} is neither"
+                ) from None
+        return ",".join(entries)
 
     @model_validator(mode="after")
     def _refuse_defaults_in_production(self) -> Settings:
@@ -121,10 +146,40 @@ class Settings(BaseSettings):
             self.data_dir.mkdir(parents=True, exist_ok=True)
 
 
+def load_settings(**overrides: Any) -> Settings:
+    """The environment's settings with ``overrides`` (from the command line); an impossible or
+    unsafe value is a ``ConfigurationError`` whose one line names the setting."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as error:
+        raise ConfigurationError(describe_settings_error(error)) from None
+
+
+_NEVER_ECHOED = frozenset({"secret_key", "database_url", "jobs_url", "rate_limit_storage_url"})
+"""Settings whose value may hold a password: an error names them but does not repeat them."""
+
+
+def describe_settings_error(error: ValidationError) -> str:
+    """One line naming each bad setting by its environment variable, with pydantic's reason and
+    the value given (except where it may hold a password)."""
+    problems = []
+    for item in error.errors():
+        reason = str(item["msg"]).removeprefix("Value error, ")
+        if item["loc"]:
+            field = "_".join(str(part) for part in item["loc"])
+            given = item.get("input")
+            if field not in _NEVER_ECHOED and isinstance(given, str | int | float):
+                reason += f" (got {given!r})"
+            problems.append(f"HEMISPASM_{field.upper()}: {reason}")
+        else:  # a rule over several settings names them itself
+            problems.append(reason)
+    return "bad configuration: " + "; ".join(problems)
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """The process's settings, read once."""
-    return Settings()
+    return load_settings()
 
 
 def new_token() -> str:
