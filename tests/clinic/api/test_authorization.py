@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,11 @@ from sqlalchemy import Connection, event, select
 
 from hemispasm.clinic.api.app import create_app
 from hemispasm.clinic.db.base import Base
-from hemispasm.clinic.domain.vocab import Role
+from hemispasm.clinic.db.models import AuditEvent
+from hemispasm.clinic.domain.vocab import AnalysisSource, Reporter, Role
+from hemispasm.clinic.services.actor import Actor
+from hemispasm.clinic.services.records import create_record
+from hemispasm.clinic.services.videos import VIDEO_ANALYSES
 from hemispasm.clinic.settings import Settings
 from tests.clinic.api.conftest import PASSWORD, TODAY, World
 from tests.clinic.conftest import session_on
@@ -75,6 +80,8 @@ class Target:
     """The patient in the path."""
     record_of: str | None = None
     """The patient whose record's id is in the path."""
+    by_clinic: bool = False
+    """The record in the path is one the clinic entered, of a kind the patient reports too."""
     user: str | None = None
     """The persona whose account id is in the path."""
     callers: tuple[str, ...] = tuple(CALLER)
@@ -91,6 +98,16 @@ CLINICIAN_B_ACCOUNT = Target("clinician_b's account", "B", user="clinician_b", c
 P2 = Target("P2", "A", patient="P2", callers=("patient_p1",))
 P2_RECORD = Target("P2's record", "A", "P2", "P2", callers=("patient_p1",))
 P2_RECORD_UNDER_P1 = Target("P2's record under P1", "A", "P1", "P2")
+P1_CLINIC_RECORD = Target(
+    "P1's record entered by the clinic",
+    "A",
+    "P1",
+    "P1",
+    by_clinic=True,
+    callers=("clinician_a", "patient_p1", "patient_p2", "admin_a"),
+)
+REPORTABLE = frozenset({"self-ratings", "adverse-events", "cycles", "video-analyses"})
+"""Kinds of record a patient reports too: each also has one the clinic entered for P1."""
 IN_CLINIC = {
     "A": {"{record_id}": P1_RECORD, "{patient_id}": P1, "{user_id}": CLINICIAN_A_ACCOUNT},
     "B": {"{record_id}": Q1_RECORD, "{patient_id}": Q1, "{user_id}": CLINICIAN_B_ACCOUNT},
@@ -110,7 +127,15 @@ def targets_of(route: str) -> tuple[Target, ...]:
     if here is None:
         return (OWN_CLINIC,)
     other_patient = P2_RECORD if here is P1_RECORD else P2 if here is P1 else None
-    return tuple(t for t in (here, other_patient, target_in(route, "B")) if t is not None)
+    by_clinic = P1_CLINIC_RECORD if here is P1_RECORD and kind_of(route) in REPORTABLE else None
+    targets = (here, by_clinic, other_patient, target_in(route, "B"))
+    return tuple(t for t in targets if t is not None)
+
+
+def kind_of(route: str) -> str:
+    """The kind of patient record a route is about ("self-ratings"), or "" for none."""
+    parts = route.split(" ", 1)[1].split("/")
+    return parts[3] if len(parts) > 3 and parts[1] == "patients" else ""
 
 
 # --- the policy ---------------------------------------------------------------------------------
@@ -126,6 +151,9 @@ class Rule(Enum):
     CLINICIAN = "clinicians"
     CARE_TEAM = "clinicians of the patient's clinic"
     CARE_TEAM_AND_PATIENT = "clinicians of the patient's clinic and the patient themselves"
+    CARE_TEAM_AND_REPORTER = (
+        "clinicians of the patient's clinic, and the patient for what they reported themselves"
+    )
 
 
 def record_routes(
@@ -166,11 +194,20 @@ POLICY: dict[str, Rule] = {
     **record_routes("diagnoses", Rule.CARE_TEAM),
     **record_routes("mri-studies", Rule.CARE_TEAM),
     **record_routes("sessions", Rule.CARE_TEAM),
-    **record_routes("cycles", Rule.CARE_TEAM_AND_PATIENT, "list read update"),
-    **record_routes("adverse-events", Rule.CARE_TEAM_AND_PATIENT),
+    **record_routes("cycles", Rule.CARE_TEAM_AND_PATIENT, "list read"),
+    **record_routes("cycles", Rule.CARE_TEAM_AND_REPORTER, "update"),
+    # patients add their own reports and correct them; deleting is the clinic's
+    **record_routes("adverse-events", Rule.CARE_TEAM_AND_PATIENT, "list create read"),
+    **record_routes("adverse-events", Rule.CARE_TEAM_AND_REPORTER, "update"),
+    **record_routes("adverse-events", Rule.CARE_TEAM, "delete"),
     **record_routes("assessments", Rule.CARE_TEAM),
-    **record_routes("self-ratings", Rule.CARE_TEAM_AND_PATIENT),
-    **record_routes("video-analyses", Rule.CARE_TEAM_AND_PATIENT),
+    **record_routes("self-ratings", Rule.CARE_TEAM_AND_PATIENT, "list create read"),
+    **record_routes("self-ratings", Rule.CARE_TEAM_AND_REPORTER, "update"),
+    **record_routes("self-ratings", Rule.CARE_TEAM, "delete"),
+    # analyses come from uploaded videos; a result sent in is a clinician's import
+    **record_routes("video-analyses", Rule.CARE_TEAM_AND_PATIENT, "list read"),
+    **record_routes("video-analyses", Rule.CARE_TEAM, "create delete"),
+    **record_routes("video-analyses", Rule.CARE_TEAM_AND_REPORTER, "update"),
     **record_routes("surgeries", Rule.CARE_TEAM),
     "POST /patients/{patient_id}/videos": Rule.CARE_TEAM_AND_PATIENT,
     "GET /patients/{patient_id}/jobs": Rule.CARE_TEAM_AND_PATIENT,
@@ -203,11 +240,11 @@ def is_allowed(rule: Rule, caller: Caller, target: Target) -> bool:
         return caller.role in (Role.ADMIN, Role.CLINICIAN)
     if caller.role is Role.CLINICIAN:
         return True
-    return (
-        rule is Rule.CARE_TEAM_AND_PATIENT
-        and caller.role is Role.PATIENT
-        and caller.patient == target.patient
-    )
+    if caller.role is not Role.PATIENT or caller.patient != target.patient:
+        return False
+    if rule is Rule.CARE_TEAM_AND_REPORTER:
+        return not target.by_clinic
+    return rule is Rule.CARE_TEAM_AND_PATIENT
 
 
 # --- request bodies -----------------------------------------------------------------------------
@@ -291,7 +328,20 @@ EXISTING: dict[str, dict[str, Any]] = {
     "surgeries": {"surgery_on": "2025-01-15", "side": "left", "vessels": ["aica"]},
 }
 """The record of each kind every patient already has (sessions first: effects refer to one)."""
-REPORTED_BY_THE_PATIENT = frozenset({"self-ratings", "video-analyses", "adverse-events"})
+REPORTED_BY_THE_PATIENT = frozenset({"self-ratings", "adverse-events"})
+"""Kinds whose existing record the patient entered (the patient's analysis is the server's,
+of a video they uploaded; the clinic enters one of each of these kinds for P1 as well)."""
+CLINIC_ENTERED: dict[str, tuple[str, dict[str, Any]]] = {
+    "self-ratings": ("self-ratings", {"rated_on": "2026-06-02", "score": 7}),
+    "adverse-events": (
+        "adverse-events",
+        {"effect": "breathing_difficulty", "severity": "severe", "onset_on": "2026-03-10"},
+    ),
+    "video-analyses": ("video-analyses", {"recorded_on": "2026-05-20", "result": RESULT}),
+    "cycles": ("sessions", SESSION | {"session_on": "2025-11-03"}),
+}
+"""What the clinic enters for P1 of each kind a patient reports too (a cycle: a session whose
+course the clinician then records)."""
 
 
 def body_of(route: str, caller: Caller) -> dict[str, Any] | None:
@@ -336,7 +386,8 @@ class Scene:
             values["patient_id"] = self.world.patients[target.patient]
         if target.record_of is not None:
             kind = path.split("/")[3]
-            values["record_id"] = self.records[kind, target.record_of]
+            owner = f"{target.record_of} by clinic" if target.by_clinic else target.record_of
+            values["record_id"] = self.records[kind, owner]
         if target.user is not None:
             values["user_id"] = self.world[target.user].user.id
         if missing:
@@ -366,10 +417,50 @@ class Scene:
             client.cookies.clear()  # a login's cookie must not log in the next caller
 
 
+def analysed_by_the_server(
+    connection: Connection, world: World, patient: str, values: dict[str, Any]
+) -> int:
+    """Store an analysis as the job runner does for a video the patient uploaded: its id."""
+    persona = world[patient]
+    actor = Actor(
+        user_id=persona.user.id,
+        clinic_id=persona.user.clinic_id,
+        role=Role.PATIENT,
+        patient_id=persona.user.patient_id,
+        request="analysis job (test scene)",
+        today=TODAY,
+    )
+    assert persona.user.patient_id is not None
+    source = {"source": AnalysisSource.ANALYSIS, "recorded_on": date.fromisoformat("2026-06-01")}
+    with session_on(connection) as db:
+        row = create_record(db, actor, VIDEO_ANALYSES, persona.user.patient_id, values | source)
+        assert row.reported_by is Reporter.PATIENT and row.source is AnalysisSource.ANALYSIS
+        return int(row.id)
+
+
+def clinic_entered_records(client: TestClient, world: World) -> dict[tuple[str, str], int]:
+    """P1's records that clinician_a entered, of each kind P1 reports too (``CLINIC_ENTERED``)."""
+    records: dict[tuple[str, str], int] = {}
+    base = f"{API}/patients/{world.patients['P1']}"
+    headers = world["clinician_a"].headers
+    for kind, (path, body) in CLINIC_ENTERED.items():
+        r = client.post(f"{base}/{path}", json=body, headers=headers)
+        assert r.status_code == 201, f"the clinic could not add {kind} of P1: {r.text}"
+        records[kind, "P1 by clinic"] = r.json()["id"]
+    course = {"effect_began_on": "2025-11-08"}
+    r = client.patch(
+        f"{base}/cycles/{records['cycles', 'P1 by clinic']}", json=course, headers=headers
+    )
+    assert r.status_code == 200 and r.json()["course_reported_by"] == "clinician", r.text
+    return records
+
+
 @pytest.fixture
 def scene(client: TestClient, world: World, connection: Connection, settings: Settings) -> Scene:
-    """Every patient's records, entered by their clinician (or, for their diary, themselves);
-    each video analysis with the report folder of a finished job, so that it can be corrected."""
+    """Every patient's records, entered by their clinician (or, for their diary, themselves; their
+    analysis by the server, of a video they uploaded); each video analysis with the report folder
+    of a finished job, so that it can be corrected. P1 also has one record of each kind they
+    report that the clinic entered (``CLINIC_ENTERED``)."""
     records: dict[tuple[str, str], int] = {}
     for key, clinician, patient in (
         ("P1", "clinician_a", "patient_p1"),
@@ -380,6 +471,9 @@ def scene(client: TestClient, world: World, connection: Connection, settings: Se
             author = patient if kind in REPORTED_BY_THE_PATIENT else clinician
             if kind == "adverse-events":
                 body = body | {"session_id": records["sessions", key]}
+            if kind == "video-analyses":
+                records[kind, key] = analysed_by_the_server(connection, world, patient, body)
+                continue
             r = client.post(
                 f"{API}/patients/{world.patients[key]}/{kind}",
                 json=body,
@@ -388,6 +482,8 @@ def scene(client: TestClient, world: World, connection: Connection, settings: Se
             assert r.status_code == 201, f"{author} could not add {kind} of {key}: {r.text}"
             records[kind, key] = r.json()["id"]
         records["cycles", key] = records["sessions", key]
+        if key == "P1":
+            records |= clinic_entered_records(client, world)
         r = client.post(
             f"{API}/patients/{world.patients[key]}/videos",
             files=FILES["POST /patients/{patient_id}/videos"],
@@ -404,6 +500,15 @@ def scene(client: TestClient, world: World, connection: Connection, settings: Se
                 uploaded_by=world[patient].user.id,
                 result=RESULT,
             )
+            if key == "P1":
+                attach_report(
+                    db,
+                    settings,
+                    patient_id=world.patients[key],
+                    analysis_id=records["video-analyses", "P1 by clinic"],
+                    uploaded_by=world[clinician].user.id,
+                    result=RESULT,
+                )
     return Scene(world, records)
 
 
@@ -732,4 +837,130 @@ def test_a_body_cannot_point_at_another_clinics_patient_or_another_patients_sess
     r = client.post(p1_effects, json=effect, headers=world["patient_p1"].headers)
     assert r.status_code in (404, 422), r.text
     listed = client.get(p1_effects, headers=world["patient_p1"].headers).json()
-    assert listed["total"] == 1
+    assert listed["total"] == 2  # P1's own report and the one the clinic entered
+
+
+# --- who may change what: the patient's reports and the clinic's records -----------------------
+
+CHANGES_OF_THE_CLINICS_RECORDS = [
+    f"{method} /patients/{{patient_id}}/{kind}/{{record_id}}"
+    for kind in sorted(REPORTABLE)
+    for method in ("PATCH", "DELETE")
+    if not (kind == "cycles" and method == "DELETE")  # cycles are read and updated only
+]
+
+
+def refusals_in_audit(connection: Connection, patient_id: int) -> list[tuple[Any, ...]]:
+    """The audit rows of refused access to the patient's data: (user, entity, entity id, detail)."""
+    rows = connection.execute(
+        select(AuditEvent.user_id, AuditEvent.entity, AuditEvent.entity_id, AuditEvent.detail)
+        .where(AuditEvent.action == "refused", AuditEvent.patient_id == patient_id)
+        .order_by(AuditEvent.id)
+    )
+    return [tuple(row) for row in rows]
+
+
+@pytest.mark.parametrize("route", CHANGES_OF_THE_CLINICS_RECORDS)
+def test_a_patient_can_neither_change_nor_delete_what_the_clinic_recorded(
+    client: TestClient, scene: Scene, connection: Connection, route: str
+) -> None:
+    world, patient = scene.world, CALLER["patient_p1"]
+    read_back = f"GET {route.split(' ', 1)[1]}"
+    before = scene.call(client, read_back, CALLER["clinician_a"], P1_CLINIC_RECORD)
+    assert before.status_code == 200, before.text
+    refused_before = len(refusals_in_audit(connection, world.patients["P1"]))
+
+    r = scene.call(client, route, patient, P1_CLINIC_RECORD)
+
+    assert r.status_code == 403, r.text
+    assert "clinic" in r.json()["detail"]
+    after = scene.call(client, read_back, CALLER["clinician_a"], P1_CLINIC_RECORD)
+    assert after.json() == before.json()
+    refused = refusals_in_audit(connection, world.patients["P1"])[refused_before:]
+    assert len(refused) == 1, refused
+    user_id, _entity, entity_id, detail = refused[0]
+    assert (user_id, entity_id) == (world["patient_p1"].user.id, before.json()["id"])
+    assert json.loads(detail)["status"] == 403
+
+
+@pytest.mark.parametrize("kind", ["self-ratings", "adverse-events", "cycles", "video-analyses"])
+def test_a_patient_corrects_their_own_report_but_deleting_it_is_the_clinics(
+    client: TestClient, scene: Scene, kind: str
+) -> None:
+    patient = CALLER["patient_p1"]
+    r = scene.call(
+        client, f"PATCH /patients/{{patient_id}}/{kind}/{{record_id}}", patient, P1_RECORD
+    )
+    assert r.status_code == 200, r.text
+    if kind != "cycles":
+        route = f"DELETE /patients/{{patient_id}}/{kind}/{{record_id}}"
+        assert scene.call(client, route, patient, P1_RECORD).status_code == 403
+        assert scene.call(client, route, CALLER["clinician_a"], P1_RECORD).status_code == 204
+
+
+def test_every_record_a_patient_can_add_says_who_reported_it(
+    client: TestClient, scene: Scene
+) -> None:
+    field = {"cycles": "course_reported_by"}
+    for kind in sorted(REPORTABLE):
+        own = None if kind == "cycles" else "patient"  # P1's own cycle has no course yet
+        for target, expected in ((P1_RECORD, own), (P1_CLINIC_RECORD, "clinician")):
+            route = f"GET /patients/{{patient_id}}/{kind}/{{record_id}}"
+            r = scene.call(client, route, CALLER["patient_p1"], target)
+            assert r.status_code == 200, r.text
+            assert r.json()[field.get(kind, "reported_by")] == expected, (kind, target.label)
+
+
+def test_a_patient_cannot_post_an_analysis_and_the_attempt_is_audited(
+    client: TestClient, scene: Scene, connection: Connection
+) -> None:
+    world = scene.world
+    route = "POST /patients/{patient_id}/video-analyses"
+    count_before = len(listed_analyses(client, scene))
+
+    r = scene.call(client, route, CALLER["patient_p1"], P1)
+
+    assert r.status_code == 403, r.text
+    assert "upload the video" in r.json()["detail"]
+    assert len(listed_analyses(client, scene)) == count_before
+    refused = refusals_in_audit(connection, world.patients["P1"])
+    assert [(e, json.loads(d)["attempted"]) for _, e, _, d in refused] == [
+        ("video_analysis", "create")
+    ]
+
+
+def test_a_patient_cannot_swap_the_result_of_their_own_analysis(
+    client: TestClient, scene: Scene
+) -> None:
+    url = scene.url("PATCH /patients/{patient_id}/video-analyses/{record_id}", P1_RECORD)
+    other = json.loads(json.dumps(RESULT))
+    other["metrics"]["spasms_per_min"] = 0.0
+    r = client.patch(url, json={"result": other}, headers=scene.world["patient_p1"].headers)
+    assert r.status_code == 403, r.text
+    r = client.patch(
+        url, json={"notes": "filmed at home"}, headers=scene.world["patient_p1"].headers
+    )
+    assert r.status_code == 200 and r.json()["source"] == "analysis", r.text
+
+
+def test_an_analysis_a_clinician_sends_in_is_marked_imported(
+    client: TestClient, scene: Scene
+) -> None:
+    world = scene.world
+    by_id = {a["id"]: a for a in listed_analyses(client, scene)}
+    assert by_id[scene.records["video-analyses", "P1"]]["source"] == "analysis"
+    assert by_id[scene.records["video-analyses", "P1 by clinic"]]["source"] == "imported"
+    # a clinician replacing the server's result makes it an import too
+    url = scene.url("PATCH /patients/{patient_id}/video-analyses/{record_id}", P1_RECORD)
+    clinician = world["clinician_a"].headers
+    assert client.patch(url, json={"result": RESULT}, headers=clinician).json()["source"] == (
+        "analysis"  # the same result: nothing was replaced
+    )
+
+
+def listed_analyses(client: TestClient, scene: Scene) -> list[dict[str, Any]]:
+    """P1's analyses as clinician_a lists them."""
+    url = scene.url("GET /patients/{patient_id}/video-analyses", P1)
+    r = client.get(url, headers=scene.world["clinician_a"].headers)
+    assert r.status_code == 200, r.text
+    return list(r.json()["items"])
