@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from limits import parse as parse_limit
-from limits.storage import storage_from_string
+from limits.storage import Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -139,26 +142,125 @@ class LoginResult:
     expires_at: datetime
 
 
+@dataclass(frozen=True)
+class LoginPolicy:
+    """How failed logins of one account from one client address (a pair) are slowed down.
+
+    After ``free_failures`` failures of the pair, each further attempt of that pair must wait,
+    the wait doubling with every failure from ``first_delay_s`` up to ``max_delay_s``. Someone
+    guessing one account's password from other addresses therefore never delays its owner at
+    theirs. (A coarse limit per address, whatever the account, is the limiter's own.)
+
+    There is deliberately no limit per account alone: any count shared by every address is one
+    an attacker can fill, locking the owner out (the fault this replaces). A guesser with many
+    addresses gets ``free_failures`` and then a few slowed guesses per address and day; the
+    password length, argon2 and the audit of every failure stand against that.
+    """
+
+    free_failures: int = 5
+    first_delay_s: int = 1
+    max_delay_s: int = 900
+    failure_memory_s: int = 86_400
+    """A pair's failures are forgotten this long after its first one (or at its next login)."""
+
+    def __post_init__(self) -> None:
+        for name in ("free_failures", "first_delay_s", "max_delay_s", "failure_memory_s"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, but got {getattr(self, name)!r}")
+        if self.max_delay_s < self.first_delay_s:
+            raise ValueError(
+                f"max_delay_s ({self.max_delay_s}) must not be shorter than first_delay_s "
+                f"({self.first_delay_s})"
+            )
+
+    def delay_after_s(self, failures: int) -> int:
+        """Seconds the pair must wait after its ``failures``-th failure in a row (0: none)."""
+        if failures < self.free_failures:
+            return 0
+        doublings = min(failures - self.free_failures, 32)  # 2**32 s is past any cap
+        return min(self.max_delay_s, self.first_delay_s * 2**doublings)
+
+
 class LoginLimiter:
-    """Moving-window limits on login attempts per client address and per e-mail address."""
+    """Login attempts per client address (``per_address``, a ``limits`` rate such as
+    ``10/minute``, against one address trying many accounts) and the failures of each pair
+    under ``policy``, counted in a ``limits`` storage: ``memory://`` for one process,
+    ``redis://...`` shared by several server processes."""
 
-    def __init__(self, rate: str, storage_url: str = "memory://") -> None:
-        self._limit = parse_limit(rate)
-        self._limiter = MovingWindowRateLimiter(storage_from_string(storage_url))
+    def __init__(
+        self,
+        per_address: str,
+        storage_url: str = "memory://",
+        *,
+        policy: LoginPolicy = LoginPolicy(),
+    ) -> None:
+        self.policy = policy
+        storage = storage_from_string(storage_url)
+        if not isinstance(storage, Storage):  # the async storages (async+redis://...)
+            raise ValueError(f"the login limits need a synchronous storage, not {storage_url!r}")
+        self._storage = storage
+        self._per_address = parse_limit(per_address)
+        self._window = MovingWindowRateLimiter(self._storage)
 
-    def hit(self, *keys: str) -> None:
-        """Count one attempt for every key; refuse when any key is over its limit."""
-        for key in keys:
-            if not self._limiter.hit(self._limit, "login", key):
-                reset_at, _ = self._limiter.get_window_stats(self._limit, "login", key)
-                retry = max(1, int(reset_at - utcnow().timestamp()) + 1)
-                raise RateLimitedError(
-                    f"too many login attempts; try again in {retry} s", retry_after_s=retry
-                )
+    @staticmethod
+    def _pair(email_key: str, client_address: str | None) -> str:
+        # hashed: the shared storage (Redis) holds no e-mail addresses
+        pair = f"{email_key}\n{client_address or '?'}"
+        return hashlib.sha256(pair.encode()).hexdigest()[:32]
+
+    def admit(self, email_key: str, client_address: str | None) -> None:
+        """Count one attempt; refuse it while its pair must wait or its address is over the
+        limit."""
+        pair = self._pair(email_key, client_address)
+        if self._storage.get(f"login-wait/{pair}") > 0:
+            retry = _whole_seconds(self._storage.get_expiry(f"login-wait/{pair}") - time.time())
+            raise RateLimitedError(
+                "too many login attempts: this account failed to log in too often from this "
+                f"address; try again in {retry} s",
+                retry_after_s=retry,
+            )
+        address = f"address/{client_address or '?'}"
+        if not self._window.hit(self._per_address, "login", address):
+            reset_at, _ = self._window.get_window_stats(self._per_address, "login", address)
+            retry = _whole_seconds(reset_at - time.time())
+            raise RateLimitedError(
+                f"too many login attempts from this address; try again in {retry} s",
+                retry_after_s=retry,
+            )
+
+    def failed(self, email_key: str, client_address: str | None) -> None:
+        """Count a failure of the pair; from the policy's free failures on, make it wait."""
+        pair = self._pair(email_key, client_address)
+        failures = self._storage.incr(f"login-failures/{pair}", expiry=self.policy.failure_memory_s)
+        delay = self.policy.delay_after_s(failures)
+        if delay:
+            self._storage.clear(f"login-wait/{pair}")
+            self._storage.incr(f"login-wait/{pair}", expiry=delay)
+
+    def succeeded(self, email_key: str, client_address: str | None) -> None:
+        """Forget the pair's failures: its owner got in."""
+        pair = self._pair(email_key, client_address)
+        self._storage.clear(f"login-failures/{pair}")
+        self._storage.clear(f"login-wait/{pair}")
 
 
-# Verified when the e-mail is unknown, so that a wrong address costs as long as a wrong password.
-_DUMMY_HASH = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash("not a password")
+def _whole_seconds(seconds: float) -> int:
+    return max(1, math.ceil(seconds))
+
+
+@lru_cache(maxsize=8)
+def _dummy_hash(time_cost: int, memory_cost: int, parallelism: int, hash_len: int) -> str:
+    """A hash of no one's password, made with the given parameters."""
+    hasher = PasswordHasher(
+        time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism, hash_len=hash_len
+    )
+    return hasher.hash(secrets.token_urlsafe(24))
+
+
+def dummy_hash_for(hasher: PasswordHasher) -> str:
+    """What an unknown or closed account's password is checked against: a hash made with the
+    hasher's own cost, so that checking it takes as long as checking a real one."""
+    return _dummy_hash(hasher.time_cost, hasher.memory_cost, hasher.parallelism, hasher.hash_len)
 
 
 def log_in(
@@ -173,28 +275,29 @@ def log_in(
     client_address: str | None,
     request: str | None,
 ) -> LoginResult:
-    """Check the password and open a cookie session or an API token."""
+    """Check the password and open a cookie session or an API token.
+
+    A known e-mail with a wrong password and an unknown e-mail do the same work (a look-up,
+    one argon2 check at the configured cost, an audit row), so their answers take as long.
+    Every refusal, a rate-limited one too, is audited.
+    """
     key = email.strip().lower()[:254]
-    limiter.hit(f"addr:{client_address or '?'}", f"email:{key}")
     user = db.scalars(select(User).where(User.email == key)).first()
     try:
+        limiter.admit(key, client_address)
+    except RateLimitedError:
+        _audit_refusal(db, "login_limited", user, client_address, request)
+        raise
+    try:
         if user is None or not user.active or user.deleted_at is not None:
-            hasher.verify(_DUMMY_HASH, password)
+            hasher.verify(dummy_hash_for(hasher), password)
             raise VerificationError
         hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
-        record_event(
-            db,
-            None,
-            "login_failed",
-            "user",
-            entity_id=user.id if user else None,
-            clinic_id=user.clinic_id if user else None,
-            client_address=client_address,
-            request=request,
-        )
-        db.commit()
+        limiter.failed(key, client_address)
+        _audit_refusal(db, "login_failed", user, client_address, request)
         raise AuthenticationError("wrong e-mail address or password") from None
+    limiter.succeeded(key, client_address)
     if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hasher.hash(password)
     lifetime = (
@@ -215,6 +318,35 @@ def log_in(
     )
     db.commit()
     return result
+
+
+def refuse_login(
+    db: Session, *, email: str, client_address: str | None, request: str | None
+) -> None:
+    """Audit a login refused before its password was checked (an expired or foreign form)."""
+    key = email.strip().lower()[:254]
+    user = db.scalars(select(User).where(User.email == key)).first()
+    _audit_refusal(db, "login_refused", user, client_address, request)
+
+
+def _audit_refusal(
+    db: Session,
+    action: str,
+    user: User | None,
+    client_address: str | None,
+    request: str | None,
+) -> None:
+    record_event(
+        db,
+        None,
+        action,
+        "user",
+        entity_id=user.id if user else None,
+        clinic_id=user.clinic_id if user else None,
+        client_address=client_address,
+        request=request,
+    )
+    db.commit()
 
 
 def open_session(

@@ -122,6 +122,12 @@ def login(
     """Check the password, set the same session cookie as the API, go to the user's home page."""
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not (expected and secrets.compare_digest(login_token, expected)):
+        accounts.refuse_login(
+            db,
+            email=email,
+            client_address=client_address(request),
+            request=f"{request.method} {request.url.path}",
+        )
         return _login_page(
             request,
             settings,
