@@ -47,7 +47,8 @@ class Settings(BaseSettings):
     ``db_max_connections``, while that many are in use (SQLite keeps them all)."""
     max_body_bytes: int = Field(default=1_000_000, gt=0)
     login_rate_limit: str = "10/minute"
-    """Failed and successful login attempts allowed per client address and per e-mail."""
+    """Login attempts allowed per client address, whatever the accounts. Failures of one account
+    from one address are slowed down besides (``services.accounts.LoginPolicy``)."""
     rate_limit_storage_url: str = "memory://"
     """``memory://`` for one process; ``redis://127.0.0.1:6379`` when several workers serve."""
     forwarded_allow_ips: str | None = None
