@@ -22,14 +22,13 @@ from hemispasm.clinic.content.education import (
     Education,
     EducationContentError,
     load_education,
-    measure_reading,
     ninds_qr_svg,
     parse_metadata,
     plain_text,
-    reading_grade,
     render_html,
     split_sections,
 )
+from hemispasm.clinic.content.readability import measure_reading, reading_grade
 
 MAX_GRADE = 8.0
 # Below this many words per sentence the grade formulas are being gamed with choppy fragments.

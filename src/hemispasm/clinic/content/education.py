@@ -10,8 +10,11 @@ the reviewer's role and the date, e.g. ``{"role": "neurologist", "reviewed_on": 
 After every edit of the text, re-measure the reading level and copy the numbers into
 ``reading_level`` (the tests fail when the recorded Flesch-Kincaid grade is off by more than 0.5)::
 
-    python -c "from hemispasm.clinic.content.education import load_education, measure_reading; \
+    python -c "from hemispasm.clinic.content.education import load_education; \
+from hemispasm.clinic.content.readability import measure_reading; \
 print(measure_reading(load_education().markdown))"
+
+(``readability`` needs ``textstat`` from the ``dev`` extra; the server never imports it.)
 """
 
 from __future__ import annotations
@@ -22,11 +25,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
-from importlib import metadata as package_metadata
 from importlib import resources
 
 import segno
-import textstat
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
@@ -247,30 +248,6 @@ def plain_text(markdown: str) -> str:
             words += "."
         blocks.append(words)
     return "\n".join(blocks)
-
-
-def reading_grade(text: str) -> float:
-    """Flesch-Kincaid grade of a markdown text, measured on its plain words (``plain_text``)."""
-    if not isinstance(text, str):
-        raise TypeError(f"text must be a str, but got {type(text).__name__}")
-    words = plain_text(text)
-    if not words:
-        raise ValueError("text has no words to measure")
-    return float(textstat.flesch_kincaid_grade(words))
-
-
-def measure_reading(text: str) -> ReadingLevel:
-    """Every readability figure the metadata records, for a markdown text."""
-    words = plain_text(text)
-    if not words:
-        raise ValueError("text has no words to measure")
-    return ReadingLevel(
-        flesch_kincaid_grade=round(reading_grade(text), 2),
-        dale_chall_score=round(float(textstat.dale_chall_readability_score(words)), 2),
-        text_standard_grade=float(textstat.text_standard(words, float_output=True)),
-        words_per_sentence=round(float(textstat.words_per_sentence(words)), 2),
-        measured_with=f"textstat {package_metadata.version('textstat')}",
-    )
 
 
 def ninds_qr_svg(url: str = NINDS_URL) -> str:
