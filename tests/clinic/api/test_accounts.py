@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import statistics
 import time
 import uuid
@@ -322,10 +323,18 @@ def test_every_read_of_patient_data_is_audited_with_who_and_where(
     assert other.json()["total"] == 0
 
 
-def test_a_refused_read_leaves_no_data_and_no_audit_of_success(
+def test_a_refused_read_leaves_no_data_and_is_audited_as_refused(
     client: TestClient, world: World, db: Session
 ) -> None:
     pid = world.patients["P1"]
     r = client.get(f"/api/v1/patients/{pid}/timeline", headers=world["clinician_b"].headers)
     assert r.status_code == 404
-    assert db.scalars(select(AuditEvent).where(AuditEvent.patient_id == pid)).all() == []
+    events = db.scalars(select(AuditEvent).where(AuditEvent.patient_id == pid)).all()
+    assert [(e.action, e.entity, e.user_id) for e in events] == [
+        ("refused", "timeline", world["clinician_b"].user.id)
+    ]
+    assert json.loads(events[0].detail or "{}") == {
+        "attempted": "read",
+        "status": 404,
+        "reason": f"patient {pid} not found",
+    }

@@ -14,7 +14,7 @@ from hemispasm.clinic.domain.dosing import DoseLimits
 from hemispasm.clinic.domain.vocab import Product, Role
 from hemispasm.clinic.services.access import require_role
 from hemispasm.clinic.services.actor import Actor
-from hemispasm.clinic.services.audit import record_event
+from hemispasm.clinic.services.audit import changes_between, record_event
 from hemispasm.clinic.services.treatment import schedule_rules
 from hemispasm.errors import ClinicalDataError
 
@@ -42,6 +42,8 @@ def update_clinic(
     """Change the intervals and, when given, replace the limits of the products listed."""
     require_role(actor, Role.ADMIN)
     clinic = get_clinic(db, actor)
+    before: dict[str, Any] = {key: getattr(clinic, key) for key in changes}
+    before["dose_limits"] = _limits_of(clinic)
     for key, value in changes.items():
         setattr(clinic, key, value)
     if changes.get("phone") == "":
@@ -75,9 +77,25 @@ def update_clinic(
         row.max_units_per_lower_face_site = entry.get("max_units_per_lower_face_site")
     if "interval_days" in changes:
         _refresh_due_dates(db, clinic)
-    record_event(db, actor, "update", "clinic", entity_id=clinic.id)
+    after: dict[str, Any] = {key: getattr(clinic, key) for key in changes}
+    after["dose_limits"] = _limits_of(clinic)
+    detail = {"changes": changes_between(before, after)}
+    record_event(db, actor, "update", "clinic", entity_id=clinic.id, detail=detail)
     db.commit()
     return clinic
+
+
+def _limits_of(clinic: Clinic) -> list[list[Any]]:
+    """The clinic's dose limits as plain values, by product."""
+    return sorted(
+        [
+            str(row.product),
+            row.max_units_per_site,
+            row.max_units_per_session,
+            row.max_units_per_lower_face_site,
+        ]
+        for row in clinic.dose_limits
+    )
 
 
 def _refresh_due_dates(db: Session, clinic: Clinic) -> None:

@@ -18,7 +18,7 @@ from hemispasm.clinic.domain.schedule import DueStatus, due_status, earliest_all
 from hemispasm.clinic.domain.vocab import Product, Role
 from hemispasm.clinic.services.access import check_clinician_ref, get_patient_for, require_role
 from hemispasm.clinic.services.actor import Actor
-from hemispasm.clinic.services.audit import record_event
+from hemispasm.clinic.services.audit import changes_between, record_event
 from hemispasm.clinic.services.records import Page
 from hemispasm.clinic.services.treatment import schedule_rules
 from hemispasm.errors import ClinicalDataError, ConflictError
@@ -88,8 +88,9 @@ def get_patient(db: Session, actor: Actor, patient_id: int) -> Patient:
 def update_patient(
     db: Session, actor: Actor, patient_id: int, changes: Mapping[str, Any]
 ) -> Patient:
-    """Correct the patient's demographics."""
-    patient = get_patient_for(db, actor, patient_id, part="patient", action="update")
+    """Correct the patient's demographics; the audit row keeps the changed fields before and
+    after."""
+    patient = get_patient_for(db, actor, patient_id, part="patient", action="update", audit=False)
     merged = {c: getattr(patient, c) for c in ("mrn", "name", "birth_date")} | dict(changes)
     _check_patient(merged, actor.on())
     if "clinician_id" in changes:
@@ -103,6 +104,15 @@ def update_patient(
     born = changes.get("birth_date")
     if born and patient.last_session_on and born > patient.last_session_on:
         raise ClinicalDataError("birth_date", "is after the patient's injection sessions")
+    before = {key: getattr(patient, key) for key in changes}
+    record_event(
+        db,
+        actor,
+        "update",
+        "patient",
+        patient_id=patient.id,
+        detail={"changes": changes_between(before, changes)},
+    )
     for key, value in changes.items():
         setattr(patient, key, value)
     _flush_unique(db, str(changes.get("mrn", patient.mrn)))
@@ -163,7 +173,8 @@ def list_patients(
         .limit(page_size)
         .offset((page - 1) * page_size)
     ).all()
-    record_event(db, actor, "list", "patient")
+    shown = [r.id for r in rows]
+    record_event(db, actor, "list", "patient", detail={"patient_ids": shown})
     db.commit()
     return Page([dict(r._mapping) for r in rows], total, page, page_size)
 

@@ -170,6 +170,7 @@ def query_analyses(
         .limit(page_size)
         .offset((page - 1) * page_size)
     ).all()
-    record_event(db, actor, "list", "video_analysis")
+    shown = sorted({row.patient_id for row in rows})
+    record_event(db, actor, "list", "video_analysis", detail={"patient_ids": shown})
     db.commit()
     return Page(list(rows), total, page, page_size)

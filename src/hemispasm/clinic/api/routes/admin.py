@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
+from pydantic import Json
 from sqlalchemy import func, select
 
 from hemispasm.clinic.api.deps import CurrentActor, DbDep, PagingDep, PatientIdQuery, UserId
@@ -21,7 +22,7 @@ from hemispasm.clinic.db.models import AuditEvent, Clinic
 from hemispasm.clinic.domain.vocab import Role
 from hemispasm.clinic.services import accounts, clinics
 from hemispasm.clinic.services.access import require_role
-from hemispasm.clinic.services.audit import record_event
+from hemispasm.clinic.services.audit import changes_between, record_event
 
 router = APIRouter(tags=["admin"])
 
@@ -62,7 +63,10 @@ def update_user(
 ) -> Any:
     user = accounts.get_user_for(db, actor, user_id)
     changes = body.model_dump(exclude_unset=True)
+    shown = {k: v for k, v in changes.items() if k != "password" and v is not None}
+    changed = changes_between({k: getattr(user, k) for k in shown}, shown)
     if changes.get("password") is not None:
+        changed["password"] = {"before": "(kept secret)", "after": "(a new one)"}
         accounts.check_password(changes["password"])
         user.password_hash = request.app.state.hasher.hash(changes.pop("password"))
         accounts.revoke_sessions(db, user.id)
@@ -72,7 +76,7 @@ def update_user(
             setattr(user, key, value)
     if changes.get("active") is False:
         accounts.revoke_sessions(db, user.id)
-    record_event(db, actor, "update", "user", entity_id=user.id)
+    record_event(db, actor, "update", "user", entity_id=user.id, detail={"changes": changed})
     db.commit()
     return user
 
@@ -102,6 +106,13 @@ class AuditEventOut(Output):
     patient_id: int | None
     client_address: str | None
     request: str | None
+    detail: Json[dict[str, Any]] | None = None
+    """An update's changed fields ``{"changes": {field: {"before", "after"}}}``, the patients a
+    list showed ``{"patient_ids": [...]}``, or a refusal's ``{"attempted", "status", "reason"}``."""
+    prev_hash: str | None = None
+    row_hash: str | None = None
+    """SHA-256 of this entry and ``prev_hash``, the hash of the entry before it (the chain that
+    ``hemispasm audit verify`` checks)."""
 
 
 @router.get("/audit-events", response_model=Page[AuditEventOut], summary="The clinic's audit log")
