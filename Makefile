@@ -4,6 +4,8 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 DEMO   ?= demo-output
 # Browser assets come from npm (package-lock.json) and are served by the app itself: no CDN.
+# The copy in VENDOR is committed, so that a wheel built from any clone holds it; `make install`
+# copies it again from node_modules, and tests/test_wheel.py fails when the two differ.
 VENDOR := src/hemispasm/clinic/web/static/vendor
 
 .PHONY: demo test install lint typecheck bench clean
@@ -45,4 +47,4 @@ bench: install
 	$(BIN)/python benchmarks/bench_analyze.py
 
 clean:
-	rm -rf $(VENV) $(DEMO) node_modules $(VENDOR) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(DEMO) node_modules .pytest_cache .mypy_cache .ruff_cache
