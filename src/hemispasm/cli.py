@@ -29,6 +29,7 @@ EXIT_OK = 0
 EXIT_SOME_FAILED = 1
 EXIT_USAGE = 2  # argparse's own code for bad arguments
 EXIT_INTERNAL = 70  # an unexpected failure (a bug): EX_SOFTWARE from sysexits.h
+EXIT_AUDIT_BROKEN = 15  # audit verify: a row of the audit log was edited, deleted or inserted
 # One place maps each error class to its exit code; the most specific class wins (MRO order).
 EXIT_CODES: dict[type[E.HemispasmError], int] = {
     E.VideoReadError: 3,
@@ -162,11 +163,25 @@ def _add_clinic_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser
     demo.add_argument("--patients", type=_positive_int, default=24, help="how many (default 24)")
     demo.add_argument("--seed", type=int, default=1, help="the made-up history follows from it")
 
+    audit = sub.add_parser("audit", help="the audit log")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True)
+    verify = audit_sub.add_parser(
+        "verify",
+        help="check the audit log's hash chain: exit 0 when intact, "
+        f"{EXIT_AUDIT_BROKEN} when a row was edited, deleted or inserted",
+    )
+    verify.add_argument("--data", type=Path, default=None, help=data_help)
+
 
 def _clinic(args: argparse.Namespace, console: Console) -> int:
     from hemispasm.clinic import commands
 
     settings = commands.settings_for(args.data)
+    if args.command == "audit":
+        chain = commands.verify_audit(settings)
+        for line in chain.describe():
+            console.print(line, markup=False, highlight=False, soft_wrap=True)
+        return EXIT_OK if chain.intact else EXIT_AUDIT_BROKEN
     if args.command == "serve":
         commands.serve(settings, host=args.host, port=args.port)
         return EXIT_OK
@@ -216,7 +231,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _synth(args, console)
         if args.command == "evaluate":
             return _evaluate(args, console)
-        if args.command in ("serve", "db", "user", "worker", "demo"):
+        if args.command in ("serve", "db", "user", "worker", "demo", "audit"):
             return _clinic(args, console)
     except E.HemispasmError as error:
         console.print(f"hemispasm: error: {error}", markup=False, highlight=False, soft_wrap=True)

@@ -22,6 +22,7 @@ from hemispasm.errors import ClinicalDataError, HemispasmError
 if TYPE_CHECKING:
     from hemispasm.clinic.demo.seed import DemoReport
     from hemispasm.clinic.demo.videos import MakeResult
+    from hemispasm.clinic.services.audit import ChainReport
 
 
 class DatabaseError(HemispasmError):
@@ -155,5 +156,33 @@ def demo(
             make_video=make_video or make_and_analyse,
             note=note,
         )
+    finally:
+        engine.dispose()
+
+
+def verify_audit(settings: Settings) -> ChainReport:
+    """Walk the audit log's hash chain in one consistent read (it takes no write lock, so the
+    server keeps running); a database that is missing or not migrated is a ``DatabaseError``."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from hemispasm.clinic.db.engine import READS_ONLY, is_sqlite_file
+    from hemispasm.clinic.services.audit import verify_chain
+
+    url = settings.sqlalchemy_url
+    if is_sqlite_file(url) and not Path(url.partition(":///")[2].split("?", 1)[0]).is_file():
+        raise DatabaseError(f"no database at {_safe(url)}: check --data")
+    engine = make_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            options: dict[str, object] = {READS_ONLY: True}
+            if engine.dialect.name == "postgresql":
+                options["isolation_level"] = "REPEATABLE READ"  # one snapshot for the walk
+            with conn.execution_options(**options).begin():
+                return verify_chain(conn)
+    except SQLAlchemyError as exc:
+        raise DatabaseError(
+            f"cannot read the audit log of {_safe(url)} (run hemispasm db upgrade?): "
+            f"{type(exc).__name__}"
+        ) from None
     finally:
         engine.dispose()
