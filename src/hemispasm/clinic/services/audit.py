@@ -240,6 +240,17 @@ class ChainReport:
         """Whether every row is where and as it was written."""
         return not self.breaks
 
+    def describe(self) -> list[str]:
+        """The report in lines: each break, then the verdict with the last row's hash (note it
+        elsewhere to prove later that nothing before it changed)."""
+        lines = [f"audit row {b.row_id}: {b.problem}" for b in self.breaks]
+        if self.intact:
+            last = f"; last row {self.last_id}, hash {self.last_hash}" if self.rows else ""
+            lines.append(f"audit log intact: {self.rows} rows{last}")
+        else:
+            lines.append(f"audit log BROKEN: {len(self.breaks)} problems in {self.rows} rows")
+        return lines
+
 
 def _rows(conn: Connection, batch: int = 5000) -> Iterator[RowMapping]:
     columns = [AuditEvent.id, AuditEvent.prev_hash, AuditEvent.row_hash] + [
