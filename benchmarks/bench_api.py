@@ -50,7 +50,7 @@ HERE = Path(__file__).resolve().parent
 WORK = HERE / "_work"
 CONFIG_FILE = WORK / "bench_clinic.json"
 API = "/api/v1"
-APP_FACTORY = "hemispasm.clinic.api.app:create_app"
+APP_FACTORY = "hemispasm.clinic.app:create_app"
 BAR_P95_MS = 50.0
 
 PathMaker = Callable[[random.Random], str]

@@ -186,9 +186,7 @@ def _clinic(args: argparse.Namespace, console: Console) -> int:
         commands.serve(settings, host=args.host, port=args.port)
         return EXIT_OK
     if args.command == "worker":
-        from hemispasm.clinic.jobs.worker import run_worker
-
-        run_worker(settings)
+        commands.run_worker(settings)
         return EXIT_OK
     if args.command == "demo":
         from hemispasm.clinic.demo.show import print_report

@@ -30,7 +30,7 @@ from sqlalchemy.pool import NullPool
 
 from hemispasm.cli import main
 from hemispasm.clinic import commands
-from hemispasm.clinic.api.app import create_app
+from hemispasm.clinic.app import create_app
 from hemispasm.clinic.db.base import Base
 from hemispasm.clinic.db.engine import make_engine
 from hemispasm.clinic.db.models import AnalysisJob, Clinic, JobState, Patient, User, VideoAnalysis

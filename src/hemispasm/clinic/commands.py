@@ -22,6 +22,7 @@ from hemispasm.errors import ClinicalDataError, HemispasmError
 if TYPE_CHECKING:
     from hemispasm.clinic.demo.seed import DemoReport
     from hemispasm.clinic.demo.videos import MakeResult
+    from hemispasm.clinic.jobs.analysis import Analyse
     from hemispasm.clinic.services.audit import ChainReport
 
 
@@ -124,10 +125,27 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
     """Migrate, then run the app with uvicorn until interrupted."""
     import uvicorn
 
-    from hemispasm.clinic.api.app import create_app
+    from hemispasm.clinic.app import create_app
 
     migrate(settings)
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info", proxy_headers=False)
+
+
+def run_worker(settings: Settings, *, analyse: Analyse | None = None) -> None:
+    """What ``hemispasm worker`` does: migrate the database, then run a worker until stopped."""
+    import logging
+
+    from hemispasm.clinic.jobs.worker import Worker
+
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    migrate(settings)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.sqlalchemy_url, poolclass=NullPool)
+    try:
+        Worker(settings, make_session_factory(engine), analyse=analyse).run()
+    finally:
+        engine.dispose()
 
 
 def demo(

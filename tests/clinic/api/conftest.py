@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
-from hemispasm.clinic.api.app import create_app
+from hemispasm.clinic.app import create_app
 from hemispasm.clinic.db.models import Patient, User
 from hemispasm.clinic.domain.vocab import Role
 from hemispasm.clinic.services.accounts import (

@@ -22,7 +22,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, event, select
 
-from hemispasm.clinic.api.app import create_app
+from hemispasm.clinic.app import create_app
 from hemispasm.clinic.db.base import Base
 from hemispasm.clinic.db.models import AuditEvent
 from hemispasm.clinic.domain.vocab import AnalysisSource, Reporter, Role

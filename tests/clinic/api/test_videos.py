@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hemispasm.clinic.api.routes.videos import VideoForm
+from hemispasm.clinic.api.video_form import VideoForm
 from hemispasm.clinic.db.models import AnalysisJob, Upload
 from hemispasm.clinic.jobs.queue import get_queue
 from hemispasm.clinic.jobs.runner import JobRunner

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from hemispasm.cli import main
-from hemispasm.clinic.jobs import worker as worker_module
+from hemispasm.clinic import commands
 from hemispasm.clinic.settings import Settings
 
 
@@ -16,7 +16,7 @@ def test_worker_runs_a_worker_on_the_data_folder_given(
 ) -> None:
     monkeypatch.delenv("HEMISPASM_DATABASE_URL", raising=False)
     ran: list[Settings] = []
-    monkeypatch.setattr(worker_module, "run_worker", lambda settings: ran.append(settings))
+    monkeypatch.setattr(commands, "run_worker", lambda settings: ran.append(settings))
 
     assert main(["worker", "--data", str(tmp_path / "d")]) == 0
 

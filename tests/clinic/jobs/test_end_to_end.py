@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from hemispasm.clinic.api.app import create_app
+from hemispasm.clinic.app import create_app
 from hemispasm.clinic.db.models import JobState, User
 from hemispasm.clinic.jobs.queue import JobQueue
 from hemispasm.clinic.services.accounts import open_session

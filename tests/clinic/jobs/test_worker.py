@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
-from hemispasm.clinic.api.app import create_app
+from hemispasm.clinic.app import create_app
 from hemispasm.clinic.db.models import AnalysisJob, JobState, User, VideoAnalysis
 from hemispasm.clinic.jobs import runner as runner_module
 from hemispasm.clinic.jobs.queue import JobQueue

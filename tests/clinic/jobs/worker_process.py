@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from hemispasm.clinic.jobs.worker import run_worker
+from hemispasm.clinic.commands import run_worker
 from hemispasm.clinic.settings import Settings
 from tests.clinic.jobs.helpers import write_fake_report
 

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection
 
-from hemispasm.clinic.api.app import create_app
+from hemispasm.clinic.app import create_app
 from hemispasm.clinic.settings import Settings
 from tests.clinic.api.conftest import PASSWORD, TODAY, settings, world
 from tests.clinic.conftest import session_on

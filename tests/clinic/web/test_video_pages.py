@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Connection, event, func, select
 from sqlalchemy.orm import Session
 
-from hemispasm.clinic.api.app import create_app
+from hemispasm.clinic.app import create_app
 from hemispasm.clinic.db.models import AnalysisJob, Upload, VideoAnalysis
 from hemispasm.clinic.jobs.runner import JobRunner
 from hemispasm.clinic.settings import Settings

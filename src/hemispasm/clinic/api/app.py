@@ -1,4 +1,7 @@
-"""The FastAPI application: settings, database, accounts and routes put together."""
+"""The JSON API: its middleware, error handlers and routers on one FastAPI application.
+
+The whole app (API, pages and the embedded worker) is put together by ``hemispasm.clinic.app``;
+this module knows neither the pages nor the worker."""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 from anyio import to_thread
 from fastapi import FastAPI
@@ -26,13 +29,20 @@ from hemispasm.clinic.api.routes import (
     system,
     videos,
 )
-from hemispasm.clinic.db.engine import make_engine, make_session_factory
-from hemispasm.clinic.jobs.worker import Worker
 from hemispasm.clinic.services.accounts import LoginLimiter, password_hasher
-from hemispasm.clinic.settings import Settings, get_settings
-from hemispasm.clinic.web import install_web
+from hemispasm.clinic.settings import Settings
 
 API_PREFIX = "/api/v1"
+
+
+class BackgroundWorker(Protocol):
+    """What the app runs beside itself while it serves (the embedded analysis worker)."""
+
+    def start(self) -> None:
+        """Start in background threads."""
+
+    def stop(self) -> None:
+        """Stop, waiting a little for work in progress."""
 
 
 class ServerTiming:
@@ -128,7 +138,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     # the engine's pool has a connection for each of these threads (Settings.db_max_connections)
     to_thread.current_default_thread_limiter().total_tokens = settings.server_threads
-    worker: Worker | None = app.state.worker
+    worker: BackgroundWorker | None = app.state.worker
     if worker is not None:
         await run_in_threadpool(worker.start)
     try:
@@ -141,31 +151,17 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             own_engine.dispose()
 
 
-def create_app(
-    settings: Settings | None = None,
+def create_api(
+    settings: Settings,
+    session_factory: Callable[[], Any],
     *,
-    engine: Engine | None = None,
-    session_factory: Callable[[], Any] | None = None,
     clock: Callable[[], date] = date.today,
+    worker: BackgroundWorker | None = None,
+    own_engine: Engine | None = None,
 ) -> FastAPI:
-    """The app. Tests pass their own settings, session factory and a frozen clock.
-
-    An app that opens its own database also runs the embedded analysis worker (when
-    ``settings.embedded_worker``); one handed a session factory runs none, since the worker needs
-    sessions of its own in another thread.
+    """The API on ``session_factory``'s database: middleware, error handlers and the routers
+    under ``/api/v1``. ``worker`` runs while the app serves; ``own_engine`` is closed at the end.
     """
-    settings = settings or get_settings()
-    owns_database = session_factory is None
-    own_engine = None
-    if session_factory is None:
-        if engine is None:
-            settings.ensure_data_dir()
-            engine = own_engine = make_engine(
-                settings.sqlalchemy_url,
-                pool_size=settings.db_pool_size,
-                max_connections=settings.db_max_connections,
-            )
-        session_factory = make_session_factory(engine)
     app = FastAPI(
         title="hemispasm clinic records",
         version=__version__,
@@ -182,11 +178,7 @@ def create_app(
     app.state.session_factory = session_factory
     app.state.own_engine = own_engine
     app.state.clock = clock
-    app.state.worker = (
-        Worker(settings, session_factory, embedded=True, today=clock)
-        if settings.embedded_worker and owns_database
-        else None
-    )
+    app.state.worker = worker
     app.state.hasher = password_hasher(settings)
     app.state.login_limiter = LoginLimiter(
         settings.login_rate_limit, settings.rate_limit_storage_url
@@ -194,7 +186,6 @@ def create_app(
     install_error_handlers(app)
     for module in (system, auth, admin, patients, records, analyses, videos, corrections):
         app.include_router(module.router, prefix=API_PREFIX)
-    install_web(app)  # the pages, on the same services and access rules
     app.add_middleware(
         BodySizeLimit,
         max_bytes=settings.max_body_bytes,

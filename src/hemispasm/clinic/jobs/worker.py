@@ -138,21 +138,3 @@ class Worker:
         finally:
             self._stop_recovery()
             self.queue.detach(self.runner)
-
-
-def run_worker(settings: Settings, *, analyse: Analyse | None = None) -> None:
-    """What ``hemispasm worker`` does: migrate the database, then run a worker until stopped."""
-    from sqlalchemy.pool import NullPool
-
-    from hemispasm.clinic.commands import migrate
-    from hemispasm.clinic.db.engine import make_engine, make_session_factory
-
-    if not logging.getLogger().handlers:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
-    migrate(settings)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(settings.sqlalchemy_url, poolclass=NullPool)
-    try:
-        Worker(settings, make_session_factory(engine), analyse=analyse).run()
-    finally:
-        engine.dispose()

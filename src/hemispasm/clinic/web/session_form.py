@@ -17,8 +17,8 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
 from hemispasm.clinic.api.deps import DbDep, PatientId, RecordId
-from hemispasm.clinic.api.routes.records import session_out
 from hemispasm.clinic.api.schemas.records import SessionPublic
+from hemispasm.clinic.api.schemas.sessions import session_out
 from hemispasm.clinic.db.models import Patient, User
 from hemispasm.clinic.domain.dosing import DoseLimits, SiteDose, volume_ml
 from hemispasm.clinic.domain.vocab import InjectionSide, Muscle, Product

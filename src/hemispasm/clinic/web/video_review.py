@@ -25,119 +25,19 @@ from hemispasm.clinic.services import corrections as svc
 from hemispasm.clinic.services import labels_export
 from hemispasm.clinic.services.actor import Actor
 from hemispasm.clinic.services.report_files import (
-    TimeseriesError,
     cached_frame,
     cut_frames,
-    read_series,
 )
 from hemispasm.clinic.settings import Settings
 from hemispasm.clinic.web.pages import ClinicianActor, FormDep, PageRoute
-from hemispasm.clinic.web.video_events import (
-    KIND_CHOICES,
-    SIDE_CHOICES,
-    TYPE_CHOICES,
-    corrected_view,
-    event_view,
-    history_rows,
-    trace,
-)
 from hemispasm.clinic.web.video_place import Place, patient_place
+from hemispasm.clinic.web.video_report_page import Errors, report_page
 from hemispasm.errors import ClinicalDataError, HemispasmError, NotFoundError
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 EventKey = Annotated[str, Path(pattern=r"^(e[1-9][0-9]{0,5}|a[1-9][0-9]{0,9})$")]
 Moment = Annotated[str, Path(pattern="^(before|peak|after)$")]
-Errors = Mapping[str, Mapping[str, str]]
-"""A form's refused fields: by event key, ``add`` for the new event, ``export`` for the export."""
-
-
-# --- the review on the report page ---------------------------------------------------------------
-
-
-def review_view(
-    review: svc.Review,
-    place: Place,
-    *,
-    errors: Errors | None = None,
-    entered: Mapping[str, str] | None = None,
-    done: str = "",
-) -> dict[str, Any]:
-    """What the report page shows of the review: the corrected figures beside the detected ones,
-    for everyone; for a clinician also each event with its evidence, the forms and the history."""
-    row = review.analysis
-    base_url = f"{place.base}/{row.id}"
-    corrected = corrected_view(
-        row.result,
-        row.corrected_result,
-        by=review.corrected_by,
-        at=row.corrected_at,
-        reviewed=review.events,
-    )
-    if not review.may_correct:
-        return {"corrected": corrected, "clinician": False}
-    files = review.files
-    series = None
-    series_problem = ""
-    if files.timeseries is not None:
-        try:
-            series = read_series(files.timeseries)
-        except TimeseriesError as exc:
-            series_problem = str(exc)
-    duration = float(row.result["source"]["duration_s"])
-    events = []
-    for item in review.events:
-        trace_view = None
-        if series is not None:
-            m = series.measurements
-            trace_view = trace(
-                m.timestamps_s,
-                m.usable,
-                series.closure.left,
-                series.closure.right,
-                item.label,
-                duration_s=duration,
-            )
-        frames = files.video is not None
-        events.append(event_view(item, base_url=base_url, trace_view=trace_view, frames=frames))
-    numbers = {
-        item.key: f"Added {item.number}" if item.detected is None else f"#{item.number}"
-        for item in review.events
-    }
-    errors = errors or {}
-    return {
-        "clinician": True,
-        "corrected": corrected,
-        "events": events,
-        "can_correct": series is not None,
-        "series_problem": series_problem,
-        "frames_note": _frames_note(files),
-        "history": history_rows(review.history, numbers),
-        "errors": errors,
-        "entered": entered or {},
-        "open_key": done or next(iter(k for k in errors if k not in ("add", "export")), ""),
-        "done": done,
-        "add_url": f"{base_url}/events",
-        "export_url": f"{base_url}/labels.json",
-        "diagnosis_side": review.diagnosis_side,
-        "kinds": KIND_CHOICES,
-        "sides": SIDE_CHOICES,
-        "types": TYPE_CHOICES,
-        "duration": f"{duration:.2f}",
-    }
-
-
-def _frames_note(files: svc.ReportFiles) -> str:
-    if files.video is not None:
-        return ""
-    if files.video_deleted:
-        return (
-            "The video was deleted after its analysis (this clinic keeps only the results), so "
-            "no frames can be shown."
-        )
-    if files.video_name is None:
-        return "This analysis was stored as a result file, without its video: no frames to show."
-    return "The stored video is missing from the data folder, so no frames can be shown."
 
 
 # --- confirming, rejecting, relabelling, adding -------------------------------------------------
@@ -171,8 +71,6 @@ def _back_with_errors(
     errors: Errors,
     entered: Mapping[str, str] | None = None,
 ) -> Response:
-    from hemispasm.clinic.web.video_report_page import report_page  # the page it is part of
-
     return report_page(
         request,
         db,

@@ -18,7 +18,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from hemispasm.clinic.api.routes.videos import VideoForm
+from hemispasm.clinic.api.video_form import VideoForm
 from hemispasm.clinic.jobs.queue import get_queue
 from hemispasm.clinic.services import uploads
 from hemispasm.clinic.services.actor import Actor

@@ -4,8 +4,7 @@ No ``from __future__ import annotations`` here: FastAPI reads the body and respo
 these generated routes from their (closure) annotations.
 """
 
-from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import asdict
+from collections.abc import Callable, Collection
 from typing import Any
 
 from fastapi import APIRouter, Response, status
@@ -14,8 +13,7 @@ from pydantic import BaseModel
 from hemispasm.clinic.api.deps import CurrentActor, DbDep, PagingDep, PatientId, RecordId
 from hemispasm.clinic.api.schemas import records as s
 from hemispasm.clinic.api.schemas.common import Input, Page, PartialInput
-from hemispasm.clinic.db.models import InjectionSession, Patient
-from hemispasm.clinic.domain.dosing import SiteDose
+from hemispasm.clinic.api.schemas.sessions import session_out
 from hemispasm.clinic.services import records as svc
 from hemispasm.clinic.services.clinical import (
     ASSESSMENTS,
@@ -29,9 +27,6 @@ from hemispasm.clinic.services.treatment import (
     ADVERSE_EVENTS,
     CYCLES,
     INJECTION_SESSIONS,
-    SessionSummary,
-    clinic_limits,
-    summarise_session,
 )
 from hemispasm.clinic.services.videos import VIDEO_ANALYSES
 
@@ -133,47 +128,6 @@ def add_record_routes(
         ) -> Response:
             svc.delete_record(db, actor, kind, patient_id, record_id)
             return Response(status_code=status.HTTP_204_NO_CONTENT)
-
-
-def session_out(session: InjectionSession, db: Any) -> s.SessionPublic:
-    """A session with its volumes, totals per side and dose-limit warnings."""
-    patient = db.get(Patient, session.patient_id)  # in the identity map after the access check
-    cache = db.info.setdefault("dose_limits", {})
-    if patient.clinic_id not in cache:
-        cache[patient.clinic_id] = clinic_limits(db, patient.clinic_id)
-    sites = [SiteDose(s.muscle, s.side, s.units) for s in session.sites]
-    summary = summarise_session(
-        session.product, session.dilution_units_per_0_1_ml, sites, cache[patient.clinic_id]
-    )
-    values = {c.key: getattr(session, c.key) for c in InjectionSession.__table__.columns}
-    return s.SessionPublic.model_validate(session_dict(values, sites, summary))
-
-
-_SESSION_FIELDS = frozenset(s.SessionPublic.model_fields) - {
-    "sites",
-    "total_units",
-    "units_left",
-    "units_right",
-    "warnings",
-}
-
-
-def session_dict(
-    values: Mapping[str, Any], sites: Sequence[SiteDose], summary: SessionSummary
-) -> dict[str, Any]:
-    """The fields of ``SessionPublic`` as plain data, from stored column values and sites."""
-    by_side = {side.value: units for side, units in summary.units_by_side.items()}
-    return {
-        **{k: v for k, v in values.items() if k in _SESSION_FIELDS},
-        "sites": [
-            {"muscle": site.muscle, "side": site.side, "units": site.units, "volume_ml": volume}
-            for site, volume in zip(sites, summary.volumes_ml, strict=True)
-        ],
-        "total_units": summary.total_units,
-        "units_left": by_side["left"],
-        "units_right": by_side["right"],
-        "warnings": [asdict(w) for w in summary.warnings],
-    }
 
 
 add_record_routes(
