@@ -12,7 +12,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from rich.console import Console
@@ -42,6 +42,8 @@ EXIT_CODES: dict[type[E.HemispasmError], int] = {
     E.HemispasmError: 10,
     E.ClinicalDataError: 11,
     E.ConflictError: 12,
+    E.ConfigurationError: 13,
+    E.BackupError: 14,
 }
 
 
@@ -135,6 +137,34 @@ def _add_clinic_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=_port, default=8000)
     serve.add_argument("--data", type=Path, default=None, help=data_help)
+    serve.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=1,
+        help="server processes (default 1; more need PostgreSQL and a Redis job queue)",
+    )
+    serve.add_argument(
+        "--forwarded-allow-ips",
+        default=None,
+        metavar="ADDRESSES",
+        help="proxies whose X-Forwarded-For/-Proto headers are believed, e.g. 127.0.0.1 "
+        "(default HEMISPASM_FORWARDED_ALLOW_IPS, else none)",
+    )
+
+    backup = sub.add_parser(
+        "backup", help="write the database, uploaded videos and reports into one archive"
+    )
+    backup.add_argument("--data", type=Path, default=None, help=data_help)
+    backup.add_argument("--out", type=Path, required=True, help="the archive to write (.tar)")
+
+    restore = sub.add_parser("restore", help="restore an archive written by hemispasm backup")
+    restore.add_argument("archive", type=Path)
+    restore.add_argument("--data", type=Path, default=None, help=data_help)
+    restore.add_argument(
+        "--force",
+        action="store_true",
+        help="replace the database, uploads and reports of a data folder that holds some",
+    )
 
     db = sub.add_parser("db", help="database schema")
     db_sub = db.add_subparsers(dest="db_command", required=True)
@@ -176,17 +206,37 @@ def _add_clinic_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser
 def _clinic(args: argparse.Namespace, console: Console) -> int:
     from hemispasm.clinic import commands
 
+    if args.command == "serve":
+        settings = commands.settings_for(args.data, forwarded_allow_ips=args.forwarded_allow_ips)
+        commands.serve(
+            settings,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            note=lambda text: console.print(f"hemispasm: warning: {text}", markup=False),
+        )
+        return EXIT_OK
     settings = commands.settings_for(args.data)
     if args.command == "audit":
         chain = commands.verify_audit(settings)
         for line in chain.describe():
             console.print(line, markup=False, highlight=False, soft_wrap=True)
         return EXIT_OK if chain.intact else EXIT_AUDIT_BROKEN
-    if args.command == "serve":
-        commands.serve(settings, host=args.host, port=args.port)
+    if args.command in ("backup", "restore"):
+        from hemispasm.clinic import backup
+
+        if args.command == "backup":
+            summary = backup.back_up(settings, args.out, now=datetime.now(UTC))
+            verb = "wrote"
+        else:
+            summary = backup.restore(settings, args.archive, force=args.force)
+            verb = "restored"
+        console.print(summary.describe(verb), markup=False, highlight=False, soft_wrap=True)
         return EXIT_OK
     if args.command == "worker":
-        commands.run_worker(settings)
+        from hemispasm.clinic.jobs.worker import run_worker
+
+        run_worker(settings)
         return EXIT_OK
     if args.command == "demo":
         from hemispasm.clinic.demo.show import print_report
@@ -229,7 +279,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _synth(args, console)
         if args.command == "evaluate":
             return _evaluate(args, console)
-        if args.command in ("serve", "db", "user", "worker", "demo", "audit"):
+        if args.command in ("serve", "db", "user", "worker", "demo", "audit", "backup", "restore"):
             return _clinic(args, console)
     except E.HemispasmError as error:
         console.print(f"hemispasm: error: {error}", markup=False, highlight=False, soft_wrap=True)

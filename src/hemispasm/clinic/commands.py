@@ -4,11 +4,12 @@ No argument parsing."""
 from __future__ import annotations
 
 import getpass
+import os
 import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from sqlalchemy.pool import NullPool
 
@@ -16,13 +17,12 @@ from hemispasm.clinic.db.engine import make_engine, make_session_factory
 from hemispasm.clinic.db.migrate import current_revision, head_revision, upgrade_to_head
 from hemispasm.clinic.domain.vocab import Role
 from hemispasm.clinic.services.accounts import create_user, get_or_create_clinic, password_hasher
-from hemispasm.clinic.settings import Settings
-from hemispasm.errors import ClinicalDataError, HemispasmError
+from hemispasm.clinic.settings import Settings, load_settings
+from hemispasm.errors import ClinicalDataError, ConfigurationError, HemispasmError
 
 if TYPE_CHECKING:
     from hemispasm.clinic.demo.seed import DemoReport
     from hemispasm.clinic.demo.videos import MakeResult
-    from hemispasm.clinic.jobs.analysis import Analyse
     from hemispasm.clinic.services.audit import ChainReport
 
 
@@ -30,9 +30,13 @@ class DatabaseError(HemispasmError):
     """The database cannot be reached or migrated."""
 
 
-def settings_for(data_dir: Path | None) -> Settings:
-    """The environment's settings, with the data folder from the command line when given."""
-    return Settings(data_dir=data_dir) if data_dir is not None else Settings()
+def settings_for(data_dir: Path | None, **overrides: Any) -> Settings:
+    """The environment's settings, with the data folder and other values from the command line
+    when given (None: not given); a bad value is a ``ConfigurationError``."""
+    given = {name: value for name, value in overrides.items() if value is not None}
+    if data_dir is not None:
+        given["data_dir"] = data_dir
+    return load_settings(**given)
 
 
 def migrate(settings: Settings) -> tuple[str | None, str]:
@@ -121,31 +125,83 @@ def add_user(
         engine.dispose()
 
 
-def serve(settings: Settings, *, host: str, port: int) -> None:
-    """Migrate, then run the app with uvicorn until interrupted."""
+APP_FACTORY = "hemispasm.clinic.commands:app_from_environment"
+"""What each of several server processes imports and calls to build its app."""
+
+
+def serve(
+    settings: Settings,
+    *,
+    host: str,
+    port: int,
+    workers: int = 1,
+    note: Callable[[str], None] = lambda _: None,
+) -> None:
+    """Check the settings allow ``workers`` server processes, migrate, then run the app with
+    uvicorn until interrupted. With several processes each builds its app from the environment
+    (``app_from_environment``), so the data folder is handed to them as ``HEMISPASM_DATA_DIR``."""
     import uvicorn
 
-    from hemispasm.clinic.app import create_app
-
+    for warning in check_server_processes(settings, workers):
+        note(warning)
     migrate(settings)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", proxy_headers=False)
+    options = uvicorn_options(settings, host=host, port=port, workers=workers)
+    if workers == 1:
+        from hemispasm.clinic.api.app import create_app
+
+        uvicorn.run(create_app(settings), **options)
+        return
+    os.environ["HEMISPASM_DATA_DIR"] = str(settings.data_dir.resolve())
+    uvicorn.run(APP_FACTORY, factory=True, **options)
 
 
-def run_worker(settings: Settings, *, analyse: Analyse | None = None) -> None:
-    """What ``hemispasm worker`` does: migrate the database, then run a worker until stopped."""
-    import logging
+def app_from_environment() -> Any:
+    """The app of one of several server processes, on the environment's settings."""
+    from hemispasm.clinic.api.app import create_app
 
-    from hemispasm.clinic.jobs.worker import Worker
+    return create_app(load_settings())
 
-    if not logging.getLogger().handlers:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
-    migrate(settings)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(settings.sqlalchemy_url, poolclass=NullPool)
-    try:
-        Worker(settings, make_session_factory(engine), analyse=analyse).run()
-    finally:
-        engine.dispose()
+
+def uvicorn_options(settings: Settings, *, host: str, port: int, workers: int) -> dict[str, Any]:
+    """What uvicorn runs the app with. Forwarded headers are believed only from the proxies of
+    ``forwarded_allow_ips``; unset, from none (not uvicorn's default of the loopback address or
+    ``$FORWARDED_ALLOW_IPS``)."""
+    trusted = settings.forwarded_allow_ips
+    return {
+        "host": host,
+        "port": port,
+        "workers": workers,
+        "log_level": "info",
+        "proxy_headers": trusted is not None,
+        "forwarded_allow_ips": trusted or "",
+    }
+
+
+def check_server_processes(settings: Settings, workers: int) -> list[str]:
+    """Refuse settings under which ``workers`` server processes would get in each other's way
+    (``ConfigurationError``); return warnings for those that merely weaken something."""
+    if workers == 1:
+        return []
+    asked = f"serve --workers {workers}"
+    if settings.sqlalchemy_url.startswith("sqlite"):
+        raise ConfigurationError(
+            f"{asked}: the SQLite database lets one process write at a time, so several server "
+            "processes would queue for its lock; set HEMISPASM_DATABASE_URL to a PostgreSQL "
+            "database, or serve with --workers 1"
+        )
+    if settings.embedded_worker and settings.jobs_url is None:
+        raise ConfigurationError(
+            f"{asked}: each server process would run its own analysis worker on the SQLite job "
+            "queue of the data folder; set HEMISPASM_JOBS_URL to a redis:// URL (the processes "
+            "then share one queue), or HEMISPASM_EMBEDDED_WORKER=false and run `hemispasm worker`"
+        )
+    if settings.rate_limit_storage_url.startswith("memory://"):
+        return [
+            f"{asked}: each process counts login attempts on its own "
+            "(HEMISPASM_RATE_LIMIT_STORAGE_URL is memory://), so a client may try up to "
+            f"{workers} times the login limit; point it at Redis to share one count"
+        ]
+    return []
 
 
 def demo(
