@@ -479,7 +479,8 @@ def test_two_videos_side_by_side_show_both_and_the_change(client: TestClient, wo
     assert response.status_code == 200, response.text
     text = text_of(response.text)
     assert "recorded 28 days apart; the earlier one is on the left" in text
-    assert "Measure 2026-05-15 2026-06-12 Change" in text
+    # both were sent in through the API by a clinician, not analysed by the server: imported
+    assert "Measure 2026-05-15 imported 2026-06-12 imported Change" in text
     assert (
         "Days since the last injection 84 injected 2026-02-20 25 injected 2026-05-18 "
         "1 injection in between 2026-05-18"
@@ -648,7 +649,9 @@ def test_the_list_of_videos_reads_the_metric_columns_not_the_stored_results(
         event.remove(connection, "before_cursor_execute", keep)
 
     text = text_of(response.text)
-    assert "2026-06-10 10.0 15.0 4 % Left 4 II" in text and "2026-06-01 20.0 15.0 10 %" in text
+    imported = "imported: not analysed by the clinic's server"  # sent in through the API
+    assert f"2026-06-10 {imported} 10.0 15.0 4 % Left 4 II" in text
+    assert f"2026-06-01 {imported} 20.0 15.0 10 %" in text
     reads = [s for s in statements if re.search(r"\bFROM video_analyses\b", s)]
     assert reads, statements
     assert not [s for s in reads if "video_analyses.result" in s]
@@ -672,7 +675,10 @@ def test_the_pages_word_the_time_the_eye_was_closed_as_the_metric_is_measured(
         assert "half closed" not in text, path
     # The patient's page shows the same words in its table of videos and in the note.
     patient = text_of(client.get(f"/patients/{pid}").text)
-    assert f"{PCT_CLOSED.label} * Affected side 2026-06-10 10.0 4 % Left" in patient
+    assert (
+        f"{PCT_CLOSED.label} * Affected side From 2026-06-10 10.0 4 % Left Imported result"
+        in patient
+    )
     assert "time the affected eye was mostly closed by spasms, that is about three" in patient
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from hemispasm.clinic.api.deps import MAX_ID, DbDep, PatientId, SettingsDep, TodayDep
 from hemispasm.clinic.db.models import AnalysisJob, JobState, VideoAnalysis
+from hemispasm.clinic.domain.vocab import AnalysisSource
 from hemispasm.clinic.services import uploads
 from hemispasm.clinic.services.actor import Actor
 from hemispasm.clinic.services.records import get_record
@@ -63,7 +64,10 @@ def _report_view(row: VideoAnalysis, place: Place, session_dates: list[date]) ->
         notes=row.notes,
         session_dates=session_dates,
     )
-    return view | {"corrected": row.corrected_at is not None}
+    return view | {
+        "corrected": row.corrected_at is not None,
+        "imported": row.source is AnalysisSource.IMPORTED,
+    }
 
 
 # --- the list of videos and uploads -------------------------------------------------------------

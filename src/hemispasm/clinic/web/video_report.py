@@ -14,6 +14,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from hemispasm.analysis.params import AnalysisParams
+from hemispasm.clinic.domain.vocab import AnalysisSource
 from hemispasm.clinic.web.video_timeline import SIDES, timeline
 from hemispasm.report.labels import (
     EVENTS_OPEN_MAX,
@@ -394,4 +395,5 @@ def summary_row(analysis: VideoAnalysis, url: str) -> dict[str, Any]:
         else analysis.jankovic_total_estimate,
         "smc": MISSING if smc is None else ROMAN[smc - 1],
         "corrected": analysis.corrected_at is not None,
+        "imported": analysis.source is AnalysisSource.IMPORTED,
     }

@@ -171,6 +171,7 @@ def report_page(
         actor=actor,
         place=place,
         a=view,
+        imported=row.source == "imported",  # a result sent in, not the server's analysis
         review=review_view(
             review, place, errors=review_errors, entered=review_entered, done=corrected
         ),
