@@ -234,9 +234,7 @@ def _clinic(args: argparse.Namespace, console: Console) -> int:
         console.print(summary.describe(verb), markup=False, highlight=False, soft_wrap=True)
         return EXIT_OK
     if args.command == "worker":
-        from hemispasm.clinic.jobs.worker import run_worker
-
-        run_worker(settings)
+        commands.run_worker(settings)
         return EXIT_OK
     if args.command == "demo":
         from hemispasm.clinic.demo.show import print_report

@@ -23,6 +23,7 @@ from hemispasm.errors import ClinicalDataError, ConfigurationError, HemispasmErr
 if TYPE_CHECKING:
     from hemispasm.clinic.demo.seed import DemoReport
     from hemispasm.clinic.demo.videos import MakeResult
+    from hemispasm.clinic.jobs.analysis import Analyse
     from hemispasm.clinic.services.audit import ChainReport
 
 
@@ -147,7 +148,7 @@ def serve(
     migrate(settings)
     options = uvicorn_options(settings, host=host, port=port, workers=workers)
     if workers == 1:
-        from hemispasm.clinic.api.app import create_app
+        from hemispasm.clinic.app import create_app
 
         uvicorn.run(create_app(settings), **options)
         return
@@ -157,7 +158,7 @@ def serve(
 
 def app_from_environment() -> Any:
     """The app of one of several server processes, on the environment's settings."""
-    from hemispasm.clinic.api.app import create_app
+    from hemispasm.clinic.app import create_app
 
     return create_app(load_settings())
 
@@ -202,6 +203,25 @@ def check_server_processes(settings: Settings, workers: int) -> list[str]:
             f"{workers} times the login limit; point it at Redis to share one count"
         ]
     return []
+
+
+def run_worker(settings: Settings, *, analyse: Analyse | None = None) -> None:
+    """What ``hemispasm worker`` does: migrate the database, then run a worker until stopped."""
+    import logging
+
+    from sqlalchemy.pool import NullPool
+
+    from hemispasm.clinic.jobs.worker import Worker
+
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    migrate(settings)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.sqlalchemy_url, poolclass=NullPool)
+    try:
+        Worker(settings, make_session_factory(engine), analyse=analyse).run()
+    finally:
+        engine.dispose()
 
 
 def demo(
