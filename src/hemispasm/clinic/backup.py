@@ -92,6 +92,9 @@ def back_up(settings: Settings, out: Path, *, now: datetime) -> BackupSummary:
         raise BackupError(f"{out}: already exists; name a new file")
     if not out.parent.is_dir():
         raise BackupError(f"{out.parent}: no such folder")
+    for folder in FOLDERS:
+        if out.resolve().is_relative_to((settings.data_dir / folder).resolve()):
+            raise BackupError(f"{out}: inside the {folder} folder it backs up; write it elsewhere")
     url = settings.sqlalchemy_url
     partial = out.with_name(f".{out.name}.{secrets.token_hex(4)}.partial")
     try:
@@ -184,7 +187,11 @@ def _write_archive(
 ) -> list[dict[str, Any]]:
     """The tar of the database copy and the data folder's files; their manifest entries."""
     entries = []
-    with tarfile.open(archive, "w", format=tarfile.PAX_FORMAT) as tar:
+    private = os.open(archive, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # patient data
+    with (
+        os.fdopen(private, "wb") as file,
+        tarfile.open(fileobj=file, mode="w", format=tarfile.PAX_FORMAT) as tar,
+    ):
         entries.append(_add(tar, database, member))
         for folder in FOLDERS:
             for path in _files_under(data_dir / folder):
