@@ -334,3 +334,13 @@ def test_an_archive_of_one_database_kind_is_refused_by_the_other(tmp_path: Path)
 
 def test_every_backup_error_has_the_backup_exit_code() -> None:
     assert EXIT_CODES[BackupError] == 14
+
+
+def test_a_postgresql_backup_without_pg_dump_says_what_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(backup.shutil, "which", lambda name: None)
+    settings = _settings(tmp_path, database_url="postgresql://nobody@127.0.0.1:1/none")
+    with pytest.raises(BackupError, match="pg_dump not found: install PostgreSQL's client"):
+        backup.back_up(settings, tmp_path / "clinic.tar", now=NOW)
+    assert list(tmp_path.iterdir()) == []
