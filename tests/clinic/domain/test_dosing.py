@@ -6,6 +6,7 @@ from hemispasm.clinic.domain.dosing import (
     SessionDoses,
     SiteDose,
     check_dose_limits,
+    on_unit_grid,
     sites_from,
     volume_ml,
 )
@@ -85,6 +86,23 @@ def test_it_names_the_unknown_muscle_and_side() -> None:
     with pytest.raises(ClinicalDataError, match=r"sites\[0\]\.side: must be 'left' or 'right'"):
         sites_from([("frontalis", "both", 2.5)])
     assert sites_from([("risorius", "right", 1.25)]) == (SiteDose(Muscle.RISORIUS, RIGHT, 1.25),)
+
+
+@pytest.mark.parametrize("units", [1e-320, 0.005, 2.555, 1.2501])
+def test_new_units_finer_than_the_resolution_are_refused(units: float) -> None:
+    with pytest.raises(ClinicalDataError, match=r"^sites\[0\]\.units: must be a multiple of 0\.01"):
+        sites_from([("frontalis", "left", units)])
+
+
+@pytest.mark.parametrize("value", [0.01, 1.25, 3.33, 0.1 + 0.2, 99.99, 100])
+def test_the_doses_and_dilutions_in_use_are_on_the_grid(value: float) -> None:
+    assert on_unit_grid(value)
+    assert sites_from([("frontalis", "left", value)])[0].units == value
+
+
+def test_a_stored_dose_finer_than_the_resolution_stays_readable() -> None:
+    s = session(SiteDose(Muscle.FRONTALIS, LEFT, 2.555), dilution=3.333)
+    assert s.total_units == 2.555 and s.volume_ml(s.sites[0]) == 0.0767
 
 
 def test_the_urgent_adverse_effects_are_the_signs_of_spread() -> None:

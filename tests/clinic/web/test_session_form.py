@@ -426,6 +426,8 @@ BAD_INPUT = [
     pytest.param({"sites-2-units": "lots"}, "sites-2-units", "a number", id="word-units"),
     pytest.param({"sites-3-units": ""}, "sites-3-units", "enter the units", id="empty-units"),
     pytest.param({"sites-3-units": "nan"}, "sites-3-units", "a number", id="nan-units"),
+    pytest.param({"sites-0-units": "0.001"}, "sites-0-units", "multiple of 0.01", id="tiny"),
+    pytest.param({"sites-0-units": "2.555"}, "sites-0-units", "multiple of 0.01", id="finer"),
     pytest.param({"sites-1-side": "middle"}, "sites-1-side", "left or right", id="side"),
     pytest.param({"sites-1-side": ""}, "sites-1-side", "left or right", id="no-side"),
     pytest.param(

@@ -17,6 +17,15 @@ MAX_UNITS_PER_SITE = 100.0
 """No facial site takes anything near this; larger values are typing errors, refused outright."""
 MAX_DILUTION_UNITS_PER_0_1_ML = 50.0
 """100 U in 0.2 mL would be 50 U per 0.1 mL; more concentrated is not a real dilution."""
+UNIT_RESOLUTION = 0.01
+"""Units, and dilutions in units per 0.1 mL, are recorded to 0.01 (of the product's own units).
+
+Doses in use are quarter and half units at the finest (1.25 U of onabotulinumtoxinA a site;
+3.75 U of abobotulinumtoxinA), and no syringe measures finer than 0.005 mL, which is 0.05 U even
+at a weak 1 U per 0.1 mL (100 U in 10 mL); a dilution such as 100 U in 3 mL is written 3.33.
+A finer value is a typing or rounding error, and a vanishing one (1e-320) would make a volume
+infinite, so both are refused."""
+UNIT_DECIMALS = 2
 
 
 @dataclass(frozen=True)
@@ -151,8 +160,28 @@ def check_dose_limits(doses: SessionDoses, limits: DoseLimits) -> list[DoseWarni
     return warnings
 
 
+def on_unit_grid(value: float) -> bool:
+    """Whether ``value`` is a whole number of ``UNIT_RESOLUTION`` steps (to within the error of
+    a decimal fraction in binary: 0.1 + 0.2 is on the grid)."""
+    steps = value / UNIT_RESOLUTION
+    whole = round(steps)
+    return abs(steps - whole) <= 1e-6 and (whole != 0 or value == 0)
+
+
+def off_grid_message(value: float) -> str:
+    """Why ``value`` is refused by ``on_unit_grid``, for a message that names the field."""
+    return (
+        f"must be a multiple of {UNIT_RESOLUTION:g} (units are recorded to {UNIT_RESOLUTION:g}), "
+        f"but got {value!r}"
+    )
+
+
 def check_units(field_name: str, units: float) -> None:
-    """Refuse negative, zero, absurd or non-numeric units, naming the field."""
+    """Refuse negative, zero, absurd or non-numeric units, naming the field.
+
+    Stored doses pass through here too, so the resolution of new entries is checked apart
+    (``check_new_units``): a record kept from before stays readable.
+    """
     if isinstance(units, bool) or not isinstance(units, (int, float)):
         raise ClinicalDataError(field_name, f"must be a number of units, but got {units!r}")
     if not 0 < units <= MAX_UNITS_PER_SITE:
@@ -161,8 +190,15 @@ def check_units(field_name: str, units: float) -> None:
         )
 
 
+def check_new_units(field_name: str, units: float) -> None:
+    """Refuse what ``check_units`` refuses and units finer than ``UNIT_RESOLUTION``."""
+    check_units(field_name, units)
+    if not on_unit_grid(units):
+        raise ClinicalDataError(field_name, off_grid_message(units))
+
+
 def check_dilution(dilution_units_per_0_1_ml: float) -> None:
-    """Refuse a zero, negative or impossible dilution."""
+    """Refuse a zero, negative or impossible dilution (its resolution: ``on_unit_grid``)."""
     d = dilution_units_per_0_1_ml
     if (
         isinstance(d, bool)
@@ -177,7 +213,8 @@ def check_dilution(dilution_units_per_0_1_ml: float) -> None:
 
 
 def sites_from(entries: Sequence[tuple[str, str, float]]) -> tuple[SiteDose, ...]:
-    """Sites from (muscle, side, units) strings, with the unknown name in the message."""
+    """New sites from (muscle, side, units) entries, with the unknown name or the bad units in
+    the message."""
     out = []
     for i, (muscle, side, units) in enumerate(entries):
         try:
@@ -190,6 +227,6 @@ def sites_from(entries: Sequence[tuple[str, str, float]]) -> tuple[SiteDose, ...
             raise ClinicalDataError(
                 f"sites[{i}].side", f"must be 'left' or 'right', but got {side!r}"
             ) from None
-        check_units(f"sites[{i}].units", units)
+        check_new_units(f"sites[{i}].units", units)
         out.append(SiteDose(m, s, float(units)))
     return tuple(out)

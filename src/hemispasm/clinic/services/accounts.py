@@ -23,6 +23,7 @@ from hemispasm.clinic.db.base import utcnow
 from hemispasm.clinic.db.engine import reads_only
 from hemispasm.clinic.db.models import AuthSession, Clinic, DoseLimit, Patient, User
 from hemispasm.clinic.domain.dosing import DEFAULT_LIMITS
+from hemispasm.clinic.domain.names import clean_name
 from hemispasm.clinic.domain.vocab import Role
 from hemispasm.clinic.services.access import require_role
 from hemispasm.clinic.services.actor import Actor
@@ -66,6 +67,14 @@ def normalise_email(email: str) -> str:
     return value
 
 
+def _clean(field_name: str, name: str) -> str:
+    """``name`` in normal form C, refused with invisible formatting characters."""
+    try:
+        return clean_name(name)
+    except ValueError as error:
+        raise ClinicalDataError(field_name, str(error)) from None
+
+
 def token_digest(token: str) -> str:
     """What is stored for a session or API token: its SHA-256, never the token itself."""
     return hashlib.sha256(token.encode()).hexdigest()
@@ -73,7 +82,7 @@ def token_digest(token: str) -> str:
 
 def get_or_create_clinic(db: Session, name: str) -> Clinic:
     """The clinic called ``name``, created with the default settings and dose limits if new."""
-    name = name.strip()
+    name = _clean("clinic", name.strip())
     if not name or len(name) > 200:
         raise ClinicalDataError("clinic", f"must be 1 to 200 characters, but got {name!r}")
     clinic = db.scalars(select(Clinic).where(Clinic.name == name)).first()
@@ -108,6 +117,7 @@ def create_user(
     """A new account of ``clinic``; a patient account must name a patient record of that clinic."""
     email = normalise_email(email)
     check_password(password)
+    display_name = _clean("display_name", display_name.strip())
     if role is Role.PATIENT:
         patient = db.get(Patient, patient_id) if patient_id is not None else None
         if patient is None or patient.clinic_id != clinic.id or patient.deleted_at is not None:
@@ -121,7 +131,7 @@ def create_user(
     user = User(
         clinic_id=clinic.id,
         email=email,
-        display_name=display_name.strip(),
+        display_name=display_name,
         role=role,
         password_hash=hasher.hash(password),
         patient_id=patient_id,

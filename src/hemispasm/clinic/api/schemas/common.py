@@ -6,8 +6,19 @@ import copy
 import re
 from typing import Annotated, Any, ClassVar, Generic, TypeVar, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    create_model,
+    field_validator,
+    model_validator,
+)
 from pydantic.fields import FieldInfo
+
+from hemispasm.clinic.domain.dosing import UNIT_DECIMALS, off_grid_message, on_unit_grid
+from hemispasm.clinic.domain.names import clean_name
 
 T = TypeVar("T")
 
@@ -17,8 +28,29 @@ MAX_ID = 2_147_483_647
 body, a path or a query by it)."""
 RefId = Annotated[int, Field(ge=1, le=MAX_ID, strict=True)]
 """The id of another record, within the database's integer range."""
-Units = Annotated[float, Field(strict=True, allow_inf_nan=False)]
-"""A number that must be sent as a number (true and "2" are refused)."""
+
+
+def _on_unit_grid(value: float | None) -> float | None:
+    if value is None:  # an update's optional field keeps this validator
+        return None
+    if not on_unit_grid(value):
+        raise ValueError(off_grid_message(value))
+    return round(value, UNIT_DECIMALS)  # 0.1 + 0.2 is stored as 0.3
+
+
+Units = Annotated[float, Field(strict=True, allow_inf_nan=False), AfterValidator(_on_unit_grid)]
+"""Units of a toxin (or units per 0.1 mL): sent as a number (true and "2" are refused), a
+multiple of the resolution doses are recorded to (``dosing.UNIT_RESOLUTION``, 0.01)."""
+
+
+def _clean_name(value: str | None) -> str | None:
+    return None if value is None else clean_name(value)  # None: an update's optional field
+
+
+Name = Annotated[str, AfterValidator(_clean_name)]
+"""A name or label people read (patient, user, product, surgeon, record number, lot): in Unicode
+normal form C, and refused with bidirectional controls or zero-width characters
+(``domain.names``)."""
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 

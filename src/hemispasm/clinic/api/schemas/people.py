@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from pydantic import Field
 
-from hemispasm.clinic.api.schemas.common import Input, Output, RefId, Units, partial
+from hemispasm.clinic.api.schemas.common import Input, Name, Output, RefId, Units, partial
 from hemispasm.clinic.api.schemas.records import (
     AdverseEventPublic,
     AssessmentPublic,
@@ -51,14 +51,14 @@ class UserCreate(Input):
     email: str = Field(max_length=254)
     password: str = Field(min_length=10, max_length=512)
     role: Role
-    display_name: str = Field("", max_length=200)
+    display_name: Name = Field("", max_length=200)
     patient_id: RefId | None = None
 
 
 class UserUpdate(Input):
     """Changes an admin may make to an account of their clinic."""
 
-    display_name: str | None = Field(None, max_length=200)
+    display_name: Name | None = Field(None, max_length=200)
     active: bool | None = None
     password: str | None = Field(None, min_length=10, max_length=512)
 
@@ -119,8 +119,8 @@ class ClinicPublic(Output):
 class PatientCreate(Input):
     """A new patient of the clinic."""
 
-    mrn: str = Field(min_length=1, max_length=64)
-    name: str = Field(min_length=1, max_length=200)
+    mrn: Name = Field(min_length=1, max_length=64)
+    name: Name = Field(min_length=1, max_length=200)
     birth_date: date | None = None
     sex: Sex = Sex.UNKNOWN
     phone: str | None = Field(None, max_length=64)

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, computed_field
 
-from hemispasm.clinic.api.schemas.common import Input, Output, RefId, Units, partial
+from hemispasm.clinic.api.schemas.common import Input, Name, Output, RefId, Units, partial
 from hemispasm.clinic.domain.cycles import CycleCourse
 from hemispasm.clinic.domain.dosing import MAX_DILUTION_UNITS_PER_0_1_ML, MAX_UNITS_PER_SITE
 from hemispasm.clinic.domain.vocab import (
@@ -26,6 +26,7 @@ from hemispasm.clinic.domain.vocab import (
     SurgeryOutcome,
     Vessel,
 )
+from hemispasm.report.contract import AnalysisResult
 
 Notes = Annotated[str | None, Field(None, max_length=5000)]
 ShortText = Annotated[str | None, Field(None, max_length=500)]
@@ -123,8 +124,8 @@ class SessionCreate(Input):
 
     session_on: date
     product: Product
-    product_name: Annotated[str | None, Field(None, max_length=120)] = None
-    lot: Annotated[str | None, Field(None, max_length=64)] = None
+    product_name: Annotated[Name | None, Field(None, max_length=120)] = None
+    lot: Annotated[Name | None, Field(None, max_length=64)] = None
     expiry_on: date | None = None
     dilution_units_per_0_1_ml: Units = Field(gt=0, le=MAX_DILUTION_UNITS_PER_0_1_ML)
     sites: list[SiteIn] = Field(default_factory=list, max_length=60)
@@ -291,7 +292,7 @@ class VideoAnalysisCreate(Input):
     """A ``hemispasm.analysis/1`` result (the result.json of ``hemispasm analyze``)."""
 
     recorded_on: date
-    result: dict[str, Any]
+    result: AnalysisResult
     notes: Notes = None
 
 
@@ -326,15 +327,15 @@ class VideoAnalysisSummary(Output):
 class VideoAnalysisPublic(VideoAnalysisSummary):
     """A stored analysis with its whole result: as detected, and as corrected by a clinician."""
 
-    result: dict[str, Any]
-    corrected_result: dict[str, Any] | None = None
+    result: AnalysisResult
+    corrected_result: AnalysisResult | None = None
 
 
 class SurgeryCreate(Input):
     """A microvascular decompression."""
 
     surgery_on: date
-    surgeon: Annotated[str | None, Field(None, max_length=200)] = None
+    surgeon: Annotated[Name | None, Field(None, max_length=200)] = None
     side: AffectedSide
     vessels: list[Vessel] = Field(default_factory=list, max_length=7)
     findings: Notes = None
