@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hemispasm import __version__
 from hemispasm.clinic.api.errors import BodyTooLargeError, install_error_handlers
+from hemispasm.clinic.api.headers import SecurityHeaders
 from hemispasm.clinic.api.routes import (
     admin,
     analyses,
@@ -47,7 +48,8 @@ class BackgroundWorker(Protocol):
 
 class ServerTiming:
     """Add ``Server-Timing: app;dur=<ms>`` to every answer: the time from receiving the request
-    to sending the answer's headers, as the page benchmark reads it (and browsers show it)."""
+    to sending the answer's headers, as the page benchmark reads it (and browsers show it).
+    Added in development only: elsewhere it would tell anyone how long each check took."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -191,5 +193,8 @@ def create_api(
         max_bytes=settings.max_body_bytes,
         upload_max_bytes=videos.upload_body_limit(settings),
     )
-    app.add_middleware(ServerTiming)  # outermost: it times everything above
+    # no-store, nosniff and (behind HTTPS) HSTS on every answer, a 413 or an unknown path too
+    app.add_middleware(SecurityHeaders, hsts=settings.cookie_secure)
+    if settings.environment == "development":  # how long the app took tells outsiders too much
+        app.add_middleware(ServerTiming)  # outermost: it times everything above
     return app
