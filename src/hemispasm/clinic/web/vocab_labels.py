@@ -19,6 +19,7 @@ from jinja2 import Environment
 from hemispasm.clinic.domain.vocab import (
     AdverseEffect,
     AffectedSide,
+    AnalysisSource,
     CompressionSite,
     ContactKind,
     InjectionSide,
@@ -46,6 +47,10 @@ LABELS: dict[type[StrEnum], dict[str, str]] = {
     InjectionSide: {"left": "Left", "right": "Right"},
     Severity: {"mild": "Mild", "moderate": "Moderate", "severe": "Severe"},
     Reporter: {"patient": "the patient", "clinician": "a clinician"},
+    AnalysisSource: {
+        "analysis": "Analysed by the clinic's server",
+        "imported": "Imported result (not analysed by the clinic's server)",
+    },
     Role: {"admin": "Administrator", "clinician": "Clinician", "patient": "Patient"},
     Product: {
         # The generic name first (units differ between products), the brand name to recognise it.
