@@ -311,9 +311,7 @@ def _mirror(m: Measurements) -> Measurements:
         mouth_corner=m.mouth_corner.swapped(),
         upper_lid=None if m.upper_lid is None else m.upper_lid.swapped(),
         gaze_y=None if m.gaze_y is None else m.gaze_y.swapped(),
-        gaze_x=None
-        if m.gaze_x is None
-        else SidePair(left=-m.gaze_x.right, right=-m.gaze_x.left),
+        gaze_x=None if m.gaze_x is None else SidePair(left=-m.gaze_x.right, right=-m.gaze_x.left),
     )
 
 
@@ -451,3 +449,63 @@ def test_a_variable_frame_rate_gives_the_same_events_within_a_frame(seed: int) -
         m_var.blink_count,
         m_var.tonic_spasm_count,
     )
+
+
+# --- partial, burst and lagging closures (issue 10: what real faces and spasms look like) -------
+
+BLINK_TIMES = (1.0, 6.0, 8.0)
+
+
+def _with_blinks(*curves):
+    """Curves plus three full blinks of both eyes, so that each eye's own blink size is known."""
+    return total(*(pulse(s, 0.08, FULL) for s in BLINK_TIMES), *curves)
+
+
+@pytest.mark.parametrize("fps", FPS_GOOD)
+def test_a_sudden_third_closure_of_one_eye_held_half_a_second_is_a_partial_spasm(fps: int) -> None:
+    # The lid drops to a third of a blink within a frame or two and stays there 0.6 s: too
+    # small for the held-closure rule alone (an uneven smile narrows that much), but no smile
+    # narrows an eye that suddenly while the other eye stays still.
+    held = pulse(3, 0.6, 0.3 * FULL, ramp_s=0.04)
+    events = analyse(times(9, fps), closure_left=_with_blinks(held), closure_right=_with_blinks())
+    spasms = [e for e in events if e.kind == "spasm"]
+    assert [(e.side, e.type) for e in spasms] == [("left", "partial")]
+    assert 2.9 < spasms[0].start_s < 3.1
+
+
+@pytest.mark.parametrize("fps", FPS_GOOD)
+def test_the_same_third_closure_coming_on_slowly_is_no_spasm(fps: int) -> None:
+    held = pulse(3, 0.6, 0.3 * FULL, ramp_s=0.4)
+    events = analyse(times(9, fps), closure_left=_with_blinks(held), closure_right=_with_blinks())
+    assert [e.kind for e in events] == ["blink"] * 3
+
+
+@pytest.mark.parametrize("fps", FPS_GOOD)  # at 15 fps so small and short a twitch is one frame
+def test_a_small_twitch_beside_a_spasm_of_the_same_eye_is_part_of_its_burst(fps: int) -> None:
+    # 0.18 of a blink: alone, a lid wobble healthy faces make (next test); half a second after
+    # a full twitch of the same eye, one more twitch of a clonic burst.
+    small = pulse(3.5, 0.05, 0.18 * FULL, ramp_s=0.04)
+    burst = _with_blinks(pulse(3, 0.05, 0.8 * FULL, ramp_s=0.04), small)
+    events = analyse(times(9, fps), closure_right=burst, closure_left=_with_blinks())
+    spasms = [e for e in events if e.kind == "spasm"]
+    assert [(e.side, e.type) for e in spasms] == [("right", "burst")] * 2
+    assert spasms[1].start_s > 3.35
+
+
+@pytest.mark.parametrize("fps", FPS_ALL)
+def test_the_same_small_twitch_alone_is_no_spasm(fps: int) -> None:
+    small = pulse(3.5, 0.05, 0.18 * FULL, ramp_s=0.04)
+    events = analyse(times(9, fps), closure_right=_with_blinks(small), closure_left=_with_blinks())
+    assert [e.kind for e in events] == ["blink"] * 3
+
+
+@pytest.mark.parametrize("fps", FPS_GOOD)
+def test_a_blink_whose_weak_eye_starts_a_tenth_of_a_second_late_is_no_spasm(fps: int) -> None:
+    # An incomplete blink that FaceMesh reads at a third in one eye, which also lags 0.1 s.
+    late = pulse(3.1, 0.15, 0.35 * 0.5 * FULL, ramp_s=0.06)
+    events = analyse(
+        times(9, fps),
+        closure_left=_with_blinks(pulse(3, 0.2, 0.5 * FULL, ramp_s=0.06)),
+        closure_right=_with_blinks(late),
+    )
+    assert not [e for e in events if e.kind == "spasm"]

@@ -9,7 +9,7 @@ frame rate.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.ndimage import maximum_filter1d, minimum_filter1d
@@ -47,6 +47,13 @@ class Episode:
     held: bool = False
     """True for a closure held at least ``held_window_s`` (found on the held part of the
     closure: a tonic spasm, a smile, a look down); False for a brief one (a blink, a twitch)."""
+    faint: bool = False
+    """True for a brief closure that reached only ``burst_member_on_k`` times the eye's rest
+    threshold, not its start threshold: counted only as one more twitch of a burst."""
+    whole: bool = False
+    """True for a closure found on the whole closure because neither its brief nor its held part
+    alone reached the start threshold (one lasting about ``held_window_s``, which the split
+    shares between the two); ``held`` then says whether it lasted that long."""
 
     @property
     def duration_s(self) -> float:
@@ -139,6 +146,13 @@ def _side_episodes(
     fast, held = split_fast_held(t, smoothed, window_s=params.held_window_s)
     out = _hysteresis_episodes(t, fast, filled, smoothed, side, thr, params, held=False)
     out += _hysteresis_episodes(t, held, filled, smoothed, side, thr, params, held=True)
+    for w in _hysteresis_episodes(t, smoothed, filled, smoothed, side, thr, params, held=False):
+        if not any(w.start_s < e.end_s and e.start_s < w.end_s for e in out):
+            out.append(replace(w, held=w.duration_s >= params.held_window_s, whole=True))
+    low = replace(thr, on=min(thr.on, params.burst_member_on_k * thr.rest))
+    for w in _hysteresis_episodes(t, fast, filled, smoothed, side, low, params, held=False):
+        if not any(w.start_s < e.end_s and e.start_s < w.end_s for e in out):
+            out.append(replace(w, faint=True))
     return out
 
 

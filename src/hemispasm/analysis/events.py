@@ -106,7 +106,8 @@ def detect_events(
         Each with ``type``, ``confidence``, ``evidence`` and ``reason``. An episode's other eye
         *moved* when its rise reached ``co_move_noise_k`` of its own noise standard deviations
         and ``co_move_min_ratio`` of the rise this video's blinks give it (see
-        :mod:`hemispasm.analysis.evidence`). A closing is *quick* when it reached 80 % of its
+        :mod:`hemispasm.analysis.evidence`), or when it began a brief closure of its own while
+        this eye was closing (a blink whose weak eye lagged). A closing is *quick* when it reached 80 % of its
         peak at ``min_closing_speed_per_s`` or faster. Regions: ``"eye"`` always; ``"brow"``,
         ``"cheek"``, ``"mouth"`` when that region's robust z-score on the event's side reached
         ``region_z_min`` during the event and exceeded the other side's by ``region_z_margin``
@@ -123,10 +124,15 @@ def detect_events(
     episodes = detect_episodes(measurements, closure, params)
     params = check_params(params)
     ctx = _context(measurements, closure, episodes, params)
+    faint = tuple(e for e in episodes if e.faint)
+    episodes = tuple(e for e in episodes if not e.faint)
     brief = tuple(e for e in episodes if not e.held)
     held = tuple(e for e in episodes if e.held)
-    evidence = {e: _evidence(ctx, e, params) for e in episodes}
-    moved = {e: _other_moved(ctx, ev, params) for e, ev in evidence.items()}
+    evidence = {e: _evidence(ctx, e, params) for e in episodes + faint}
+    moved = {
+        e: _other_moved(ctx, ev, params) or _other_began(e, ev, episodes + faint, ctx)
+        for e, ev in evidence.items()
+    }
     count_spasms = ctx.fps >= params.min_spasm_fps
 
     events: list[Event] = []
@@ -142,6 +148,7 @@ def detect_events(
                 linger = _lingering(ctx, evidence[x], evidence[y], params)
                 if linger is not None:
                     events.append(linger)
+    small: list[Episode] = []
     for e in brief:
         if e in used:
             continue
@@ -150,6 +157,31 @@ def detect_events(
                 events.append(_blink_of_one_episode(ctx, evidence[e], params))
         elif count_spasms and _may_be_spasm(ctx, evidence[e], params):
             events.append(_spasm(ctx, evidence[e], params))
+        elif count_spasms and _may_be_spasm(ctx, evidence[e], params, in_burst=True):
+            small.append(e)
+    if count_spasms:
+        small += [
+            e
+            for e in faint
+            if not moved[e] and _may_be_spasm(ctx, evidence[e], params, in_burst=True)
+        ]
+    # A smaller one-sided closure close to a spasm of the same eye is one more twitch of its
+    # burst, unless it falls within a blink (whose own uneven reopening it may be).
+    near = params.burst_max_gap_s
+    events += [
+        _spasm(ctx, evidence[e], params)
+        for e in small
+        if any(
+            x.kind == "spasm"
+            and x.side == e.side
+            and x.start_s - near < e.end_s
+            and e.start_s < x.end_s + near
+            for x in events
+        )
+        and not any(
+            x.kind == "blink" and x.start_s < e.end_s and e.start_s < x.end_s for x in events
+        )
+    ]
     held_spasms: list[Event] = []
     blink_starts = [x.start_s for x in events if x.kind == "blink"]
     for e in held:
@@ -262,7 +294,7 @@ def _evidence(ctx: _Context, e: Episode, params: AnalysisParams) -> EpisodeEvide
         noise_floor=floor,
         lag_tol_s=ctx.lag_tol_s,
         gaze=ctx.gaze,
-        own_closure=ctx.held[e.side] if e.held else None,
+        own_closure=ctx.held[e.side] if e.held and not e.whole else None,
         lids=ctx.lids,
     )
 
@@ -283,6 +315,21 @@ def _co_move_threshold(ctx: _Context, ev: EpisodeEvidence, params: AnalysisParam
 
 def _other_moved(ctx: _Context, ev: EpisodeEvidence, params: AnalysisParams) -> bool:
     return ev.other.rise >= _co_move_threshold(ctx, ev, params)
+
+
+def _other_began(
+    e: Episode, ev: EpisodeEvidence, episodes: tuple[Episode, ...], ctx: _Context
+) -> bool:
+    """The other eye began a brief closure of its own while this one was closing, peaking
+    within this one: a blink whose weaker eye lagged (as FaceMesh read it) more than the onset
+    tolerance, not one lid closing alone."""
+    return any(
+        o.side != e.side
+        and not o.held
+        and ev.onset_s - ctx.lag_tol_s <= o.start_s <= e.peak_s + ctx.lag_tol_s
+        and e.start_s <= o.peak_s <= e.end_s
+        for o in episodes
+    )
 
 
 def _pairs(
@@ -476,7 +523,9 @@ def _held_after(
 # --- spasms -------------------------------------------------------------------------------------
 
 
-def _may_be_spasm(ctx: _Context, ev: EpisodeEvidence, params: AnalysisParams) -> bool:
+def _may_be_spasm(
+    ctx: _Context, ev: EpisodeEvidence, params: AnalysisParams, *, in_burst: bool = False
+) -> bool:
     """A one-sided closure counts as a spasm unless it is one that healthy lids make: the other
     eye's iris moved (the lids follow the eyes when they look elsewhere), the lid came down
     slowly (a smile or a squint narrowing one eye more than the other), or the closure is
@@ -484,7 +533,11 @@ def _may_be_spasm(ctx: _Context, ev: EpisodeEvidence, params: AnalysisParams) ->
     face smiles, laughs or talks), or it was made mostly by the lower lid rising rather than the
     upper lid coming down (``min_upper_lid_share``; a smile narrows the eye from below). A
     closure held half a second or more must also reach ``min_held_spasm_fraction`` of a blink
-    (an uneven smile or squint narrows one eye about a third of a blink for seconds)."""
+    (an uneven smile or squint narrows one eye about a third of a blink for seconds), unless it
+    came on suddenly (within ``sudden_closing_s``, at ``min_closing_speed_per_s`` or faster)
+    while the other eye stayed well within its own noise: a partial tonic spasm. A closure found
+    only on the whole signal (about ``held_window_s`` long) must have closed quickly too.
+    ``in_burst`` asks whether it may be one more twitch of a burst (``burst_member_fraction``)."""
     if ev.other_gaze_shift >= params.gaze_shift_max:
         return False
     if ev.closing_s > max(params.spasm_max_closing_s, 2.0 / ctx.fps):
@@ -492,9 +545,17 @@ def _may_be_spasm(ctx: _Context, ev: EpisodeEvidence, params: AnalysisParams) ->
     share = ev.upper_lid_share
     if share is not None and share < params.min_upper_lid_share:
         return False
-    if ev.episode.held:
+    if ev.episode.whole and ev.closing_speed_per_s < params.min_closing_speed_per_s:
+        return False  # a lid easing down over a third of a second, as when the eyes look away
+    sudden = (
+        ev.closing_s <= max(params.sudden_closing_s, 1.5 / ctx.fps)
+        and ev.closing_speed_per_s >= params.min_closing_speed_per_s
+        and ev.other.rise < 0.5 * _co_move_threshold(ctx, ev, params)
+    )
+    if ev.episode.held and not sudden:
         return ev.own.rise >= params.min_held_spasm_fraction * ctx.blink_peak[ev.episode.side]
-    return ev.own.rise >= params.min_spasm_fraction * ctx.blink_peak[ev.episode.side]
+    fraction = params.burst_member_fraction if in_burst else params.min_spasm_fraction
+    return ev.own.rise >= fraction * ctx.blink_peak[ev.episode.side]
 
 
 def _spasm(ctx: _Context, ev: EpisodeEvidence, params: AnalysisParams) -> Event:

@@ -53,6 +53,9 @@ _BOUNDS: dict[str, tuple[float | None, float | None, bool, bool]] = {
     "gaze_shift_max": (0.0, None, False, True),
     "min_spasm_fraction": (0.0, 1.0, True, False),
     "min_held_spasm_fraction": (0.0, 1.0, True, False),
+    "burst_member_fraction": (0.0, 1.0, True, False),
+    "sudden_closing_s": (0.0, None, True, True),
+    "burst_member_on_k": (1.0, None, True, True),
     "min_upper_lid_share": (0.0, 1.0, True, True),
     "after_blink_min_s": (0.0, None, False, True),
     "linger_min_s": (0.0, None, False, True),
@@ -187,6 +190,17 @@ class AnalysisParams:
     """The same for a closure held ``held_window_s`` or longer: a tonic spasm shuts the eye most
     of the way, while an uneven smile or squint narrows one eye by a third of a blink or less
     for seconds."""
+    sudden_closing_s: float = 0.1
+    """... unless the lid came down suddenly, within this time (s; at least a frame and a half): a
+    smile or squint narrows the eye over a quarter of a second or more, a partial tonic spasm
+    within a frame or two. Such a held closure need only reach ``min_spasm_fraction``."""
+    burst_member_fraction: float = 0.1
+    """Within ``burst_max_gap_s`` of a spasm of the same eye, a one-sided closure need reach only
+    this fraction of a blink: a clonic burst repeats in one eye, and its smaller twitches are
+    part of it. Healthy lids do not make the spasm that such a closure would have to follow."""
+    burst_member_on_k: float = 1.5
+    """... and it need rise only this many times the eye's rest threshold rather than to the
+    start threshold (at 15-18 fps a short twitch is one frame and reads low)."""
     min_upper_lid_share: float = 0.4
     """A one-sided closure is a spasm only if its upper lid made at least this share of the
     narrowing: orbicularis oculi shuts the eye from above, while a smile raises the cheek and
