@@ -138,7 +138,7 @@ def test_the_chart_comes_right_after_the_key_figures(html):
 def test_the_report_and_result_json_show_the_same_software(analysis, key_frames):
     bare = replace(analysis, software={"landmark_model": "facemesh-x"})
     html = render_report_html(bare, key_frames=key_frames)
-    software = build_result(bare)["software"]
+    software = build_result(bare).software.model_dump()
     assert software["version"] == hemispasm.__version__
     for key, value in software.items():
         assert f'<th scope="row">{key}</th><td><code>{value}</code>' in html

@@ -27,7 +27,7 @@ def _siblings(out_dir: Path) -> list[str]:
 
 def _mark_earlier(out_dir: Path) -> str:
     """Give the earlier run's result.json a still valid, recognisable content; return it."""
-    data = load_result(out_dir / "result.json")
+    data = load_result(out_dir / "result.json").to_json_dict()
     data["note"] = "earlier run"
     text = json.dumps(data)
     (out_dir / "result.json").write_text(text)

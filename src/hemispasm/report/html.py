@@ -1,4 +1,9 @@
-"""report.html: a self-contained clinical report (inline CSS, SVG and JPEG; no network)."""
+"""report.html: a self-contained clinical report (inline CSS, SVG and JPEG; no network).
+
+Its figures, events, grades and records are read from the typed result (``report.contract``),
+the same one result.json holds; the analysis itself is read only for the closure chart and the
+key frames, which need the per-frame signals and the video.
+"""
 
 from __future__ import annotations
 
@@ -13,10 +18,12 @@ from markupsafe import Markup
 
 from hemispasm.errors import HemispasmError
 from hemispasm.report.charts import SIDE_STYLE, closure_chart_svg
+from hemispasm.report.contract import AnalysisResult
 from hemispasm.report.frames import KeyFrame, extract_key_frames, jpeg_data_uri
 from hemispasm.report.labels import (
     EVENTS_OPEN_MAX,
     METRICS,
+    MISSING,
     PARAM_LABELS,
     blinks_note,
     closed_level_note,
@@ -33,7 +40,7 @@ from hemispasm.report.labels import (
     tonic_note,
     usable_of,
 )
-from hemispasm.report.result_json import GRADE_NAMES, software_info
+from hemispasm.report.result_json import build_result, result_params
 
 if TYPE_CHECKING:
     from hemispasm.pipeline import Analysis
@@ -61,48 +68,48 @@ def _row(key: str, value: str, note: str | None = None) -> Row:
     return Row(wording.label, value, wording.note if note is None else note)
 
 
-def _metric_rows(analysis: Analysis) -> list[Row]:
-    mt = analysis.metrics
-    src = analysis.source
-    closed = analysis.params.to_dict().get("closed_closure", 0.5)
+def _metric_rows(result: AnalysisResult) -> list[Row]:
+    mt = result.metrics
+    params = result_params(result)
     return [
-        _row("affected_side", side_label(mt.affected_side)),
-        _row("usable_duration_s", usable_of(mt.usable_duration_s, src.duration_s)),
+        _row("affected_side", side_label(result.affected_side)),
+        _row("usable_duration_s", usable_of(mt.usable_duration_s, result.source.duration_s)),
         _row("spasms_per_min", number(mt.spasms_per_min), count_of(mt.spasm_count, "spasm")),
         _row("blinks_per_min", number(mt.blinks_per_min), blinks_note(mt.blink_count)),
         _row(
             "pct_time_affected_eye_half_closed",
             number(mt.pct_time_affected_eye_half_closed, 1, "%"),
-            closed_level_note(closed),
+            closed_level_note(params.closed_closure),
         ),
         _row("mean_spasm_duration_s", number(mt.mean_spasm_duration_s, 2, "s")),
         _row("longest_spasm_s", number(mt.longest_spasm_s, 2, "s")),
         _row(
             "longest_tonic_spasm_s",
             number(mt.longest_tonic_spasm_s, 2, "s"),
-            tonic_note(mt.tonic_spasm_count, analysis.params.tonic_min_s),
+            tonic_note(mt.tonic_spasm_count, params.tonic_min_s),
         ),
         _row("region_involvement", regions_text(mt.region_involvement)),
         _row("asymmetry_index", number(mt.asymmetry_index, 2)),
     ]
 
 
-def _source_rows(analysis: Analysis) -> list[Row]:
-    src = analysis.source
+def _source_rows(result: AnalysisResult) -> list[Row]:
+    src = result.source
+    analysed = MISSING if src.frames_analysed is None else str(src.frames_analysed)
     return [
-        Row("File", Path(src.path).name),
+        Row("File", src.file),
         Row("Duration", number(src.duration_s, 1, "s")),
-        Row("Frames", f"{src.frames} (analysed: {analysis.measurements.n_frames})"),
+        Row("Frames", f"{src.frames} (analysed: {analysed})"),
         Row("Frame rate", number(src.fps_nominal, 2, "fps")),
         Row("Resolution", picture_size(src.width, src.height)),
         Row("Rotation", f"{src.rotation_deg}°"),
         Row("Mirrored (selfie) video", mirrored_text(src.mirrored)),
-        Row("Container / codec", f"{src.container} / {src.codec}"),
+        Row("Container / codec", f"{src.container or '?'} / {src.codec or '?'}"),
         Row("SHA-256", src.sha256),
     ]
 
 
-def _event_rows(analysis: Analysis) -> list[dict[str, str]]:
+def _event_rows(result: AnalysisResult) -> list[dict[str, str]]:
     return [
         event_row(
             i,
@@ -118,13 +125,12 @@ def _event_rows(analysis: Analysis) -> list[dict[str, str]]:
             confidence=e.confidence,
             reason=e.reason,
         )
-        for i, e in enumerate(analysis.events, start=1)
+        for i, e in enumerate(result.events, start=1)
     ]
 
 
-def _grade_rows(analysis: Analysis) -> list[dict[str, str]]:
-    grades = (getattr(analysis.grades, name) for name in GRADE_NAMES)
-    return [grade_row(g.name, g.value, g.scale, g.rule) for g in grades]
+def _grade_rows(result: AnalysisResult) -> list[dict[str, str]]:
+    return [grade_row(name, g.value, g.scale, g.rule) for name, g in result.grades.estimates()]
 
 
 def _key_frame_items(frames: Sequence[KeyFrame]) -> list[dict[str, str]]:
@@ -148,47 +154,49 @@ def _environment() -> jinja2.Environment:
 def render_report_html(
     analysis: Analysis,
     *,
+    result: AnalysisResult | None = None,
     key_frames: Sequence[KeyFrame] = (),
     key_frames_note: str = "",
 ) -> str:
-    """The report as HTML text. ``key_frames`` are shown as given (already extracted)."""
-    src = analysis.source
+    """The report as HTML text: the figures of ``result`` (built from ``analysis`` when not
+    given), the chart of ``analysis``'s signals. ``key_frames`` are shown as given."""
+    result = build_result(analysis) if result is None else result
+    src = result.source
+    params = result_params(result)
+    spans = result.quality.unusable_spans
     context: dict[str, Any] = {
-        "title": f"Hemifacial spasm video measurement: {Path(src.path).name}",
-        "file_name": Path(src.path).name,
-        "source_rows": _source_rows(analysis),
-        "caveat": analysis.grades.caveat,
-        "affected_side": side_label(analysis.metrics.affected_side),
-        "affected_side_raw": analysis.metrics.affected_side,
-        "affected_side_reason": analysis.metrics.affected_side_reason,
-        "spasms_countable": analysis.metrics.spasms_countable,
-        "metric_rows": _metric_rows(analysis),
-        "grade_rows": _grade_rows(analysis),
+        "title": f"Hemifacial spasm video measurement: {src.file}",
+        "file_name": src.file,
+        "source_rows": _source_rows(result),
+        "caveat": result.grades.caveat,
+        "affected_side": side_label(result.affected_side),
+        "affected_side_raw": result.affected_side,
+        "affected_side_reason": result.affected_side_reason,
+        "spasms_countable": result.metrics.spasms_countable,
+        "metric_rows": _metric_rows(result),
+        "grade_rows": _grade_rows(result),
         "chart_svg": Markup(  # our own matplotlib output, not user input
             closure_chart_svg(
                 analysis.measurements,
                 analysis.closure,
                 analysis.events,
                 analysis.quality.unusable_spans,
-                closed_level=analysis.params.to_dict().get("closed_closure", 0.5),
+                closed_level=params.closed_closure,
             )
         ),
         "side_colors": {k: v["color"] for k, v in SIDE_STYLE.items()},
         "key_frames": _key_frame_items(key_frames),
         "key_frames_note": key_frames_note,
-        "events": _event_rows(analysis),
-        "events_open": len(analysis.events) <= EVENTS_OPEN_MAX,
-        "quality": analysis.quality,
-        "face_found_pct": percent(analysis.quality.face_found_fraction),
-        "closed_shut_pct": shut_percent(analysis.params.to_dict().get("closed_closure", 0.5)),
-        "usable_pct": percent(_fraction(analysis.metrics.usable_duration_s, src.duration_s)),
-        "unusable_spans": [
-            (number(a, 2), number(b, 2), number(b - a, 2))
-            for a, b in analysis.quality.unusable_spans
-        ],
-        "params": analysis.params.to_dict(),
+        "events": _event_rows(result),
+        "events_open": len(result.events) <= EVENTS_OPEN_MAX,
+        "quality": result.quality,
+        "face_found_pct": percent(result.quality.face_found_fraction),
+        "closed_shut_pct": shut_percent(params.closed_closure),
+        "usable_pct": percent(_fraction(result.metrics.usable_duration_s, src.duration_s)),
+        "unusable_spans": [(number(a, 2), number(b, 2), number(b - a, 2)) for a, b in spans],
+        "params": dict(result.params),
         "param_labels": PARAM_LABELS,
-        "software": software_info(analysis),
+        "software": result.software.model_dump(),
     }
     return _environment().get_template("report.html").render(**context)
 
@@ -199,10 +207,12 @@ def render_report(
     video_path: str | Path | None,
     out_path: str | Path,
     key_frames: Sequence[KeyFrame] | None = None,
+    result: AnalysisResult | None = None,
 ) -> Path:
     """Write report.html for ``analysis`` to ``out_path`` and return the path.
 
-    Key frames (a resting frame and the peak of the strongest spasm) are read from
+    ``result`` is the analysis's typed result (built from ``analysis`` when not given). Key
+    frames (a resting frame and the peak of the strongest spasm) are read from
     ``video_path`` unless ``key_frames`` is given. If the video cannot be read the report is still
     written, with a note in place of the pictures.
     """
@@ -220,7 +230,7 @@ def render_report(
         note = "No suitable frames were found for pictures."
     out_path = Path(out_path)
     out_path.write_text(
-        render_report_html(analysis, key_frames=key_frames, key_frames_note=note),
+        render_report_html(analysis, result=result, key_frames=key_frames, key_frames_note=note),
         encoding="utf-8",
     )
     return out_path

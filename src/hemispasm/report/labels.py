@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 MISSING = "—"
 """Shown where there is no value."""
@@ -152,7 +153,7 @@ def usable_of(usable_s: float | None, duration_s: float | None, *, space: str = 
     return f"{number(usable_s, 1, 's', space=space)} of {number(duration_s, 1, 's', space=space)}"
 
 
-def regions_text(involvement: Mapping[str, float | None], *, space: str = " ") -> str:
+def regions_text(involvement: Mapping[Any, float | None], *, space: str = " ") -> str:
     """``"brow 0 %, cheek 100 %, mouth 50 %"``; a dash without regions."""
     parts = [f"{name} {percent(frac, space=space)}" for name, frac in involvement.items()]
     return ", ".join(parts) or MISSING
@@ -195,7 +196,7 @@ def event_row(
     side: str,
     start_s: float,
     end_s: float,
-    peak_closure: float,
+    peak_closure: float | None,
     tonic: bool,
     regions: Sequence[str],
     side_text: Callable[[str | None], str] = side_name,

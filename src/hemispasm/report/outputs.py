@@ -19,7 +19,7 @@ from hemispasm.report.folder import (
     video_prefix,
 )
 from hemispasm.report.html import render_report
-from hemispasm.report.result_json import write_result
+from hemispasm.report.result_json import build_result, write_result
 from hemispasm.report.timeseries import write_timeseries
 
 if TYPE_CHECKING:
@@ -47,9 +47,10 @@ def _write_all(
     annotate: bool,
     progress: Progress | None,
 ) -> None:
-    write_result(analysis, folder / RESULT_NAME)
+    result = build_result(analysis)
+    write_result(result, folder / RESULT_NAME)
     write_timeseries(analysis, folder / TIMESERIES_NAME)
-    render_report(analysis, video_path=video_path, out_path=folder / REPORT_NAME)
+    render_report(analysis, result=result, video_path=video_path, out_path=folder / REPORT_NAME)
     if annotate:
         if video_path is None:
             raise OutputError("annotate=True needs video_path, but got None")

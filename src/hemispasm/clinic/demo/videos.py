@@ -12,7 +12,8 @@ from typing import Any, Literal
 
 from hemispasm.errors import OutputError
 from hemispasm.report.folder import TIMESERIES_NAME
-from hemispasm.report.result_json import dumps_result, load_result, validate_result
+from hemispasm.report.contract import parse_result
+from hemispasm.report.result_json import dumps_result, load_result
 
 RESULT_NAME = "result.json"
 
@@ -77,7 +78,7 @@ def make_and_analyse(video: SampleVideo, folder: Path) -> dict[str, Any]:
     )
     analysis = analyze_video(made.video_path, use_cache=False, workers=min(2, os.cpu_count() or 1))
     write_timeseries(analysis, folder / TIMESERIES_NAME)
-    return build_result(analysis)
+    return build_result(analysis).to_json_dict()
 
 
 def sample_results(
@@ -100,7 +101,7 @@ def sample_results(
         note(f"making and measuring the sample video '{key}' ({video.title})")
         started = time.perf_counter()
         result = make(video, folder)
-        validate_result(result)
+        parse_result(result)
         _write_json(folder / RESULT_NAME, result)
         seconds = time.perf_counter() - started
         out[key] = SampleResult(video, result, made=True, seconds=seconds, folder=folder)
@@ -110,7 +111,7 @@ def sample_results(
 def _read_cached(path: Path) -> dict[str, Any] | None:
     """A valid stored result, or None (missing, unreadable or not a result: made again)."""
     try:
-        return load_result(path)
+        return load_result(path).to_json_dict()
     except (OSError, ValueError, TypeError):
         return None
 
@@ -120,7 +121,7 @@ def _write_json(path: Path, value: dict[str, Any]) -> None:
     temporary = path.with_name(f".{path.name}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        temporary.write_text(dumps_result(value), encoding="utf-8")
+        temporary.write_text(dumps_result(parse_result(value)), encoding="utf-8")
         temporary.replace(path)
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc}") from exc

@@ -1,9 +1,9 @@
 """A clinician's corrections of an analysis's events, and the figures they lead to.
 
-Pure: the detected events of a stored ``hemispasm.analysis/1`` result and the corrections made so
-far in; out come each event as it now stands, the corrected events, and the result recomputed
-from them with the analysis's own ``compute_metrics`` and ``estimate_grades``. No database, no
-files, no clock.
+Pure: the detected events of a stored ``hemispasm.analysis/1`` result (``report.contract``) and
+the corrections made so far in; out come each event as it now stands, the corrected events, and
+the result recomputed from them with the analysis's own ``compute_metrics`` and
+``estimate_grades``. No database, no files, no clock.
 
 Every event has a key: ``e<n>`` for the n-th detected event of the result (from 1, in the
 result's order) and ``a<n>`` for the n-th event a clinician added to the analysis. An event's
@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any, cast, get_args
 
@@ -24,7 +24,6 @@ import numpy as np
 
 from hemispasm.analysis.grading import estimate_grades
 from hemispasm.analysis.metrics import compute_metrics
-from hemispasm.analysis.params import AnalysisParams
 from hemispasm.analysis.types import (
     Event,
     EventKind,
@@ -33,8 +32,16 @@ from hemispasm.analysis.types import (
     Measurements,
     SidePair,
 )
-from hemispasm.errors import ClinicalDataError, InvalidParameterError
-from hemispasm.report.result_json import event_dict, grades_dict, metrics_dict
+from hemispasm.errors import ClinicalDataError
+from hemispasm.report import contract
+from hemispasm.report.contract import AnalysisResult
+from hemispasm.report.result_json import (
+    analysis_event,
+    event_model,
+    grades_model,
+    metrics_model,
+    result_params,
+)
 
 
 class CorrectionAction(StrEnum):
@@ -133,20 +140,19 @@ def check_span(start_s: float, end_s: float, *, duration_s: float) -> None:
 
 
 def event_from_json(d: Mapping[str, Any]) -> Event:
-    """An event of a stored result (older results lack type, confidence, evidence and reason;
-    a peak closure that could not be measured is stored as null)."""
-    peak = d.get("peak_closure")
-    return Event.from_dict(dict(d) | {"peak_closure": math.nan if peak is None else peak})
+    """An event as a result or a stored correction holds it (older results lack type,
+    confidence, evidence and reason; a peak closure that could not be measured is null)."""
+    return analysis_event(contract.Event.model_validate(d))
 
 
 def event_json(event: Event) -> dict[str, Any]:
     """The result.json form of an event, with every number JSON-safe (NaN as null)."""
-    return event_dict(event)
+    return event_model(event).model_dump(mode="json")
 
 
-def detected_events(result: Mapping[str, Any]) -> tuple[Event, ...]:
+def detected_events(result: AnalysisResult) -> tuple[Event, ...]:
     """The events of a stored result, in its order."""
-    return tuple(event_from_json(e) for e in result["events"])
+    return tuple(analysis_event(e) for e in result.events)
 
 
 # --- how each event stands after the corrections -------------------------------------------------
@@ -296,38 +302,24 @@ def corrected_events(reviewed: Sequence[ReviewedEvent]) -> tuple[Event, ...]:
 # --- the figures, recomputed ---------------------------------------------------------------------
 
 
-def params_of(result: Mapping[str, Any]) -> AnalysisParams:
-    """The analysis parameters a result recorded (defaults for any it predates or that no
-    longer exist or fit)."""
-    recorded = result.get("params") or {}
-    known = {f.name for f in fields(AnalysisParams)}
-    values = {k: float(v) for k, v in recorded.items() if k in known and _is_number(v)}
-    try:
-        return AnalysisParams(**values)
-    except InvalidParameterError:
-        return AnalysisParams()
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
 def recompute_result(
-    result: Mapping[str, Any],
+    result: AnalysisResult,
     measurements: Measurements,
     closure: SidePair,
     events: Sequence[Event],
-) -> dict[str, Any]:
+) -> AnalysisResult:
     """``result`` with its events replaced by ``events`` and its affected side, metrics and
     grade estimates recomputed from them, by the analysis's own rules and the result's own
     parameters. Source, quality, parameters and software stay as they were."""
-    params = params_of(result)
+    params = result_params(result)
     metrics = compute_metrics(measurements, closure, events, params)
     grades = estimate_grades(metrics, params)
-    out = dict(result)
-    out["events"] = [event_json(e) for e in sorted(events, key=lambda e: e.start_s)]
-    out["affected_side"] = metrics.affected_side
-    out["affected_side_reason"] = metrics.affected_side_reason
-    out["metrics"] = metrics_dict(metrics)
-    out["grades"] = grades_dict(grades)
-    return out
+    return result.model_copy(
+        update={
+            "events": [event_model(e) for e in sorted(events, key=lambda e: e.start_s)],
+            "affected_side": metrics.affected_side,
+            "affected_side_reason": metrics.affected_side_reason,
+            "metrics": metrics_model(metrics),
+            "grades": grades_model(grades),
+        }
+    )

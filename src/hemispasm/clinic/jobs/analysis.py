@@ -48,7 +48,7 @@ def analyse_video_file(video: Path, *, mirrored: bool, out_dir: Path) -> dict[st
 
     analysis = analyze_video(video, mirrored=mirrored, workers=1, use_cache=False)
     write_outputs(analysis, video_path=video, out_dir=out_dir)
-    return build_result(analysis)
+    return build_result(analysis).to_json_dict()
 
 
 class AnalysisProcessError(RuntimeError):

@@ -52,8 +52,9 @@ from hemispasm.clinic.services.report_files import (
     read_series,
     report_files_of,
 )
-from hemispasm.clinic.services.videos import VIDEO_ANALYSES, metric_columns
+from hemispasm.clinic.services.videos import VIDEO_ANALYSES, metric_columns, stored_result
 from hemispasm.errors import ClinicalDataError, NotFoundError
+from hemispasm.report.contract import AnalysisResult
 
 PART = "event_correction"
 """The access part and audit entity of corrections (clinicians only)."""
@@ -94,10 +95,15 @@ class Review:
     """The side of the patient's recorded HFS diagnosis (``left``, ``right``, ``bilateral``),
     None when no diagnosis is recorded; only read for a clinician."""
 
+    detected: AnalysisResult
+    """The result as the analysis found it."""
+    corrected: AnalysisResult | None
+    """The result recomputed from the corrections; None while uncorrected."""
+
     @property
-    def result(self) -> Mapping[str, Any]:
+    def result(self) -> AnalysisResult:
         """The figures that count: as corrected once corrected, else as detected."""
-        return self.analysis.corrected_result or self.analysis.result
+        return self.detected if self.corrected is None else self.corrected
 
 
 def _name(user: User | None) -> str:
@@ -169,9 +175,12 @@ def get_review(
     rows = correction_rows(db, analysis_id) if clinician or row.corrected_at is not None else []
     user_ids = {r.corrected_by for r in rows} | ({row.corrected_by} - {None})
     names = {u.id: _name(u) for u in db.scalars(select(User).where(User.id.in_(user_ids)))}
+    detected = stored_result(row.result)
     review = Review(
         analysis=row,
-        events=review_events(detected_events(row.result), steps_of(rows)),
+        detected=detected,
+        corrected=None if row.corrected_result is None else stored_result(row.corrected_result),
+        events=review_events(detected_events(detected), steps_of(rows)),
         history=tuple(
             CorrectionRecord(
                 r.id,
@@ -254,13 +263,14 @@ def _store(
     """Add ``correction`` and recompute the analysis's figures from every correction."""
     db.add(correction)
     db.flush()
-    events = review_events(detected_events(row.result), steps_of([*rows, correction]))
+    detected = stored_result(row.result)
+    events = review_events(detected_events(detected), steps_of([*rows, correction]))
     corrected = recompute_result(
-        row.result, series.measurements, series.closure, corrected_events(events)
+        detected, series.measurements, series.closure, corrected_events(events)
     )
     for key, value in metric_columns(corrected).items():
         setattr(row, key, value)
-    row.corrected_result = corrected
+    row.corrected_result = corrected.to_json_dict()
     row.corrected_at = correction.created_at
     row.corrected_by = actor.user_id
     db.commit()
@@ -303,7 +313,8 @@ def correct_event(
     row = load_analysis(db, patient_id, analysis_id, lock=True)
     series = _series(report_files_of(db, analysis_id, data_dir))
     rows = correction_rows(db, analysis_id)
-    item = find_event(review_events(detected_events(row.result), steps_of(rows)), key)
+    detected = detected_events(stored_result(row.result))
+    item = find_event(review_events(detected, steps_of(rows)), key)
     after = after_correction(item, change.action, label)
     correction = EventCorrection(
         patient_id=patient_id,
@@ -332,7 +343,8 @@ def add_event(
     get_patient_for(db, actor, patient_id, part=PART, action="create")
     label = check_label(new.kind, new.side, new.type)
     row = load_analysis(db, patient_id, analysis_id, lock=True)
-    check_span(new.start_s, new.end_s, duration_s=float(row.result["source"]["duration_s"]))
+    duration_s = stored_result(row.result).source.duration_s
+    check_span(new.start_s, new.end_s, duration_s=duration_s)
     series = _series(report_files_of(db, analysis_id, data_dir))
     peak_s, peak_closure = peak_within(
         series.measurements, series.closure, label.side, new.start_s, new.end_s
@@ -377,12 +389,13 @@ def frame_plan(
     get_patient_for(db, actor, patient_id, part=PART, action="read", entity_id=analysis_id)
     check_event_key(key)
     row = load_analysis(db, patient_id, analysis_id)
+    detected = stored_result(row.result)
     event = find_event(
-        review_events(detected_events(row.result), steps_of(correction_rows(db, analysis_id))), key
+        review_events(detected_events(detected), steps_of(correction_rows(db, analysis_id))), key
     ).label
     files = report_files_of(db, analysis_id, data_dir)
     db.commit()
-    end = float(row.result["source"]["duration_s"])
+    end = detected.source.duration_s
     times = (event.start_s - FRAME_MARGIN_S, event.peak_s, event.end_s + FRAME_MARGIN_S)
     return FramePlan(
         files,

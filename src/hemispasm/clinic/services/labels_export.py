@@ -21,6 +21,7 @@ from hemispasm.clinic.services.corrections import (
     steps_of,
 )
 from hemispasm.clinic.services.report_files import TimeseriesError, read_series, report_files_of
+from hemispasm.clinic.services.videos import stored_result
 from hemispasm.errors import ClinicalDataError
 from hemispasm.labels.corrections import ReviewedLabel, labels_from_review
 from hemispasm.labels.format import LABELS_SUFFIX, LabelledSubject, LabelSource, dumps_labels
@@ -82,9 +83,8 @@ def export_labels(
     row = load_analysis(db, patient_id, analysis_id)
     subject = _subject(diagnosis_side(db, patient_id), condition)
     files = report_files_of(db, analysis_id, data_dir)
-    reviewed = review_events(
-        detected_events(row.result), steps_of(correction_rows(db, analysis_id))
-    )
+    result = stored_result(row.result)
+    reviewed = review_events(detected_events(result), steps_of(correction_rows(db, analysis_id)))
     db.commit()
     series = None
     if files.timeseries is not None:
@@ -92,11 +92,11 @@ def export_labels(
             series = read_series(files.timeseries)
         except TimeseriesError:
             series = None  # the labels keep their times; only the frame numbers are left out
-    source = row.result["source"]
-    video_file = files.video_name or str(source.get("file") or f"{source['sha256']}.mp4")
+    source = result.source
+    video_file = files.video_name or source.file or f"{source.sha256}.mp4"
     counts = {a: sum(r.state == a for r in reviewed) for a in (None, *CorrectionAction)}
     method = (
-        f"events found by hemispasm {row.result.get('software', {}).get('version', '?')}, then "
+        f"events found by hemispasm {result.software.version}, then "
         f"reviewed by a clinician in the clinic's report (hemispasm {hemispasm.__version__}): "
         f"{counts[CorrectionAction.CONFIRM]} confirmed, {counts[CorrectionAction.RELABEL]} "
         f"relabelled, {counts[CorrectionAction.REJECT]} rejected and left out, "
@@ -105,15 +105,14 @@ def export_labels(
     labels = labels_from_review(
         [ReviewedLabel(r.current, NOTES[r.state]) for r in reviewed if r.current is not None],
         video_file=video_file,
-        sha256=str(source["sha256"]),
+        sha256=source.sha256,
         subject=subject,
         labelled_by="clinician",
         method=method,
         timestamps_s=None if series is None else series.measurements.timestamps_s,
-        fps=float(source.get("fps_nominal") or 0) or None,
+        fps=source.fps_nominal or None,
         excluded=[
-            (float(a), float(b), "the face could not be measured")
-            for a, b in row.result.get("quality", {}).get("unusable_spans", [])
+            (a, b, "the face could not be measured") for a, b in result.quality.unusable_spans
         ],
         source=LabelSource(origin="recorded for clinical care; exported from the clinic's records"),
     )

@@ -18,7 +18,7 @@ from hemispasm.clinic.services.actor import Actor
 from hemispasm.clinic.services.audit import record_event
 from hemispasm.clinic.services.records import Page, RecordKind, Values, list_records
 from hemispasm.errors import ClinicalDataError, PermissionDeniedError
-from hemispasm.report.result_json import validate_result
+from hemispasm.report.contract import AnalysisResult, InvalidResultError, parse_result
 
 IMPORT_REFUSED = (
     "a video analysis is made by the clinic's server from an uploaded video: upload the video "
@@ -26,19 +26,37 @@ IMPORT_REFUSED = (
 )
 
 
-def metric_columns(result: Mapping[str, Any]) -> Values:
-    """The queryable columns taken from a validated result."""
-    metrics = result["metrics"]
-    grades = result["grades"]
+def stored_result(stored: Any) -> AnalysisResult:
+    """A result as the database holds it (JSON), typed. Results of earlier versions load with
+    the contract's defaults for what they lack."""
+    try:
+        return parse_result(stored)
+    except InvalidResultError as exc:
+        raise ClinicalDataError("result", f"the stored result is not readable: {exc}") from None
+
+
+def current_result(analysis: VideoAnalysis) -> AnalysisResult:
+    """The figures that count: as a clinician corrected them once corrected, else as detected."""
+    return stored_result(analysis.corrected_result or analysis.result)
+
+
+def metric_columns(result: AnalysisResult) -> Values:
+    """The queryable columns taken from a result."""
+    metrics = result.metrics
+    jankovic_total = result.grades.jankovic_total.value
+    if jankovic_total is not None and not isinstance(jankovic_total, int):
+        raise ClinicalDataError(
+            "result.grades.jankovic_total.value", f"must be 0 to 8, not {jankovic_total!r}"
+        )
     return {
-        "video_sha256": result["source"]["sha256"],
-        "duration_s": float(result["source"]["duration_s"]),
-        "affected_side": result["affected_side"],
-        "spasms_per_min": float(metrics["spasms_per_min"]),
-        "blinks_per_min": float(metrics["blinks_per_min"]),
-        "pct_time_affected_eye_half_closed": float(metrics["pct_time_affected_eye_half_closed"]),
-        "jankovic_total_estimate": grades["jankovic_total"]["value"],
-        "smc_grade_estimate": _smc_number(grades["smc_grade"]["value"]),
+        "video_sha256": result.source.sha256,
+        "duration_s": result.source.duration_s,
+        "affected_side": result.affected_side,
+        "spasms_per_min": metrics.spasms_per_min,
+        "blinks_per_min": metrics.blinks_per_min,
+        "pct_time_affected_eye_half_closed": metrics.pct_time_affected_eye_half_closed,
+        "jankovic_total_estimate": jankovic_total,
+        "smc_grade_estimate": _smc_number(result.grades.smc_grade.value),
     }
 
 
@@ -78,8 +96,8 @@ def _prepare(db: Session, actor: Actor, patient: Patient, values: Values, existi
             _refuse_result(db, actor, patient, existing, IMPORT_REFUSED)
         values["source"] = AnalysisSource(source or AnalysisSource.IMPORTED)
         values["reported_by"] = reporter_of(actor)
-    elif values.get("result") == existing.result:
-        return values
+    elif _same_result(values.get("result"), existing.result):
+        return values | {"result": existing.result}
     elif actor.role is not Role.CLINICIAN:
         _refuse_result(db, actor, patient, existing, IMPORT_REFUSED)
     else:
@@ -91,10 +109,19 @@ def _prepare(db: Session, actor: Actor, patient: Patient, values: Values, existi
             "events: store a new result as a new analysis",
         )
     try:
-        validate_result(values.get("result"))
-    except (ValueError, TypeError) as exc:
-        raise ClinicalDataError("result", str(exc)) from None
-    return values | metric_columns(values["result"])
+        result = parse_result(values.get("result"))
+    except InvalidResultError as exc:
+        raise ClinicalDataError(exc.field, exc.detail) from None
+    return values | {"result": result.to_json_dict()} | metric_columns(result)
+
+
+def _same_result(sent: Any, stored: Any) -> bool:
+    """Whether an update sends the result already stored (as typed results, so that a result
+    read from the API and sent back unchanged is the same)."""
+    try:
+        return parse_result(sent) == parse_result(stored)
+    except InvalidResultError:
+        return False
 
 
 def _check(db: Session, actor: Actor, patient: Patient, values: Mapping[str, Any]) -> None:

@@ -23,6 +23,7 @@ from hemispasm.clinic.domain.corrections import (
     event_from_json,
 )
 from hemispasm.clinic.web.video_report import MEASURES, fmt
+from hemispasm.report.contract import AnalysisResult
 from hemispasm.report.labels import MISSING, NBSP, side_name
 
 TRACE = {"width": 360, "height": 150, "left": 38, "right": 340, "top": 10, "bottom": 122}
@@ -250,8 +251,8 @@ def event_view(
 
 
 def corrected_view(
-    detected: Mapping[str, Any],
-    corrected: Mapping[str, Any] | None,
+    detected: AnalysisResult,
+    corrected: AnalysisResult | None,
     *,
     by: str | None,
     at: datetime | None,
@@ -269,15 +270,15 @@ def corrected_view(
         "rows": [
             {
                 "label": "Affected side",
-                "detected": side_name(detected.get("affected_side")),
-                "corrected": side_name(corrected.get("affected_side")),
+                "detected": side_name(detected.affected_side),
+                "corrected": side_name(corrected.affected_side),
             },
             *(
                 {"label": m.label, "detected": m.text(detected), "corrected": m.text(corrected)}
                 for m in MEASURES
             ),
         ],
-        "side_reason": corrected.get("affected_side_reason") or "",
+        "side_reason": corrected.affected_side_reason,
         "summary": (
             f"{counts[CorrectionAction.CONFIRM]} confirmed, "
             f"{counts[CorrectionAction.RELABEL]} relabelled, "

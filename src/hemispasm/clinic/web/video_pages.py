@@ -24,7 +24,11 @@ from hemispasm.clinic.services import uploads
 from hemispasm.clinic.services.actor import Actor
 from hemispasm.clinic.services.records import get_record
 from hemispasm.clinic.services.treatment import session_dates
-from hemispasm.clinic.services.videos import VIDEO_ANALYSES, list_analysis_summaries
+from hemispasm.clinic.services.videos import (
+    VIDEO_ANALYSES,
+    current_result,
+    list_analysis_summaries,
+)
 from hemispasm.clinic.settings import Settings
 from hemispasm.clinic.web.pages import PageActor, PageRoute, render
 from hemispasm.clinic.web.video_place import Place, my_place, patient_place
@@ -49,15 +53,10 @@ def _id_or_none(text: str) -> int | None:
     return int(text) if 1 <= int(text) <= MAX_ID else None
 
 
-def figures_of(row: VideoAnalysis) -> dict[str, Any]:
-    """The result whose figures count: as corrected by a clinician, else as detected."""
-    return row.corrected_result or row.result
-
-
 def _report_view(row: VideoAnalysis, place: Place, session_dates: list[date]) -> dict[str, Any]:
     """The report of a stored analysis, with its address under ``place``."""
     view = report_view(
-        figures_of(row),
+        current_result(row),
         analysis_id=row.id,
         url=f"{place.base}/{row.id}",
         recorded_on=row.recorded_on,
@@ -254,8 +253,8 @@ def _compare_page(
         first=_report_view(first, place, dates),
         second=_report_view(second, place, dates),
         **compare_view(
-            figures_of(first),
-            figures_of(second),
+            current_result(first),
+            current_result(second),
             first_on=first.recorded_on,
             second_on=second.recorded_on,
             session_dates=dates,

@@ -1,21 +1,20 @@
 """The view of stored video analyses: one report, two side by side, one line of the list.
 
-Pure: a stored ``hemispasm.analysis/1`` result (a dict) and a few facts of its record in, text for
-the templates out; no database, no request. The words come from ``report.labels``, so the app's
-report pages and the standalone report.html name and explain things alike; the events on a time
-line are ``video_timeline``'s.
-"""
+Pure: a stored ``hemispasm.analysis/1`` result (typed, ``report.contract``) and a few facts of
+its record in, text for the templates out; no database, no request. The words come from
+``report.labels``, so the app's report pages and the standalone report.html name and explain
+things alike; the events on a time line are ``video_timeline``'s."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from hemispasm.analysis.params import AnalysisParams
 from hemispasm.clinic.domain.vocab import AnalysisSource
 from hemispasm.clinic.web.video_timeline import SIDES, timeline
+from hemispasm.report.contract import AnalysisResult, Source
 from hemispasm.report.labels import (
     EVENTS_OPEN_MAX,
     GRADE_LABELS,
@@ -39,12 +38,12 @@ from hemispasm.report.labels import (
     tonic_note,
     usable_of,
 )
-from hemispasm.report.result_json import GRADE_NAMES
+from hemispasm.report.result_json import result_params
 
 if TYPE_CHECKING:
     from hemispasm.clinic.db.models import VideoAnalysis
 
-Result = Mapping[str, Any]
+Result = AnalysisResult
 ROMAN = ("I", "II", "III", "IV")
 
 
@@ -60,7 +59,7 @@ def per_min(count: int, usable_s: float) -> float | None:
 
 def closed_level(result: Result) -> float:
     """The closure counted as "mostly closed" in this result."""
-    return float(result.get("params", {}).get("closed_closure", AnalysisParams().closed_closure))
+    return result_params(result).closed_closure
 
 
 # --- the injection cycle a video belongs to ------------------------------------------------------
@@ -133,16 +132,16 @@ def injections_between(earlier: date, later: date, session_dates: Sequence[date]
 
 def side_measures(result: Result, side: str) -> dict[str, float | int | None]:
     """Spasms of one side's eye and mouth corner, counted from the result's events."""
-    usable_s = float(result["metrics"]["usable_duration_s"])
-    spasms = [e for e in result["events"] if e["kind"] == "spasm" and e["side"] == side]
-    mouth = [e for e in spasms if "mouth" in e["regions"]]
+    usable_s = result.metrics.usable_duration_s
+    spasms = [e for e in result.events if e.kind == "spasm" and e.side == side]
+    mouth = [e for e in spasms if "mouth" in e.regions]
     return {
         "eye_spasms": len(spasms),
         "eye_per_min": per_min(len(spasms), usable_s),
         "mouth_spasms": len(mouth),
         "mouth_per_min": per_min(len(mouth), usable_s),
-        "tonic": sum(1 for e in spasms if e["tonic"]),
-        "longest_s": max((e["end_s"] - e["start_s"] for e in spasms), default=None),
+        "tonic": sum(1 for e in spasms if e.tonic),
+        "longest_s": max((e.end_s - e.start_s for e in spasms), default=None),
     }
 
 
@@ -189,19 +188,23 @@ class Measure:
 
 
 def _metric(key: str) -> Callable[[Result], Any]:
-    return lambda r: r["metrics"].get(key)
+    return lambda r: getattr(r.metrics, key)
 
 
 def _side(side: str, key: str) -> Callable[[Result], Any]:
     return lambda r: side_measures(r, side)[key]
 
 
-def _grade(name: str) -> Callable[[Result], Any]:
-    return lambda r: r["grades"][name]["value"]
+def _jankovic_total(r: Result) -> int | str | None:
+    return r.grades.jankovic_total.value
+
+
+def _smc_grade(r: Result) -> int | str | None:
+    return r.grades.smc_grade.value
 
 
 def _tonic_per_min(r: Result) -> float | None:
-    return per_min(int(r["metrics"]["tonic_spasm_count"]), float(r["metrics"]["usable_duration_s"]))
+    return per_min(r.metrics.tonic_spasm_count, r.metrics.usable_duration_s)
 
 
 MEASURES: tuple[Measure, ...] = (
@@ -216,8 +219,8 @@ MEASURES: tuple[Measure, ...] = (
     ),
     Measure("Tonic (sustained) spasms per minute", _tonic_per_min, relative=True),
     Measure(METRICS["longest_spasm_s"].label, _metric("longest_spasm_s"), 2, "s"),
-    Measure(f"{GRADE_LABELS['jankovic_total']}, estimate (0-8)", _grade("jankovic_total"), 0),
-    Measure(f"{GRADE_LABELS['smc_grade']}, estimate (I-IV)", _grade("smc_grade"), 0),
+    Measure(f"{GRADE_LABELS['jankovic_total']}, estimate (0-8)", _jankovic_total, 0),
+    Measure(f"{GRADE_LABELS['smc_grade']}, estimate (I-IV)", _smc_grade, 0),
     Measure(METRICS["usable_duration_s"].label, _metric("usable_duration_s"), 0, "s"),
 )
 
@@ -228,7 +231,7 @@ MEASURES: tuple[Measure, ...] = (
 def _sides_table(result: Result) -> dict[str, Any]:
     by_side = [side_measures(result, side) for side in SIDES]
     return {
-        "head": [{"side": side_name(s), "affected": result["affected_side"] == s} for s in SIDES],
+        "head": [{"side": side_name(s), "affected": result.affected_side == s} for s in SIDES],
         "rows": [
             (
                 label,
@@ -241,22 +244,22 @@ def _sides_table(result: Result) -> dict[str, Any]:
 
 def _more_rows(result: Result) -> list[tuple[str, str, str]]:
     """The other measures: label, value and a note, in the standalone report's words."""
-    metrics, params = result["metrics"], result.get("params", {})
-    tonic_min_s = float(params.get("tonic_min_s", AnalysisParams().tonic_min_s))
+    metrics = result.metrics
+    tonic_min_s = result_params(result).tonic_min_s
     rows = [
-        ("spasm_count", str(metrics["spasm_count"]), None),
-        ("mean_spasm_duration_s", fmt(metrics["mean_spasm_duration_s"], 2, "s"), None),
-        ("longest_spasm_s", fmt(metrics["longest_spasm_s"], 2, "s"), None),
+        ("spasm_count", str(metrics.spasm_count), None),
+        ("mean_spasm_duration_s", fmt(metrics.mean_spasm_duration_s, 2, "s"), None),
+        ("longest_spasm_s", fmt(metrics.longest_spasm_s, 2, "s"), None),
         (
             "longest_tonic_spasm_s",
-            fmt(metrics["longest_tonic_spasm_s"], 2, "s"),
-            tonic_note(int(metrics["tonic_spasm_count"]), tonic_min_s),
+            fmt(metrics.longest_tonic_spasm_s, 2, "s"),
+            tonic_note(metrics.tonic_spasm_count, tonic_min_s),
         ),
-        ("region_involvement", regions_text(metrics["region_involvement"], space=NBSP), None),
-        ("asymmetry_index", fmt(metrics["asymmetry_index"], 2), None),
+        ("region_involvement", regions_text(metrics.region_involvement, space=NBSP), None),
+        ("asymmetry_index", fmt(metrics.asymmetry_index, 2), None),
         (
             "usable_duration_s",
-            usable_of(metrics["usable_duration_s"], result["source"]["duration_s"], space=NBSP),
+            usable_of(metrics.usable_duration_s, result.source.duration_s, space=NBSP),
             None,
         ),
     ]
@@ -266,16 +269,16 @@ def _more_rows(result: Result) -> list[tuple[str, str, str]]:
     ]
 
 
-def _source_rows(source: Mapping[str, Any]) -> list[tuple[str, str]]:
+def _source_rows(source: Source) -> list[tuple[str, str]]:
     return [
-        ("File", source.get("file", MISSING)),
-        ("Duration", fmt(source["duration_s"], 1, "s")),
-        ("Frames", str(source["frames"])),
-        ("Frame rate", fmt(source["fps_nominal"], 2, "fps")),
-        ("Resolution", picture_size(source["width"], source["height"])),
-        ("Mirrored (selfie) video", mirrored_text(source["mirrored"])),
-        ("Container / codec", f"{source.get('container', '?')} / {source.get('codec', '?')}"),
-        ("SHA-256", source["sha256"]),
+        ("File", source.file or MISSING),
+        ("Duration", fmt(source.duration_s, 1, "s")),
+        ("Frames", str(source.frames)),
+        ("Frame rate", fmt(source.fps_nominal, 2, "fps")),
+        ("Resolution", picture_size(source.width, source.height)),
+        ("Mirrored (selfie) video", mirrored_text(source.mirrored)),
+        ("Container / codec", f"{source.container or '?'} / {source.codec or '?'}"),
+        ("SHA-256", source.sha256),
     ]
 
 
@@ -289,58 +292,56 @@ def report_view(
     session_dates: Sequence[date],
 ) -> dict[str, Any]:
     """Everything the report page shows of one stored analysis, as text."""
-    metrics, grades = result["metrics"], result["grades"]
+    metrics = result.metrics
     closed = closed_level(result)
     cycle = cycle_of(recorded_on, session_dates)
     events = [
         event_row(
             i,
-            kind=e["kind"],
-            side=e["side"],
-            start_s=e["start_s"],
-            end_s=e["end_s"],
-            peak_closure=e["peak_closure"],
-            tonic=e["tonic"],
-            regions=e["regions"],
+            kind=e.kind,
+            side=e.side,
+            start_s=e.start_s,
+            end_s=e.end_s,
+            peak_closure=e.peak_closure,
+            tonic=e.tonic,
+            regions=e.regions,
         )
-        for i, e in enumerate(result["events"], start=1)
+        for i, e in enumerate(result.events, start=1)
     ]
+    grades = [grade_row(name, g.value, g.scale, g.rule) for name, g in result.grades.estimates()]
     return {
         "id": analysis_id,
         "url": url,
         "recorded_on": recorded_on,
         "notes": notes or "",
         "injection": cycle_texts(cycle),
-        "affected_side": side_name(result["affected_side"]),
+        "affected_side": side_name(result.affected_side),
         "affected_side_note": METRICS["affected_side"].note,
-        "affected_side_reason": str(result.get("affected_side_reason") or ""),
-        "spasms_per_min": fmt(metrics["spasms_per_min"]),
-        "spasms_note": count_of(int(metrics["spasm_count"]), "spasm"),
-        "blinks_per_min": fmt(metrics["blinks_per_min"]),
-        "blinks_note": blinks_note(int(metrics["blink_count"])),
-        "pct_closed": fmt(metrics["pct_time_affected_eye_half_closed"], 1, "%"),
+        "affected_side_reason": result.affected_side_reason,
+        "spasms_per_min": fmt(metrics.spasms_per_min),
+        "spasms_note": count_of(metrics.spasm_count, "spasm"),
+        "blinks_per_min": fmt(metrics.blinks_per_min),
+        "blinks_note": blinks_note(metrics.blink_count),
+        "pct_closed": fmt(metrics.pct_time_affected_eye_half_closed, 1, "%"),
         "pct_closed_label": PCT_CLOSED.label,
         "closed_short": closed_level_short(closed),
         "closed_note": closed_level_note(closed),
         "sides": _sides_table(result),
         "more": _more_rows(result),
-        "grades": [
-            grade_row(name, grades[name]["value"], grades[name]["scale"], grades[name]["rule"])
-            for name in GRADE_NAMES
-        ],
-        "caveat": grades.get("caveat") or result.get("caveat", ""),
+        "grades": grades,
+        "caveat": result.grades.caveat or result.caveat,
         "events": events,
         "events_open": len(events) <= EVENTS_OPEN_MAX,
         "timeline": timeline(result),
-        "quality": result["quality"],
-        "face_found_pct": percent(float(result["quality"]["face_found_fraction"])),
-        "source": _source_rows(result["source"]),
-        "software": result["software"],
+        "quality": result.quality,
+        "face_found_pct": percent(result.quality.face_found_fraction),
+        "source": _source_rows(result.source),
+        "software": result.software.model_dump(),
         "params": [
             (PARAM_LABELS[key], f"{key} = {_param_text(value)}")
             if key in PARAM_LABELS
             else (key, _param_text(value))
-            for key, value in result.get("params", {}).items()
+            for key, value in result.params.items()
         ],
     }
 

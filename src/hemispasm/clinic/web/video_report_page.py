@@ -61,8 +61,8 @@ def review_view(
     row = review.analysis
     base_url = f"{place.base}/{row.id}"
     corrected = corrected_view(
-        row.result,
-        row.corrected_result,
+        review.detected,
+        review.corrected,
         by=review.corrected_by,
         at=row.corrected_at,
         reviewed=review.events,
@@ -77,7 +77,7 @@ def review_view(
             series = read_series(files.timeseries)
         except TimeseriesError as exc:
             series_problem = str(exc)
-    duration = float(row.result["source"]["duration_s"])
+    duration = review.detected.source.duration_s
     events = []
     for item in review.events:
         trace_view = None

@@ -1,15 +1,15 @@
 """The events of a video analysis on a time line: the geometry of an SVG of the recording.
 
-Pure: a stored ``hemispasm.analysis/1`` result (a dict) in; out come one lane per eye and mouth
-corner of each side and one for blinks, a bar per event in each lane it touched, the spans the
-face could not be measured, and the time ticks (``timeline``). The template draws it with
-attributes and classes only (no inline style).
-"""
+Pure: a stored ``hemispasm.analysis/1`` result (typed, ``report.contract``) in; out come one
+lane per eye and mouth corner of each side and one for blinks, a bar per event in each lane it
+touched, the spans the face could not be measured, and the time ticks (``timeline``). The
+template draws it with attributes and classes only (no inline style)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
+
+from hemispasm.report.contract import AnalysisResult
 
 SIDES = ("left", "right")
 """The subject's sides, each with a lane for its eye and one for its mouth corner."""
@@ -25,10 +25,10 @@ LANES = (
 TICK_STEPS_S = (1, 2, 5, 10, 15, 30, 60, 120, 300)
 
 
-def timeline(result: Mapping[str, Any]) -> dict[str, Any]:
+def timeline(result: AnalysisResult) -> dict[str, Any]:
     """Where each event, unmeasured span and time tick goes on the chart of the video."""
-    ends = [float(e["end_s"]) for e in result["events"]]
-    duration = max(float(result["source"]["duration_s"]), *ends, 0.1)
+    ends = [e.end_s for e in result.events]
+    duration = max(result.source.duration_s, *ends, 0.1)
     left, width = TIMELINE["label_w"], TIMELINE["width"] - TIMELINE["label_w"] - 30
     lane_h, top = TIMELINE["lane_h"], TIMELINE["top"]
     lane_y = {key: top + i * lane_h for i, (key, _) in enumerate(LANES)}
@@ -38,16 +38,14 @@ def timeline(result: Mapping[str, Any]) -> dict[str, Any]:
         return round(left + width * min(max(t, 0.0), duration) / duration, 1)
 
     bars = []
-    for e in result["events"]:
-        x0, x1 = x(e["start_s"]), x(e["end_s"])
-        lanes = ["blink"] if e["kind"] == "blink" else []
-        if e["kind"] == "spasm" and e["side"] in SIDES:
-            lanes = [f"{e['side']}-eye"] + (
-                [f"{e['side']}-mouth"] if "mouth" in e["regions"] else []
-            )
-        what = "Blink" if e["kind"] == "blink" else f"Spasm, {e['side']}"
-        tonic = ", tonic" if e["tonic"] else ""
-        title = f"{what}, {e['start_s']:.2f} to {e['end_s']:.2f} s{tonic}"
+    for e in result.events:
+        x0, x1 = x(e.start_s), x(e.end_s)
+        lanes = ["blink"] if e.kind == "blink" else []
+        if e.kind == "spasm" and e.side in SIDES:
+            lanes = [f"{e.side}-eye"] + ([f"{e.side}-mouth"] if "mouth" in e.regions else [])
+        what = "Blink" if e.kind == "blink" else f"Spasm, {e.side}"
+        tonic = ", tonic" if e.tonic else ""
+        title = f"{what}, {e.start_s:.2f} to {e.end_s:.2f} s{tonic}"
         for lane in lanes:
             bars.append(
                 {
@@ -55,15 +53,14 @@ def timeline(result: Mapping[str, Any]) -> dict[str, Any]:
                     "y": lane_y[lane] + 4,
                     "w": max(round(x1 - x0, 1), 3.0),
                     "h": lane_h - 8,
-                    "cls": f"tl-{lane.split('-')[0]}" + (" tl-tonic" if e["tonic"] else ""),
+                    "cls": f"tl-{lane.split('-')[0]}" + (" tl-tonic" if e.tonic else ""),
                     "title": title,
                 }
             )
     step = next((s for s in TICK_STEPS_S if duration / s <= 12), TICK_STEPS_S[-1])
     ticks = [{"x": x(t), "label": f"{t:g} s"} for t in range(0, int(duration) + 1, step)]
     spans = [
-        {"x": x(a), "w": max(round(x(b) - x(a), 1), 1.0)}
-        for a, b in result["quality"]["unusable_spans"]
+        {"x": x(a), "w": max(round(x(b) - x(a), 1), 1.0)} for a, b in result.quality.unusable_spans
     ]
     return {
         "width": TIMELINE["width"],

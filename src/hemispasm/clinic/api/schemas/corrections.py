@@ -7,12 +7,13 @@ words.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
 from hemispasm.clinic.api.schemas.common import Input, Output
 from hemispasm.clinic.domain.corrections import CorrectionAction
+from hemispasm.report.contract import AnalysisResult, Event
 
 Kind = Literal["spasm", "blink"]
 Side = Literal["left", "right", "both"]
@@ -49,8 +50,8 @@ class EventCorrectionPublic(Output):
     video_analysis_id: int
     event_key: str
     action: CorrectionAction
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
+    before: Event | None
+    after: Event | None
     corrected_by: int
     created_at: datetime
 
@@ -61,5 +62,5 @@ class CorrectionsPublic(Output):
     video_analysis_id: int
     corrected_at: datetime | None
     corrected_by: int | None
-    corrected_result: dict[str, Any] | None
+    corrected_result: AnalysisResult | None
     corrections: list[EventCorrectionPublic]
