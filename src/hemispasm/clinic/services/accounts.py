@@ -162,9 +162,10 @@ class LoginPolicy:
     theirs. (A coarse limit per address, whatever the account, is the limiter's own.)
 
     There is deliberately no limit per account alone: any count shared by every address is one
-    an attacker can fill, locking the owner out (the fault this replaces). A guesser with many
-    addresses gets ``free_failures`` and then a few slowed guesses per address and day; the
-    password length, argon2 and the audit of every failure stand against that.
+    an attacker can fill, locking the owner out (the fault this replaces). With the defaults, a
+    guesser gets at most about a hundred guesses per address and day for one account (5, then
+    one per wait up to one per 15 minutes); against many addresses stand the password length,
+    argon2 and the audit of every failure.
     """
 
     free_failures: int = 5
