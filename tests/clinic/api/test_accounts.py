@@ -11,14 +11,16 @@ from datetime import timedelta
 import pytest
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
+from hemispasm.clinic.app import create_app
 from hemispasm.clinic.db.models import AuditEvent, AuthSession
 from hemispasm.clinic.services.accounts import LoginLimiter, LoginPolicy, log_in
 from hemispasm.clinic.settings import Settings
 from hemispasm.errors import AuthenticationError, RateLimitedError
-from tests.clinic.api.conftest import PASSWORD, World
+from tests.clinic.api.conftest import PASSWORD, TODAY, World
+from tests.clinic.conftest import session_on
 from tests.clinic.jobs.helpers import REDIS_URL, skip_or_fail_without_redis
 
 
@@ -213,6 +215,27 @@ def test_server_processes_sharing_redis_share_the_counts() -> None:
         first.admit(email, address)
     second.succeeded(email, address)
     first.admit(email, address)
+
+
+def test_two_server_processes_on_redis_slow_down_the_same_pair(
+    connection: Connection, settings: Settings, world: World
+) -> None:
+    skip_or_fail_without_redis()
+    shared = settings.model_copy(update={"rate_limit_storage_url": REDIS_URL})
+    address = f"test-{uuid.uuid4().hex[:12]}"  # this run's own, in a Redis others share
+    first, second = (
+        TestClient(
+            create_app(shared, session_factory=lambda: session_on(connection), clock=lambda: TODAY),
+            base_url="https://testserver",
+            client=(address, 50000),
+        )
+        for _ in range(2)
+    )
+    free = LoginPolicy().free_failures
+    codes = [(first if n % 2 else second).post(TOKEN, json=WRONG).status_code for n in range(free)]
+    assert codes == [401] * free
+    assert first.post(TOKEN, json=WRONG).status_code == 429
+    assert second.post(TOKEN, json=WRONG).status_code == 429
 
 
 # --- an unknown e-mail costs as long as a wrong password ---------------------------------------
