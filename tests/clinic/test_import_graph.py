@@ -67,9 +67,7 @@ def part_graph(graph: Mapping[str, set[str]]) -> dict[str, set[str]]:
     parts: dict[str, set[str]] = {}
     for module, targets in graph.items():
         source = part_of(module)
-        parts.setdefault(source, set()).update(
-            part_of(t) for t in targets if part_of(t) != source
-        )
+        parts.setdefault(source, set()).update(part_of(t) for t in targets if part_of(t) != source)
     return parts
 
 
@@ -171,3 +169,33 @@ def test_the_services_import_nothing_above_them(graph: dict[str, set[str]]) -> N
     leaving = imports_from(graph, "services")
     above = {"api", "web", "jobs", "app", "commands", "demo"}
     assert {(m, t) for m, t in leaving if part_of(t) in above} == set()
+
+
+NO_SQL_MODULES = (
+    "jobs.runner",
+    "jobs.recovery",
+    "jobs.worker",
+    "api.routes.videos",
+    "api.routes.analyses",
+)
+"""Callers of use cases: the job's lifecycle is ``services.jobs``, the analyses' and uploads'
+``services.videos`` and ``services.uploads``."""
+
+
+@pytest.mark.parametrize("name", NO_SQL_MODULES)
+def test_the_job_runner_and_the_video_routes_write_no_sql_and_commit_nothing(name: str) -> None:
+    path = CLINIC_DIR.joinpath(*name.split(".")).with_suffix(".py")
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    from_sqlalchemy = {
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sqlalchemy")
+        for alias in node.names
+    }
+    calls = {
+        node.func.attr
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+    }
+    assert from_sqlalchemy <= {"Session"}, from_sqlalchemy  # a type for the session factory
+    assert not calls & {"commit", "execute", "scalar", "scalars", "add", "flush"}

@@ -12,12 +12,10 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from hemispasm.clinic.db.models import AnalysisJob, JobState
 from hemispasm.clinic.jobs.queue import JobQueue
-from hemispasm.clinic.jobs.runner import changed_rows
+from hemispasm.clinic.services.jobs import requeue_lost
 
 log = logging.getLogger(__name__)
 
@@ -31,40 +29,9 @@ def recover_jobs(
 ) -> list[int]:
     """Queue again running jobs whose lease expired before ``now``, and queued jobs unchanged for
     ``grace`` that are not in the queue; returns their ids."""
-    job_ = AnalysisJob
     with session_factory() as db:
-        expired = db.execute(
-            select(job_.id, job_.attempts).where(
-                job_.state == JobState.RUNNING, job_.lease_expires_at < now
-            )
-        ).all()
-        requeued: set[int] = set()
-        for job_id, attempts in expired:
-            reset = changed_rows(
-                db,
-                update(job_)
-                .where(
-                    job_.id == job_id,
-                    job_.state == JobState.RUNNING,
-                    job_.lease_expires_at < now,
-                )
-                .values(
-                    state=JobState.QUEUED,
-                    worker_id=None,
-                    lease_expires_at=None,
-                    error=f"attempt {attempts} was interrupted (its worker stopped); queued again",
-                )
-                .execution_options(synchronize_session=False),
-            )
-            if reset == 1:
-                requeued.add(job_id)
-        db.commit()
-        waiting = set(
-            db.scalars(
-                select(job_.id).where(job_.state == JobState.QUEUED, job_.updated_at < now - grace)
-            ).all()
-        )
-    lost = sorted((requeued | waiting) - queue.queued_job_ids())
+        candidates = requeue_lost(db, now=now, grace=grace)
+    lost = sorted(candidates - queue.queued_job_ids())
     for job_id in lost:
         queue.enqueue(job_id)
     if lost:
