@@ -79,11 +79,13 @@ _CONTROL_PLAN = (
 
 # Realistic videos (blinks unequal between the eyes, expressions, glasses, side light, several
 # faces; see hemispasm.synth.schedule and .expressions). Development seeds may be looked at and
-# tuned on; held-back seeds are only ever scored, never tuned on, and reported apart.
-DEV_SPASM_CASES = _cases(1001, True, _SPASM_PLAN)
-DEV_CONTROL_CASES = _cases(2001, False, _CONTROL_PLAN)
-HELD_BACK_SPASM_CASES = _cases(5001, True, _SPASM_PLAN)
-HELD_BACK_CONTROL_CASES = _cases(6001, False, _CONTROL_PLAN)
+# tuned on; held-back seeds are only ever scored, never tuned on, and reported apart. Seeds
+# 5001-5010 and 6001-6007 were the held-back range until 2026-12-07; once their misses had been
+# looked at they became development seeds, and 7001-7010 and 8001-8007 were drawn instead.
+DEV_SPASM_CASES = _cases(1001, True, _SPASM_PLAN) + _cases(5001, True, _SPASM_PLAN)
+DEV_CONTROL_CASES = _cases(2001, False, _CONTROL_PLAN) + _cases(6001, False, _CONTROL_PLAN)
+HELD_BACK_SPASM_CASES = _cases(7001, True, _SPASM_PLAN)
+HELD_BACK_CONTROL_CASES = _cases(8001, False, _CONTROL_PLAN)
 MIN_SPASM_FPS = AnalysisParams().min_spasm_fps
 """Below this frame rate spasms are not counted (see hemispasm.analysis.events)."""
 
