@@ -195,6 +195,7 @@ def render_report_html(
         "usable_pct": percent(_fraction(result.metrics.usable_duration_s, src.duration_s)),
         "unusable_spans": [(number(a, 2), number(b, 2), number(b - a, 2)) for a, b in spans],
         "params": dict(result.params),
+        "p": params,
         "param_labels": PARAM_LABELS,
         "software": result.software.model_dump(),
     }
