@@ -28,7 +28,7 @@ from hemispasm.clinic.demo.evidence import attach_evidence
 from hemispasm.clinic.demo.logins import ACCOUNTS, demo_user
 from hemispasm.clinic.demo.records import PatientPlan
 from hemispasm.clinic.demo.videos import SampleResult
-from hemispasm.clinic.domain.vocab import CompressionSite, Role, SurgeryOutcome
+from hemispasm.clinic.domain.vocab import AnalysisSource, CompressionSite, Role, SurgeryOutcome
 from hemispasm.clinic.services.accounts import create_user
 from hemispasm.clinic.services.actor import Actor
 from hemispasm.clinic.services.clinical import (
@@ -84,7 +84,10 @@ def write_history(
 
     def add(kind: Any, schema: Any, label: str, actor: Actor = clinician, **fields: Any) -> Any:
         counts[label] += 1
-        return create_record(db, actor, kind, patient.id, schema(**fields).model_dump())
+        values = schema(**fields).model_dump()
+        if kind is VIDEO_ANALYSES:  # the demo's sample videos were analysed by this software
+            values["source"] = AnalysisSource.ANALYSIS
+        return create_record(db, actor, kind, patient.id, values)
 
     mri = p.mri
     add(
