@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from hemispasm import __version__
 from hemispasm.clinic.api.errors import BodyTooLargeError, install_error_handlers
 from hemispasm.clinic.api.headers import SecurityHeaders
+from hemispasm.clinic.api.openapi import install_openapi, operation_id
 from hemispasm.clinic.api.routes import (
     admin,
     analyses,
@@ -175,6 +176,7 @@ def create_api(
         docs_url=None,  # the interactive page loads scripts from a CDN: not on patient servers
         redoc_url=None,
         lifespan=_lifespan,
+        generate_unique_id_function=operation_id,
     )
     app.state.settings = settings
     app.state.session_factory = session_factory
@@ -186,6 +188,7 @@ def create_api(
         settings.login_rate_limit, settings.rate_limit_storage_url
     )
     install_error_handlers(app)
+    install_openapi(app)  # the error bodies, statuses and logins the routes really answer
     for module in (system, auth, admin, patients, records, analyses, videos, corrections):
         app.include_router(module.router, prefix=API_PREFIX)
     app.add_middleware(

@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from hemispasm.clinic.api.schemas.common import ErrorBody, FieldError
 from hemispasm.errors import (
     AuthenticationError,
     ClinicalDataError,
@@ -44,12 +45,12 @@ def status_of(exc: HemispasmError) -> int:
     return 400
 
 
-def _field_errors(exc: HemispasmError) -> list[dict[str, str]]:
+def _field_errors(exc: HemispasmError) -> list[FieldError]:
     field = getattr(exc, "field", None)
     if field is None:
         return []
     message = str(exc).removeprefix(f"{field}: ")
-    return [{"field": field, "message": message}]
+    return [FieldError(field=field, message=message)]
 
 
 def _loc(loc: tuple[Any, ...]) -> str:
@@ -63,19 +64,23 @@ def _loc(loc: tuple[Any, ...]) -> str:
 _NAMED = re.compile(r"^([a-z_][a-z0-9_]*): (.+)$", re.DOTALL)
 
 
-def _validation_errors(exc: RequestValidationError) -> list[dict[str, str]]:
+def _validation_errors(exc: RequestValidationError) -> list[FieldError]:
     out = []
     for error in exc.errors():
         if error.get("type") == "json_invalid":
-            out.append({"field": "body", "message": "the request body is not valid JSON"})
+            out.append(FieldError(field="body", message="the request body is not valid JSON"))
             continue
         message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
         field = _loc(tuple(error.get("loc", ("body",))))
         named = _NAMED.match(message)
         if field == "body" and named:  # a model-level check naming its field: "name: ..."
             field, message = named.group(1), named.group(2)
-        out.append({"field": field, "message": message})
+        out.append(FieldError(field=field, message=message))
     return out
+
+
+def _answer(status: int, body: ErrorBody, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(body.model_dump(), status_code=status, headers=headers)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -89,20 +94,15 @@ def install_error_handlers(app: FastAPI) -> None:
             headers["WWW-Authenticate"] = "Bearer"
         if isinstance(exc, RateLimitedError):
             headers["Retry-After"] = str(exc.retry_after_s)
-        body = {"detail": str(exc), "errors": _field_errors(exc)}
-        return JSONResponse(body, status_code=status, headers=headers)
+        return _answer(status, ErrorBody(detail=str(exc), errors=_field_errors(exc)), headers)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return JSONResponse(
-            {"detail": str(exc.detail), "errors": []},
-            status_code=exc.status_code,
-            headers=getattr(exc, "headers", None),
-        )
+        body = ErrorBody(detail=str(exc.detail), errors=[])
+        return _answer(exc.status_code, body, getattr(exc, "headers", None))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = _validation_errors(exc)
-        first = errors[0] if errors else {"field": "request", "message": "invalid"}
-        detail = f"{first['field']}: {first['message']}"
-        return JSONResponse({"detail": detail, "errors": errors}, status_code=422)
+        first = errors[0] if errors else FieldError(field="request", message="invalid")
+        return _answer(422, ErrorBody(detail=f"{first.field}: {first.message}", errors=errors))

@@ -10,7 +10,7 @@ from pydantic import Json
 from sqlalchemy import func, select
 
 from hemispasm.clinic.api.deps import CurrentActor, DbDep, PagingDep, PatientIdQuery, UserId
-from hemispasm.clinic.api.schemas.common import Output, Page
+from hemispasm.clinic.api.schemas.common import CONFLICT, Output, Page
 from hemispasm.clinic.api.schemas.people import (
     ClinicPublic,
     ClinicUpdate,
@@ -32,7 +32,13 @@ def list_users(actor: CurrentActor, db: DbDep) -> Any:
     return accounts.list_users(db, actor)
 
 
-@router.post("/users", response_model=UserPublic, status_code=201, summary="Add an account")
+@router.post(
+    "/users",
+    response_model=UserPublic,
+    status_code=201,
+    summary="Add an account",
+    responses=CONFLICT,
+)
 def create_user(body: UserCreate, request: Request, actor: CurrentActor, db: DbDep) -> Any:
     require_role(actor, Role.ADMIN)
     clinic = db.get(Clinic, actor.clinic_id)

@@ -13,6 +13,7 @@ from hemispasm.clinic.api.deps import (
     SettingsDep,
     client_address,
 )
+from hemispasm.clinic.api.schemas.common import LOGIN_REFUSED
 from hemispasm.clinic.api.schemas.people import LoginIn, SessionOut, TokenOut, UserPublic
 from hemispasm.clinic.db.models import User
 from hemispasm.clinic.services import accounts as svc
@@ -34,7 +35,13 @@ def _log_in(request: Request, db: DbDep, settings: SettingsDep, body: LoginIn, k
     )
 
 
-@router.post("/login", response_model=SessionOut, summary="Log in a browser (sets the cookie)")
+@router.post(
+    "/login",
+    response_model=SessionOut,
+    summary="Log in a browser (sets the cookie)",
+    name="log_in",
+    responses=LOGIN_REFUSED,
+)
 def login(
     body: LoginIn, request: Request, response: Response, db: DbDep, settings: SettingsDep
 ) -> Any:
@@ -55,13 +62,21 @@ def login(
     )
 
 
-@router.post("/token", response_model=TokenOut, summary="Get a bearer token for an API client")
+@router.post(
+    "/token",
+    response_model=TokenOut,
+    summary="Get a bearer token for an API client",
+    name="create_token",
+    responses=LOGIN_REFUSED,
+)
 def token(body: LoginIn, request: Request, db: DbDep, settings: SettingsDep) -> Any:
     result = _log_in(request, db, settings, body, "bearer")
     return TokenOut(access_token=result.token, expires_at=result.expires_at)
 
 
-@router.post("/logout", status_code=204, summary="End this session or revoke this token")
+@router.post(
+    "/logout", status_code=204, summary="End this session or revoke this token", name="log_out"
+)
 def logout(request: Request, actor: CurrentActor, db: DbDep) -> Response:
     svc.log_out(db, request.state.login, actor)
     response = Response(status_code=204)
@@ -69,6 +84,6 @@ def logout(request: Request, actor: CurrentActor, db: DbDep) -> Response:
     return response
 
 
-@router.get("/me", response_model=UserPublic, summary="Who is logged in")
+@router.get("/me", response_model=UserPublic, summary="Who is logged in", name="read_me")
 def me(actor: CurrentActor, db: DbDep) -> Any:
     return db.get(User, actor.user_id)

@@ -17,7 +17,7 @@ from hemispasm.clinic.api.deps import (
     PatientId,
 )
 from hemispasm.clinic.api.schemas import records as r
-from hemispasm.clinic.api.schemas.common import Page
+from hemispasm.clinic.api.schemas.common import CONFLICT, Page
 from hemispasm.clinic.api.schemas.people import (
     PatientCreate,
     PatientPublic,
@@ -61,7 +61,13 @@ def list_patients(
     }
 
 
-@router.post("", response_model=PatientPublic, status_code=201, summary="Register a patient")
+@router.post(
+    "",
+    response_model=PatientPublic,
+    status_code=201,
+    summary="Register a patient",
+    responses=CONFLICT,
+)
 def create_patient(body: PatientCreate, actor: CurrentActor, db: DbDep) -> Any:
     return svc.create_patient(db, actor, body.model_dump())
 
@@ -71,7 +77,9 @@ def read_patient(patient_id: PatientId, actor: CurrentActor, db: DbDep) -> Any:
     return svc.get_patient(db, actor, patient_id)
 
 
-@router.patch("/{patient_id}", response_model=PatientPublic, summary="Correct a patient")
+@router.patch(
+    "/{patient_id}", response_model=PatientPublic, summary="Correct a patient", responses=CONFLICT
+)
 def update_patient(
     patient_id: PatientId,
     body: PatientUpdate,  # type: ignore[valid-type]
@@ -109,7 +117,12 @@ def _dump(model: type[BaseModel], rows: Iterable[Any]) -> list[dict[str, Any]]:
     return [model.model_validate(x).model_dump() for x in rows]
 
 
-@router.get("/{patient_id}/timeline", response_model=TimelineOut, summary="A patient's course")
+@router.get(
+    "/{patient_id}/timeline",
+    response_model=TimelineOut,
+    summary="A patient's course",
+    name="read_patient_timeline",
+)
 def timeline(patient_id: PatientId, actor: CurrentActor, db: DbDep) -> Response:
     """The most-read route: its ~350 stored sites go to JSON as plain data, not models (tests
     check the answer against ``TimelineOut``)."""
@@ -132,7 +145,12 @@ def timeline(patient_id: PatientId, actor: CurrentActor, db: DbDep) -> Response:
     return Response(orjson.dumps(body), media_type="application/json")
 
 
-@router.get("/{patient_id}/summary", response_model=SummaryOut, summary="A patient's own view")
+@router.get(
+    "/{patient_id}/summary",
+    response_model=SummaryOut,
+    summary="A patient's own view",
+    name="read_patient_summary",
+)
 def summary(patient_id: PatientId, actor: CurrentActor, db: DbDep) -> Any:
     t = patient_summary(db, actor, patient_id)
     return SummaryOut(

@@ -60,10 +60,17 @@ def add_record_routes(
     many = _validate_with(listed_model) if listed else one
     tag = path.strip("/")
     noun = kind.part.replace("_", " ")
+    plural = tag.replace("-", "_")  # operation ids: list_patient_diagnoses, read_patient_diagnosis
 
     if "list" in operations:
 
-        @router.get(path, response_model=Page[listed_model], tags=[tag], summary=f"List {noun}s")  # type: ignore[valid-type]
+        @router.get(
+            path,
+            response_model=Page[listed_model],  # type: ignore[valid-type]
+            tags=[tag],
+            summary=f"List {noun}s",
+            name=f"list_patient_{plural}",
+        )
         def list_(patient_id: PatientId, actor: CurrentActor, db: DbDep, paging: PagingDep) -> Any:
             page = svc.list_records(
                 db, actor, kind, patient_id, page=paging.page, page_size=paging.page_size
@@ -79,7 +86,12 @@ def add_record_routes(
         create_model = create
 
         @router.post(
-            path, response_model=public, status_code=201, tags=[tag], summary=f"Add a {noun}"
+            path,
+            response_model=public,
+            status_code=201,
+            tags=[tag],
+            summary=f"Add a {noun}",
+            name=f"create_patient_{kind.part}",
         )
         def create_(
             patient_id: PatientId,
@@ -94,7 +106,11 @@ def add_record_routes(
     if "read" in operations:
 
         @router.get(
-            f"{path}/{{record_id}}", response_model=public, tags=[tag], summary=f"Read a {noun}"
+            f"{path}/{{record_id}}",
+            response_model=public,
+            tags=[tag],
+            summary=f"Read a {noun}",
+            name=f"read_patient_{kind.part}",
         )
         def read_(
             patient_id: PatientId, record_id: RecordId, actor: CurrentActor, db: DbDep
@@ -105,7 +121,11 @@ def add_record_routes(
         update_model = update
 
         @router.patch(
-            f"{path}/{{record_id}}", response_model=public, tags=[tag], summary=f"Change a {noun}"
+            f"{path}/{{record_id}}",
+            response_model=public,
+            tags=[tag],
+            summary=f"Change a {noun}",
+            name=f"update_patient_{kind.part}",
         )
         def update_(
             patient_id: PatientId,
@@ -121,7 +141,11 @@ def add_record_routes(
     if "delete" in operations:
 
         @router.delete(
-            f"{path}/{{record_id}}", status_code=204, tags=[tag], summary=f"Delete a {noun}"
+            f"{path}/{{record_id}}",
+            status_code=204,
+            tags=[tag],
+            summary=f"Delete a {noun}",
+            name=f"delete_patient_{kind.part}",
         )
         def delete_(
             patient_id: PatientId, record_id: RecordId, actor: CurrentActor, db: DbDep

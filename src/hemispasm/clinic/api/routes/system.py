@@ -14,7 +14,7 @@ from hemispasm.clinic.db.engine import reads_only
 router = APIRouter(tags=["system"])
 
 
-@router.get("/health", summary="Whether the server and its database answer")
+@router.get("/health", summary="Whether the server and its database answer", name="check_health")
 def health(db: DbDep) -> dict[str, Any]:
     with reads_only(db):  # a probe must not queue for SQLite's write lock
         db.execute(text("SELECT 1"))

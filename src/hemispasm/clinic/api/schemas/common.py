@@ -147,7 +147,35 @@ class FieldError(BaseModel):
 
 
 class ErrorBody(BaseModel):
-    """Every 4xx answer: a one-line message and, for bad input, the fields at fault."""
+    """Every 4xx answer: a one-line message and, for bad input, the fields at fault (an empty
+    list when no field is)."""
 
     detail: str
-    errors: list[FieldError] = []
+    errors: list[FieldError]
+
+
+ERROR_DESCRIPTIONS: dict[int, str] = {
+    400: "The body could not be read as text (it is not UTF-8)",
+    401: "Not logged in: no bearer token or session cookie, or one that has ended",
+    403: "Logged in but not allowed: the role, a record the caller may read but not change, or "
+    "a change sent with the session cookie but without its CSRF header",
+    404: "No such record, or one the caller may not see",
+    409: "A value already used by another record (an e-mail address, a record number)",
+    413: "The request body is larger than the server accepts",
+    422: "An invalid value: ``errors`` names each field at fault",
+    429: "Too many attempts: wait the seconds Retry-After says",
+}
+"""What each error status means, as the OpenAPI document says it (``api.openapi``)."""
+CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: {"model": ErrorBody, "description": ERROR_DESCRIPTIONS[409]}
+}
+"""``responses=`` of a route that refuses a value another record already uses."""
+LOGIN_REFUSED: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "A wrong e-mail address or password"},
+    429: {
+        "model": ErrorBody,
+        "description": ERROR_DESCRIPTIONS[429],
+        "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}},
+    },
+}
+"""``responses=`` of the login routes: a wrong password, or too many attempts."""

@@ -1,0 +1,122 @@
+"""schemathesis sends every operation of the OpenAPI document requests generated from it, as a
+clinician and as a patient, to the app in-process, and checks each answer against the document:
+no server error, a documented status, a body that fits the documented schema, and the documented
+content type.
+
+Each operation runs on the authorization matrix's scene (every patient with a record of each
+kind), inside a savepoint rolled back after it, so a delete or a logout leaves the next operation
+its records and its token. Path ids are drawn from the scene's records (so that answers besides
+404 are checked too) or generated; bodies and queries are generated valid and invalid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import hypothesis
+import pytest
+import schemathesis
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given
+from hypothesis import strategies as st
+from schemathesis import GenerationMode
+from schemathesis.schemas import APIOperation
+from sqlalchemy import Connection
+
+from tests.clinic.api.test_authorization import (  # noqa: F401 (fixtures used by name)
+    API,
+    Scene,
+    client,
+    scene,
+    settings,
+)
+
+EXAMPLES_PER_OPERATION = 8
+"""Per operation and caller."""
+CHECKS = [
+    schemathesis.checks.not_a_server_error,
+    schemathesis.checks.status_code_conformance,
+    schemathesis.checks.content_type_conformance,
+    schemathesis.checks.response_schema_conformance,
+]
+CALLERS = ("clinician_a", "patient_p1")
+
+
+def path_choices(stage: Scene, operation: APIOperation) -> st.SearchStrategy[dict[str, Any]]:
+    """Path parameters aimed at the scene's records (P1's, the clinic's entry of P1's, P2's and
+    another clinic's Q1's), or none given (schemathesis generates them all)."""
+    names = {parameter.name for parameter in operation.path_parameters}
+    parts = operation.path.removeprefix(API).split("/")
+    kind = parts[3] if len(parts) > 3 else ""
+    world = stage.world
+    choices = []
+    for owner in ("P1", "P1 by clinic", "P2", "Q1"):
+        patient = owner.split()[0]
+        values: dict[str, Any] = {}
+        if "patient_id" in names:
+            values["patient_id"] = world.patients[patient]
+        if "record_id" in names and (kind, owner) in stage.records:
+            values["record_id"] = stage.records[kind, owner]
+        if "key" in names:
+            values["key"] = "e1"
+        choices.append(values)
+    if "user_id" in names:
+        choices = [{"user_id": world[name].user.id} for name in ("admin_a", "patient_p1")]
+    return st.one_of(st.sampled_from(choices), st.just({}))
+
+
+def run_operation(
+    operation: APIOperation, stage: Scene, call: Callable[[Any], None], examples: int
+) -> None:
+    """Send ``examples`` generated requests to ``operation`` through ``call``."""
+
+    @given(data=st.data())
+    @hypothesis.settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
+    def run(data: st.DataObject) -> None:
+        mode = data.draw(st.sampled_from([GenerationMode.POSITIVE, GenerationMode.NEGATIVE]))
+        path = data.draw(path_choices(stage, operation))
+        case = data.draw(operation.as_strategy(mode, path_parameters=path or None))
+        call(case)
+
+    run()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("caller", CALLERS)
+def test_every_answer_is_one_the_openapi_document_describes(
+    client: TestClient,  # noqa: F811
+    scene: Scene,  # noqa: F811
+    connection: Connection,
+    caller: str,
+) -> None:
+    document = client.app.openapi()  # type: ignore[attr-defined]
+    schema = schemathesis.openapi.from_dict(document)
+    headers = scene.world[caller].headers
+    app = client.app
+
+    def call(case: Any) -> None:
+        case.call_and_validate(app=app, headers=headers, checks=CHECKS)
+
+    failures: list[str] = []
+    operations = 0
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        operations += 1
+        savepoint = connection.begin_nested()
+        try:
+            run_operation(operation, scene, call, EXAMPLES_PER_OPERATION)
+        except (Exception, BaseExceptionGroup) as exc:  # every operation runs; all are listed
+            failures.append(f"{operation.label} as {caller}:\n{exc}")
+        finally:
+            savepoint.rollback()
+    assert operations == sum(len(methods) for methods in document["paths"].values())
+    assert not failures, f"{len(failures)} operations disagree with the document:\n\n" + (
+        "\n\n".join(failures)
+    )
