@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -237,6 +238,47 @@ def test_rows_appended_by_many_threads_at_once_form_one_line(engine: Engine) -> 
     report = verify(engine)
     assert report.intact, report.describe()
     assert report.rows == threads * each
+
+
+def test_audit_rows_never_make_two_transactions_wait_for_each_other(engine: Engine) -> None:
+    # One transaction locks a row and then audits; another audits and then wants that row. Were
+    # the chain's lock taken at the first audit row, each would wait for the other (PostgreSQL
+    # ends that with a deadlock error). SQLite runs write transactions one at a time anyway.
+    if engine.dialect.name != "postgresql":
+        pytest.skip("only PostgreSQL lets two write transactions overlap")
+    with engine.begin() as conn:
+        clinic_id = conn.execute(
+            text("INSERT INTO clinics (name, interval_days, min_interval_days, due_soon_days,"
+                 " created_at, updated_at) VALUES ('C', 84, 84, 14, :at, :at) RETURNING id"),
+            {"at": AT},
+        ).scalar_one()  # fmt: skip
+    rename = text("UPDATE clinics SET name = :name WHERE id = :id")
+    factory = make_session_factory(engine)
+    errors: list[BaseException] = []
+    row_locked = threading.Event()
+
+    def audits_first() -> None:
+        try:
+            row_locked.wait(10)
+            with factory() as db:
+                record_event(db, None, "update", "clinic", entity_id=clinic_id)
+                db.execute(rename, {"name": "B", "id": clinic_id})  # waits for the row
+                db.commit()
+        except BaseException as exc:  # handed to the test thread
+            errors.append(exc)
+
+    other = threading.Thread(target=audits_first)
+    other.start()
+    with factory() as db:
+        db.execute(rename, {"name": "A", "id": clinic_id})
+        row_locked.set()
+        time.sleep(0.5)  # the other transaction has audited and waits for the row by now
+        record_event(db, None, "update", "clinic", entity_id=clinic_id)
+        db.commit()
+    other.join(timeout=30)
+
+    assert not errors, errors
+    assert verify(engine).intact and verify(engine).rows == 2
 
 
 # --- the migration ------------------------------------------------------------------------------

@@ -9,9 +9,12 @@ walks the rows and names every break.
 
 The chain stays linear under concurrency: a row is appended while its transaction holds the only
 right to append. On SQLite that is the write lock every transaction of the app takes at its start
-(``BEGIN IMMEDIATE``, see ``db.engine``); on PostgreSQL a transaction-scoped advisory lock, held
-from the first audit row of a transaction to its commit. ``prev_hash`` is unique as a last guard:
-a second row linking to the same predecessor is refused by the database.
+(``BEGIN IMMEDIATE``, see ``db.engine``); on PostgreSQL a transaction-scoped advisory lock. A use
+case's audit rows are kept aside in its session and appended just before it commits (a savepoint
+or transaction rolled back drops its own), so on PostgreSQL the lock is held only for those last
+inserts and the commit, and a transaction holding it never waits for a row lock (no deadlock with
+one that locked rows first). ``prev_hash`` is unique as a last guard: a second row linking to the
+same predecessor is refused by the database.
 
 Whoever can rewrite the database can also recompute every hash after the rows they changed: the
 chain proves the log unchanged since a known last hash. ``verify`` prints that hash, so that it
@@ -28,8 +31,8 @@ from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, insert, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, RowMapping, event, insert, select, text
+from sqlalchemy.orm import Session, SessionTransaction
 
 from hemispasm.clinic.db.base import utcnow
 from hemispasm.clinic.db.models import AuditEvent
@@ -56,6 +59,9 @@ AUDIT_CHAIN_LOCK_ID = 0x4853_4155
 """The PostgreSQL advisory lock held by a transaction that appends to the chain."""
 REFUSALS = "hemispasm_audit_refusals"
 """Key in ``Session.info``: refusals noted by the access checks, written after the rollback."""
+PENDING = "hemispasm_audit_pending"
+"""Key in ``Session.info``: audit rows waiting for their transaction's commit, each with the
+(innermost) transaction it was recorded in."""
 
 
 # --- canonical form -----------------------------------------------------------------------------
@@ -136,26 +142,65 @@ def record_event(
     request: str | None = None,
     detail: Mapping[str, Any] | None = None,
 ) -> None:
-    """Add one audit row to the current transaction (it commits with the use case).
+    """Add one audit row to the current transaction: it is appended to the chain when the
+    transaction commits, and dropped with it (or with the savepoint it was recorded in).
 
     ``detail`` is stored as canonical JSON: ``{"changes": {field: {"before", "after"}}}`` for
     an update, ``{"patient_ids": [...]}`` for a list, ``{"status", "reason"}`` for a refusal.
     """
-    append_row(  # a plain INSERT: cheaper than a unit-of-work flush on every read
-        db.connection(),
-        {
-            "at": utcnow(),
-            "user_id": actor.user_id if actor else None,
-            "clinic_id": actor.clinic_id if actor else clinic_id,
-            "action": action,
-            "entity": entity,
-            "entity_id": entity_id,
-            "patient_id": patient_id,
-            "client_address": actor.client_address if actor else client_address,
-            "request": ((actor.request if actor else request) or "")[:300] or None,
-            "detail": detail_text(detail),
-        },
+    db.connection()  # begins the transaction (SQLite: takes the write lock) if not yet begun
+    transaction = db.get_nested_transaction() or db.get_transaction()
+    db.info.setdefault(PENDING, []).append(
+        (
+            transaction,
+            {
+                "at": utcnow(),
+                "user_id": actor.user_id if actor else None,
+                "clinic_id": actor.clinic_id if actor else clinic_id,
+                "action": action,
+                "entity": entity,
+                "entity_id": entity_id,
+                "patient_id": patient_id,
+                "client_address": actor.client_address if actor else client_address,
+                "request": ((actor.request if actor else request) or "")[:300] or None,
+                "detail": detail_text(detail),
+            },
+        )
     )
+
+
+@event.listens_for(Session, "before_commit")
+def _append_pending(session: Session) -> None:
+    """Append the rows recorded in the committing transaction (plain INSERTs: cheaper than a
+    unit-of-work flush on every read)."""
+    pending = session.info.pop(PENDING, None)
+    if pending:
+        conn = session.connection()
+        for _transaction, values in pending:
+            append_row(conn, values)
+
+
+def _within(transaction: SessionTransaction | None, ended: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is ended:
+            return True
+        transaction = transaction.parent
+    return False
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
+    """Forget the rows recorded in a transaction or savepoint that was rolled back."""
+    pending = session.info.get(PENDING)
+    if pending:
+        session.info[PENDING] = [p for p in pending if not _within(p[0], previous_transaction)]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_at_the_end(session: Session, transaction: SessionTransaction) -> None:
+    """A session's transaction ended without a commit (closed): nothing recorded in it stays."""
+    if transaction.parent is None:
+        session.info.pop(PENDING, None)
 
 
 def changes_between(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:
