@@ -352,7 +352,7 @@ def test_audit_verify_exits_0_on_an_intact_log_and_names_a_tampered_row(
     capsys.readouterr()
 
     assert main(["audit", "verify", "--data", str(data)]) == 0
-    assert "audit log intact: 1 rows; last row 1, hash " in capsys.readouterr().err
+    assert "audit log intact: 1 rows (ids 1 to 1); last hash " in capsys.readouterr().err
 
     engine = make_engine(f"sqlite:///{data / DATABASE_FILE}")
     try:

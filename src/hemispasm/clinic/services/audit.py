@@ -279,6 +279,7 @@ class ChainReport:
     last_id: int | None
     last_hash: str | None
     breaks: list[ChainBreak]
+    first_id: int | None = None
 
     @property
     def intact(self) -> bool:
@@ -286,11 +287,15 @@ class ChainReport:
         return not self.breaks
 
     def describe(self) -> list[str]:
-        """The report in lines: each break, then the verdict with the last row's hash (note it
-        elsewhere to prove later that nothing before it changed)."""
+        """The report in lines: each break, then the verdict with the first and last ids and the
+        last row's hash (note them elsewhere: the chain cannot show rows cut from either end)."""
         lines = [f"audit row {b.row_id}: {b.problem}" for b in self.breaks]
         if self.intact:
-            last = f"; last row {self.last_id}, hash {self.last_hash}" if self.rows else ""
+            last = (
+                f" (ids {self.first_id} to {self.last_id}); last hash {self.last_hash}"
+                if self.rows
+                else ""
+            )
             lines.append(f"audit log intact: {self.rows} rows{last}")
         else:
             lines.append(f"audit log BROKEN: {len(self.breaks)} problems in {self.rows} rows")
@@ -323,11 +328,13 @@ def verify_chain(conn: Connection) -> ChainReport:
     breaks: list[ChainBreak] = []
     expected_prev = GENESIS_HASH
     count = 0
+    first_id: int | None = None
     last_id: int | None = None
     last_hash: str | None = None
     for row in _rows(conn):
         count += 1
         row_id = int(row["id"])
+        first_id = row_id if first_id is None else first_id
         stored_prev, stored_hash = row["prev_hash"], row["row_hash"]
         if stored_prev is None or stored_hash is None:
             breaks.append(ChainBreak(row_id, "no hash: added outside the app, or never chained"))
@@ -346,4 +353,4 @@ def verify_chain(conn: Connection) -> ChainReport:
                 )
         expected_prev = stored_hash or ""
         last_id, last_hash = row_id, stored_hash
-    return ChainReport(count, last_id, last_hash, breaks)
+    return ChainReport(count, last_id, last_hash, breaks, first_id)
