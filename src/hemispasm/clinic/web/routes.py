@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Annotated, Any
 
@@ -202,8 +203,10 @@ def worklist(
     )
 
 
-def _cycles(courses: list[CycleCourse]) -> list[dict[str, Any]]:
-    """Each cycle's dates and effect days, newest first."""
+def _cycles(courses: list[CycleCourse], rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Each cycle's dates, effect days and who reported them, newest first (``rows``: the
+    sessions' values the ``courses`` were made of: ``cycle_courses`` orders them by date)."""
+    ordered = sorted(rows, key=lambda s: s["session_on"])
     return [
         {
             "injected_on": c.injected_on,
@@ -211,8 +214,9 @@ def _cycles(courses: list[CycleCourse]) -> list[dict[str, Any]]:
             "effect_peak_on": c.effect_peak_on,
             "wore_off_on": c.wore_off_on,
             "effect_days": c.effect_days,
+            "reported_by": row.get("course_reported_by"),
         }
-        for c in reversed(courses)
+        for c, row in zip(reversed(courses), reversed(ordered), strict=True)
     ]
 
 
@@ -260,7 +264,7 @@ def patient_page(request: Request, actor: PageActor, db: DbDep, patient_id: Pati
         age=age_on(timeline.patient.birth_date, actor.on()),
         today=actor.on(),
         sessions=sessions,
-        cycles=_cycles(courses),
+        cycles=_cycles(courses, rows),
         durations=effect_columns(courses),
         chart=chart,
         chart_svg=svg_timeline(chart) if chart else None,
@@ -290,7 +294,7 @@ def my_page(request: Request, actor: PageActor, db: DbDep) -> Response:
         next_due_on=summary.schedule.next_due_on,
     )
     ratings = list(reversed(summary.self_ratings))
-    cycles = _cycles(courses)
+    cycles = _cycles(courses, summary.cycles)
     return render(
         request,
         "me.html",

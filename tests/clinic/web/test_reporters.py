@@ -1,0 +1,66 @@
+"""The pages say who reported each record a patient can report too: the patient or the clinic."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from tests.clinic.api.conftest import World
+from tests.clinic.bodies import session_body
+from tests.clinic.web.conftest import log_in, text_of
+
+API = "/api/v1"
+
+
+def _post(client: TestClient, world: World, who: str, kind: str, body: Any) -> int:
+    pid = world.patients["P1"]
+    r = client.post(f"{API}/patients/{pid}/{kind}", json=body, headers=world[who].headers)
+    assert r.status_code == 201, r.text
+    return int(r.json()["id"])
+
+
+def _history(client: TestClient, world: World) -> None:
+    """P1: one rating of their own and one the clinic entered; the clinic recorded when the
+    older injection began to work, P1 when the newer one did."""
+    older = _post(client, world, "clinician_a", "sessions", session_body("2026-02-02"))
+    newer = _post(client, world, "clinician_a", "sessions", session_body("2026-05-01"))
+    _post(client, world, "patient_p1", "self-ratings", {"rated_on": "2026-06-01", "score": 4})
+    _post(client, world, "clinician_a", "self-ratings", {"rated_on": "2026-06-02", "score": 6})
+    base = f"{API}/patients/{world.patients['P1']}/cycles"
+    for who, cycle, began in (
+        ("clinician_a", older, "2026-02-06"),
+        ("patient_p1", newer, "2026-05-04"),
+    ):
+        r = client.patch(
+            f"{base}/{cycle}", json={"effect_began_on": began}, headers=world[who].headers
+        )
+        assert r.status_code == 200, r.text
+
+
+def test_the_clinicians_patient_page_says_who_reported_each_rating_and_cycle(
+    client: TestClient, world: World
+) -> None:
+    _history(client, world)
+    log_in(client, "clinician_a")
+
+    text = text_of(client.get(f"/patients/{world.patients['P1']}").text)
+
+    assert "2026-06-02 6 the clinic" in text
+    assert "2026-06-01 4 the patient" in text
+    assert "2026-05-01 2026-05-04 — — — The patient" in text
+    assert "2026-02-02 2026-02-06 — — — The clinic" in text
+
+
+def test_the_patients_own_pages_say_what_the_clinic_recorded(
+    client: TestClient, world: World
+) -> None:
+    _history(client, world)
+    log_in(client, "patient_p1")
+
+    me = text_of(client.get("/me").text)
+    assert "2026-05-01 2026-05-04 — — — Me" in me
+    assert "2026-02-02 2026-02-06 — — — The clinic" in me
+    diary = text_of(client.get("/me/diary").text)
+    assert "2026-06-02 6 of 10 Entered by the clinic" in diary
+    assert "2026-06-01 4 of 10 Entered" not in diary
