@@ -104,15 +104,15 @@ def detect_events(
     -------
     tuple of Event
         Each with ``type``, ``confidence``, ``evidence`` and ``reason``. An episode's other eye
-        *moved* when its rise reached ``co_move_noise_k`` of its own noise standard deviations
-        and ``co_move_min_ratio`` of the rise this video's blinks give it (see
-        :mod:`hemispasm.analysis.evidence`), or when it began a brief closure of its own while
-        this eye was closing (a blink whose weak eye lagged). A closing is *quick* when it reached 80 % of its
-        peak at ``min_closing_speed_per_s`` or faster. Regions: ``"eye"`` always; ``"brow"``,
+        *moved* when its rise reached ``co_move_noise_k`` of its own noise standard deviations and
+        ``co_move_min_ratio`` of the rise this video's blinks give it (see
+        :mod:`hemispasm.analysis.evidence`), or when it began a brief closure of its own while this
+        eye was closing (a blink whose weak eye lagged). A closing is *quick* when it reached 80 %
+        of its peak at ``min_closing_speed_per_s`` or faster. Regions: ``"eye"`` always; ``"brow"``,
         ``"cheek"``, ``"mouth"`` when that region's robust z-score on the event's side reached
-        ``region_z_min`` during the event and exceeded the other side's by ``region_z_margin``
-        (for a blink: reached ``region_z_min`` on both sides). Episodes cut off by the start or
-        end of the video or by an unusable stretch are not reported.
+        ``region_z_min`` during the event and exceeded the other side's by ``region_z_margin`` (for
+        a blink: reached ``region_z_min`` on both sides). Episodes cut off by the start or end of
+        the video or by an unusable stretch are not reported.
 
     Raises
     ------
