@@ -64,3 +64,26 @@ def test_the_patients_own_pages_say_what_the_clinic_recorded(
     diary = text_of(client.get("/me/diary").text)
     assert "2026-06-02 6 of 10 Entered by the clinic" in diary
     assert "2026-06-01 4 of 10 Entered" not in diary
+
+
+def test_the_diary_refuses_to_change_a_course_the_clinic_recorded_and_says_why(
+    client: TestClient, world: World
+) -> None:
+    _history(client, world)
+    base = f"{API}/patients/{world.patients['P1']}/cycles"
+    clinician = world["clinician_a"].headers
+    newest = client.get(base, headers=clinician).json()["items"][0]
+    r = client.patch(
+        f"{base}/{newest['id']}", json={"effect_began_on": "2026-05-05"}, headers=clinician
+    )
+    assert r.json()["course_reported_by"] == "clinician"
+    token = log_in(client, "patient_p1")
+
+    page = client.post(
+        "/me/diary/wore-off", data={"wore_off_on": "2026-06-10", "csrf_token": token}
+    )
+
+    assert page.status_code == 403
+    assert "your clinic recorded this cycle" in text_of(page.text)
+    after = client.get(f"{base}/{newest['id']}", headers=clinician).json()
+    assert after["wore_off_on"] is None and after["effect_began_on"] == "2026-05-05"

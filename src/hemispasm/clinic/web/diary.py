@@ -36,7 +36,7 @@ from hemispasm.clinic.services.timeline import patient_summary
 from hemispasm.clinic.services.treatment import ADVERSE_EVENTS, CYCLES, cycle_courses
 from hemispasm.clinic.web.pages import PageActor, PageRoute, own_record, render
 from hemispasm.clinic.web.vocab_labels import NOTES_LABELS, hints_of, labels_of
-from hemispasm.errors import ClinicalDataError
+from hemispasm.errors import ClinicalDataError, PermissionDeniedError
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -211,15 +211,16 @@ def _refused(
     exc: ValidationError | ClinicalDataError,
     *,
     urgent: bool = False,
+    status_code: int = 422,
 ) -> Response:
-    """The diary again with status 422, nothing of the refused change kept."""
+    """The diary again with status 422 (or ``status_code``), nothing of the refused change kept."""
     db.rollback()  # the refused change's access audit goes too; the page's own reads are logged
     problems = problems_of(exc, FORM_FIELDS[form], actor.on().isoformat())
     return _page(
         request,
         actor,
         db,
-        status_code=422,
+        status_code=status_code,
         entered=entered,
         problems=problems,
         urgent=urgent,
@@ -276,6 +277,9 @@ def _mark_course(
         update_record(db, actor, CYCLES, patient_id, newest[0].id, body.changes())
     except (ValidationError, ClinicalDataError) as exc:
         return _refused(request, actor, db, form, entered, exc)
+    except PermissionDeniedError as exc:  # the clinic recorded this cycle's course (audited)
+        problem = ClinicalDataError(field, str(exc))
+        return _refused(request, actor, db, form, entered, problem, status_code=403)
     return _see_diary(form)
 
 
