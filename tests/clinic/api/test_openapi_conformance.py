@@ -23,6 +23,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
+from schemathesis.core.result import Ok
 from schemathesis.schemas import APIOperation
 from sqlalchemy import Connection
 
@@ -118,6 +119,7 @@ def test_every_answer_is_one_the_openapi_document_describes(
     failures: list[str] = []
     operations = 0
     for result in schema.get_all_operations():
+        assert isinstance(result, Ok), f"schemathesis cannot read an operation: {result.err()}"
         operation = result.ok()
         operations += 1
         savepoint = connection.begin_nested()
