@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
@@ -22,9 +23,15 @@ from rich.table import Table
 from hemispasm import __version__
 from hemispasm import errors as E
 
+if TYPE_CHECKING:
+    from hemispasm.clinic.settings import Settings
+
 ProgressFn = Callable[[int, int], None]
 VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm"})
 
+CLINIC_COMMANDS = frozenset(
+    {"serve", "db", "user", "worker", "demo", "audit", "backup", "restore", "export", "import"}
+)
 EXIT_OK = 0
 EXIT_SOME_FAILED = 1
 EXIT_USAGE = 2  # argparse's own code for bad arguments
@@ -44,6 +51,7 @@ EXIT_CODES: dict[type[E.HemispasmError], int] = {
     E.ConflictError: 12,
     E.ConfigurationError: 13,
     E.BackupError: 14,
+    E.ImportFileError: 16,
 }
 
 
@@ -202,6 +210,27 @@ def _add_clinic_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser
     )
     verify.add_argument("--data", type=Path, default=None, help=data_help)
 
+    export = sub.add_parser("export", help="write the clinic's records in an exchange format")
+    export_sub = export.add_subparsers(dest="export_command", required=True)
+    export_fhir = export_sub.add_parser(
+        "fhir",
+        help="every patient's record as FHIR R4 Bulk Data NDJSON, one file per resource type",
+    )
+    export_fhir.add_argument("--data", type=Path, default=None, help=data_help)
+    export_fhir.add_argument(
+        "--out", type=Path, required=True, help="folder to write (new, or empty)"
+    )
+
+    imp = sub.add_parser("import", help="read records written in an exchange format")
+    import_sub = imp.add_subparsers(dest="import_command", required=True)
+    import_fhir = import_sub.add_parser(
+        "fhir",
+        help="read a folder written by hemispasm export fhir: all of it, or nothing "
+        f"(exit {EXIT_CODES[E.ImportFileError]} naming the file, line and field)",
+    )
+    import_fhir.add_argument("folder", type=Path, help="folder of *.ndjson files")
+    import_fhir.add_argument("--data", type=Path, default=None, help=data_help)
+
 
 def _clinic(args: argparse.Namespace, console: Console) -> int:
     from hemispasm.clinic import commands
@@ -233,6 +262,8 @@ def _clinic(args: argparse.Namespace, console: Console) -> int:
             verb = "restored"
         console.print(summary.describe(verb), markup=False, highlight=False, soft_wrap=True)
         return EXIT_OK
+    if args.command in ("export", "import"):
+        return _exchange(args, settings, console)
     if args.command == "worker":
         commands.run_worker(settings)
         return EXIT_OK
@@ -265,6 +296,21 @@ def _clinic(args: argparse.Namespace, console: Console) -> int:
     return EXIT_OK
 
 
+def _exchange(args: argparse.Namespace, settings: Settings, console: Console) -> int:
+    """``hemispasm export ...`` and ``hemispasm import ...``."""
+    kind = args.export_command if args.command == "export" else args.import_command
+    if kind == "fhir":
+        from hemispasm.clinic.services import fhir_exchange
+
+        if args.command == "export":
+            summary = fhir_exchange.export_folder(settings, args.out)
+        else:
+            summary = fhir_exchange.import_folder(settings, args.folder)
+        console.print(summary, markup=False, highlight=False, soft_wrap=True)
+        return EXIT_OK
+    raise AssertionError(f"unhandled {args.command} format {kind!r}")  # argparse checks it
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``hemispasm`` console script."""
     args = build_parser().parse_args(argv)
@@ -277,7 +323,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _synth(args, console)
         if args.command == "evaluate":
             return _evaluate(args, console)
-        if args.command in ("serve", "db", "user", "worker", "demo", "audit", "backup", "restore"):
+        if args.command in CLINIC_COMMANDS:
             return _clinic(args, console)
     except E.HemispasmError as error:
         console.print(f"hemispasm: error: {error}", markup=False, highlight=False, soft_wrap=True)

@@ -51,6 +51,16 @@ class ClinicalDataError(HemispasmError, ValueError):
         self.field = field
 
 
+class ImportFileError(ClinicalDataError):
+    """A file being imported holds a bad record: names the file, the line and the field; nothing
+    of the import is kept."""
+
+    def __init__(self, file: str, line: int, field: str, message: str) -> None:
+        super().__init__(f"{file}, line {line}, {field}", message)
+        self.file = file
+        self.line = line
+
+
 class InjectionTooEarlyError(ClinicalDataError):
     """A session falls before the earliest allowed date and no reason was recorded."""
 
