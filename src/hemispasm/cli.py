@@ -231,6 +231,28 @@ def _add_clinic_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser
     import_fhir.add_argument("folder", type=Path, help="folder of *.ndjson files")
     import_fhir.add_argument("--data", type=Path, default=None, help=data_help)
 
+    clinic_help = "the clinic's name (needed only when the database holds several)"
+    export_csv = export_sub.add_parser(
+        "csv",
+        help="patients, sessions with their sites, cycles and self-ratings as CSV files "
+        "(docs/csv-import.md)",
+    )
+    export_csv.add_argument("--data", type=Path, default=None, help=data_help)
+    export_csv.add_argument(
+        "--out", type=Path, required=True, help="folder to write (new, or empty)"
+    )
+    export_csv.add_argument("--patient", type=_positive_int, default=None, help="one patient's id")
+    export_csv.add_argument("--clinic", default=None, help=clinic_help)
+    import_csv = import_sub.add_parser(
+        "csv",
+        help="read patients and their injection history from the CSV template "
+        "(docs/csv-import.md): all of it, or nothing "
+        f"(exit {EXIT_CODES[E.ImportFileError]} naming the file, line and column)",
+    )
+    import_csv.add_argument("path", type=Path, help="a folder of the template's files, or one file")
+    import_csv.add_argument("--data", type=Path, default=None, help=data_help)
+    import_csv.add_argument("--clinic", default=None, help=clinic_help + "; created if new")
+
 
 def _clinic(args: argparse.Namespace, console: Console) -> int:
     from hemispasm.clinic import commands
@@ -307,6 +329,19 @@ def _exchange(args: argparse.Namespace, settings: Settings, console: Console) ->
         else:
             summary = fhir_exchange.import_folder(settings, args.folder)
         console.print(summary, markup=False, highlight=False, soft_wrap=True)
+        return EXIT_OK
+    if kind == "csv":
+        from hemispasm.clinic import csv_commands
+
+        if args.command == "export":
+            message = csv_commands.export_csv(
+                settings, args.out, patient_id=args.patient, clinic=args.clinic, today=date.today()
+            )
+        else:
+            message = csv_commands.import_csv(
+                settings, args.path, clinic=args.clinic, today=date.today()
+            )
+        console.print(message, markup=False, highlight=False, soft_wrap=True)
         return EXIT_OK
     raise AssertionError(f"unhandled {args.command} format {kind!r}")  # argparse checks it
 
