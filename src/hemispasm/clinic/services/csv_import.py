@@ -129,7 +129,7 @@ def _validated(row: CsvRow, model: type[BaseModel], extra: Mapping[str, Any]) ->
     except ValidationError as exc:
         first = exc.errors()[0]
         column = str(first["loc"][0]) if first["loc"] else "row"
-        raise row.error(column, first["msg"]) from None
+        raise row.error(column, first["msg"].removeprefix("Value error, ")) from None
     return checked.model_dump(exclude_unset=True, exclude={"sites"})
 
 
