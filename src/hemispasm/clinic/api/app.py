@@ -26,6 +26,7 @@ from hemispasm.clinic.api.routes import (
     analyses,
     auth,
     corrections,
+    fhir,
     patients,
     records,
     system,
@@ -189,7 +190,17 @@ def create_api(
     )
     install_error_handlers(app)
     install_openapi(app)  # the error bodies, statuses and logins the routes really answer
-    for module in (system, auth, admin, patients, records, analyses, videos, corrections):
+    for module in (
+        system,
+        auth,
+        admin,
+        patients,
+        records,
+        analyses,
+        videos,
+        corrections,
+        fhir,
+    ):
         app.include_router(module.router, prefix=API_PREFIX)
     app.add_middleware(
         BodySizeLimit,
