@@ -509,12 +509,3 @@ def test_a_blink_whose_weak_eye_starts_a_tenth_of_a_second_late_is_no_spasm(fps:
         closure_right=_with_blinks(late),
     )
     assert not [e for e in events if e.kind == "spasm"]
-
-
-@pytest.mark.parametrize("fps", FPS_GOOD)
-def test_one_eye_staying_more_than_half_closed_after_a_blink_has_a_spasm(fps: int) -> None:
-    # The other eye has reopened, this one stays at 55 % of its blink for 0.2 s: a spasm set off
-    # by the blink (a healthy slow reopening lingers at a third of the blink or less).
-    stays = total(pulse(3, 0.08, FULL), pulse(3.12, 0.2, 0.55 * FULL))
-    events = analyse(times(6, fps), closure_left=pulse(3, 0.08, FULL), closure_right=stays)
-    assert sorted((e.kind, e.side) for e in events) == [("blink", "both"), ("spasm", "right")]

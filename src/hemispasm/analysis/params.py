@@ -218,7 +218,7 @@ class AnalysisParams:
     set off by the blink (s)."""
     after_blink_min_level: float = 0.35
     """... strongly closed meaning at least this closure ..."""
-    after_blink_level_fraction: float = 0.5
+    after_blink_level_fraction: float = 0.6
     """... and at least this fraction of its peak in the blink (a slow reopening stays lower)."""
     partial_fraction: float = 0.7
     """A spasm (or blink) whose peak closure is below this fraction of the eye's typical complete
