@@ -81,11 +81,27 @@ _CONTROL_PLAN = (
 # faces; see hemispasm.synth.schedule and .expressions). Development seeds may be looked at and
 # tuned on; held-back seeds are only ever scored, never tuned on, and reported apart. Seeds
 # 5001-5010 and 6001-6007 were the held-back range until 2026-12-07; once their misses had been
-# looked at they became development seeds, and 7001-7010 and 8001-8007 were drawn instead.
-DEV_SPASM_CASES = _cases(1001, True, _SPASM_PLAN) + _cases(5001, True, _SPASM_PLAN)
-DEV_CONTROL_CASES = _cases(2001, False, _CONTROL_PLAN) + _cases(6001, False, _CONTROL_PLAN)
-HELD_BACK_SPASM_CASES = _cases(7001, True, _SPASM_PLAN)
-HELD_BACK_CONTROL_CASES = _cases(8001, False, _CONTROL_PLAN)
+# looked at they became development seeds, as did a set of 15 and 18 fps videos (3001-3010,
+# 3501-3506) made to study low frame rates. The held-back seeds are 7001-7010 and 8001-8007,
+# drawn and scored once when the decision of 2026-12-07 was settled, and 9001-9010 and
+# 9501-9507, drawn after one more change that was then undone.
+_LOW_FPS_PLAN = tuple(
+    (fps, size, motion)
+    for fps in (15, 18)
+    for size, motion in ((VGA, 1.0), (HD, 1.5), (VGA, 2.0), (VGA, 1.0), (HD, 1.0))
+)
+DEV_SPASM_CASES = (
+    _cases(1001, True, _SPASM_PLAN)
+    + _cases(5001, True, _SPASM_PLAN)
+    + _cases(3001, True, _LOW_FPS_PLAN)
+)
+DEV_CONTROL_CASES = (
+    _cases(2001, False, _CONTROL_PLAN)
+    + _cases(6001, False, _CONTROL_PLAN)
+    + _cases(3501, False, _LOW_FPS_PLAN[:6])
+)
+HELD_BACK_SPASM_CASES = _cases(7001, True, _SPASM_PLAN) + _cases(9001, True, _SPASM_PLAN)
+HELD_BACK_CONTROL_CASES = _cases(8001, False, _CONTROL_PLAN) + _cases(9501, False, _CONTROL_PLAN)
 MIN_SPASM_FPS = AnalysisParams().min_spasm_fps
 """Below this frame rate spasms are not counted (see hemispasm.analysis.events)."""
 
