@@ -219,6 +219,8 @@ POLICY: dict[str, Rule] = {
     "POST /patients/{patient_id}/video-analyses/{record_id}/events": Rule.CARE_TEAM,
     "GET /patients/{patient_id}/video-analyses/{record_id}/labels": Rule.CARE_TEAM,
     "GET /patients/{patient_id}/fhir": Rule.CARE_TEAM_AND_PATIENT,
+    "GET /exports/csv": Rule.CLINICIAN,
+    "GET /patients/{patient_id}/exports/csv": Rule.CARE_TEAM_AND_PATIENT,
 }
 """Every route of the API (method and path after /api/v1) and who it is for."""
 
