@@ -3,6 +3,8 @@ clinician of the patient's clinic, or the patient). Each download is audited."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Response
 
 from hemispasm.clinic.api.deps import CurrentActor, DbDep, PatientId
@@ -10,7 +12,9 @@ from hemispasm.clinic.services import csv_export
 
 router = APIRouter(tags=["exports"])
 
-ZIP_ANSWER = {200: {"content": {"application/zip": {}}, "description": "A ZIP of CSV files"}}
+ZIP_ANSWER: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/zip": {}}, "description": "A ZIP of CSV files"}
+}
 
 
 def _download(export: csv_export.CsvExport) -> Response:
