@@ -12,6 +12,7 @@ from hemispasm.clinic.web import (
     video_pages,
     video_report_page,
     video_review,
+    visit_pages,
 )
 from hemispasm.clinic.web.pages import STATIC_DIR
 from hemispasm.clinic.web.routes import router
@@ -23,6 +24,14 @@ def install_web(app: FastAPI) -> None:
     """Add the pages (at ``/``) and their assets (at ``/static``) to ``app``."""
     app.include_router(router)
     # the report's /videos/{id} after video_pages' /videos/compare, which it would otherwise take
-    for pages in (session_form, record_forms, video_pages, video_report_page, video_review, diary):
+    for pages in (
+        session_form,
+        record_forms,
+        video_pages,
+        video_report_page,
+        video_review,
+        diary,
+        visit_pages,
+    ):
         app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
