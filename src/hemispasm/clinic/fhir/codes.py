@@ -18,6 +18,7 @@ from hemispasm.clinic.domain.vocab import (
     InjectionSide,
     Muscle,
     Product,
+    SurgeryOutcome,
 )
 
 BASE = "https://hemispasm.org/fhir"
@@ -43,7 +44,6 @@ CS_VIDEO_MEASURE = f"{BASE}/CodeSystem/video-measure"
 CS_DOCUMENT = f"{BASE}/CodeSystem/document"
 CS_REPORT = f"{BASE}/CodeSystem/report"
 CS_SURGERY_OUTCOME = f"{BASE}/CodeSystem/surgery-outcome"
-CS_REPORTER = f"{BASE}/CodeSystem/reporter"
 SID_MRN = f"{BASE}/sid/mrn"
 SID_VIDEO_SHA256 = f"{BASE}/sid/video-sha256"
 EXT = f"{BASE}/StructureDefinition"
@@ -211,4 +211,52 @@ def code_table() -> list[CodeUse]:
         CodeUse(AE_OUTCOME, o, d, "AdverseEvent.outcome")
         for o, d in (("resolved", "Resolved"), ("ongoing", "Ongoing"))
     ]
+    rows += [
+        CodeUse(CS_SURGERY_OUTCOME, o.value, o.value, "Procedure.outcome (surgery)")
+        for o in SurgeryOutcome
+    ]
     return rows
+
+
+EXTENSIONS = (
+    ("idiopathic", "Boolean", "Condition", "no cause found for the spasm"),
+    ("dilution-units-per-0-1-ml", "Decimal", "Procedure (session)", "toxin units per 0.1 mL"),
+    ("lot", "String", "Procedure (session)", "product lot"),
+    ("expiry-date", "Date", "Procedure (session)", "lot expiry"),
+    ("early-reason", "String", "Procedure (session)", "why injected before the usual interval"),
+    ("effect-began", "Date", "Procedure (session)", "the cycle's effect began"),
+    ("effect-peak", "Date", "Procedure (session)", "the cycle's effect peaked"),
+    ("wore-off", "Date", "Procedure (session)", "the cycle's effect wore off"),
+    ("course-reported-by", "Code", "Procedure (session)", "patient or clinician"),
+    ("resolved-date", "Date", "AdverseEvent", "the side effect resolved"),
+    ("reported-by", "Code", "AdverseEvent, Observation, DocumentReference", "patient or clinician"),
+    ("note", "String", "AdverseEvent", "free-text note"),
+    ("analysis-source", "Code", "DocumentReference", "analysis (made here) or imported"),
+    ("corrected-at", "DateTime", "DocumentReference", "when a clinician last corrected events"),
+    ("mri-sequence", "String", "DiagnosticReport", "an MRI sequence (repeats)"),
+    ("compression-found", "Boolean", "DiagnosticReport", "a vessel compresses the nerve"),
+    ("vessel", "Code", "DiagnosticReport, Procedure (surgery)", "vessel found (repeats)"),
+    ("compression-site", "Code", "DiagnosticReport", "root_exit_zone or other"),
+    ("contact-kind", "Code", "DiagnosticReport", "contact or compression"),
+    ("dolichoectasia", "Boolean", "DiagnosticReport", "elongated, widened vessels"),
+    ("other-lesion", "String", "DiagnosticReport", "another lesion found"),
+    ("surgeon", "String", "Procedure (surgery)", "surgeon's name"),
+    ("findings", "String", "Procedure (surgery)", "operative findings"),
+    ("monitoring", "String", "Procedure (surgery)", "intra-operative monitoring"),
+    ("recurrence-date", "Date", "Procedure (surgery)", "spasm came back"),
+)
+"""Project extensions under ``EXT``: (name, value type, resource, meaning)."""
+
+
+def markdown_tables() -> str:
+    """The code table and the extension table of ``docs/fhir.md``, as Markdown."""
+    lines = ["| system | code | display | where used |", "| --- | --- | --- | --- |"]
+    lines += [f"| {r.system} | `{r.code}` | {r.display} | {r.used_in} |" for r in code_table()]
+    lines += ["", f"Extensions (URL `{EXT}/<name>`):", ""]
+    lines += ["| name | value | resource | meaning |", "| --- | --- | --- | --- |"]
+    lines += [f"| `{n}` | value{t} | {where} | {meaning} |" for n, t, where, meaning in EXTENSIONS]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(markdown_tables())
