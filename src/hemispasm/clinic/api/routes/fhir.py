@@ -27,7 +27,5 @@ def patient_fhir_bundle(patient_id: PatientId, actor: CurrentActor, db: DbDep) -
     return Response(
         text,
         media_type=fhir_exchange.FHIR_JSON,
-        headers={
-            "Content-Disposition": f'attachment; filename="patient-{patient_id}.fhir.json"'
-        },
+        headers={"Content-Disposition": f'attachment; filename="patient-{patient_id}.fhir.json"'},
     )
