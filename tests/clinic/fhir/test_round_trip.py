@@ -229,6 +229,41 @@ def test_a_resource_the_models_refuse_is_named_with_its_field(
     assert _patients_in(tmp_path / "clinic") == 0
 
 
+def _first_line(folder: Path, kind: str, code: str) -> int:
+    """The number of the first line of ``kind`` whose text holds ``code``."""
+    lines = (folder / f"{kind}.ndjson").read_text(encoding="utf-8").splitlines()
+    return next(i for i, text in enumerate(lines, start=1) if code in text)
+
+
+def test_a_self_rating_outside_0_to_10_is_refused_with_its_field(
+    exported: Exported, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def eleven(resource: dict[str, Any]) -> None:
+        resource["valueInteger"] = 11
+
+    line = _first_line(exported.first, "Observation", '"self-rating"')
+    bad = tmp_path / "bad"
+    _copy_with(exported.first, bad, "Observation", line, eleven)
+    assert main(["import", "fhir", str(bad), "--data", str(tmp_path / "clinic")]) == 16
+    error = capsys.readouterr().err
+    assert f"Observation.ndjson, line {line}, valueInteger: must be 0 to 10, got 11" in error
+    assert _patients_in(tmp_path / "clinic") == 0
+
+
+def test_a_session_in_the_future_is_refused_by_the_checks_the_app_makes(
+    exported: Exported, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def next_century(resource: dict[str, Any]) -> None:
+        resource["performedDateTime"] = "2126-01-05"
+
+    line = _first_line(exported.first, "Procedure", "botulinum-toxin-injection")
+    bad = tmp_path / "bad"
+    _copy_with(exported.first, bad, "Procedure", line, next_century)
+    assert main(["import", "fhir", str(bad), "--data", str(tmp_path / "clinic")]) == 16
+    assert f"Procedure.ndjson, line {line}, performedDateTime: " in capsys.readouterr().err
+    assert _patients_in(tmp_path / "clinic") == 0
+
+
 def test_importing_the_same_patients_twice_is_refused_and_adds_nothing(
     exported: Exported, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -70,6 +70,14 @@ ASSESSMENT_SCALES = {
 }
 """Assessment columns -> (code in ``CS_SCALE``, display). No LOINC code is used: the project
 holds none for these scales."""
+SCALE_RANGES = {
+    "jankovic-severity": (0, 4),
+    "jankovic-frequency": (0, 4),
+    "smc-grade": (1, 4),
+    "hfs7-total": (0, 28),
+    "hfs30-total": (0, 120),
+}
+"""The values each scale takes (as the API accepts them)."""
 
 VIDEO_MEASURES = {
     "duration_s": ("duration", "Length of the analysed video", "s", "s"),

@@ -357,9 +357,13 @@ def _adverse_event(data: dict[str, Any]) -> Parsed:
     )
 
 
-def _integer(value: Any, name: str) -> int:
+def _integer(value: Any, name: str, low: int = 0, high: int | None = None) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise FhirFieldError(name, f"expected an integer, got {value!r}")
+    if value < low or (high is not None and value > high):
+        raise FhirFieldError(
+            name, f"must be {low} to {high if high is not None else 'more'}, got {value}"
+        )
     return value
 
 
@@ -376,7 +380,7 @@ def _observation(data: dict[str, Any]) -> Parsed:
                 data["id"],
                 {
                     "rated_on": on,
-                    "score": _integer(data.get("valueInteger"), "valueInteger"),
+                    "score": _integer(data.get("valueInteger"), "valueInteger", 0, 10),
                     "note": _note(data),
                     "reported_by": _reporter(data, "reported-by"),
                 },
@@ -392,8 +396,9 @@ def _observation(data: dict[str, Any]) -> Parsed:
                 scale = _code(component.get("code"), C.CS_SCALE, f"{name}.code")
                 if scale not in by_code:
                     raise FhirFieldError(f"{name}.code", f"unknown scale {scale!r}")
+                low, high = C.SCALE_RANGES[scale]
                 values[by_code[scale]] = _integer(
-                    component.get("valueInteger"), f"{name}.valueInteger"
+                    component.get("valueInteger"), f"{name}.valueInteger", low, high
                 )
             return Parsed("assessment", data["id"], values, _subject(data))
         raise FhirFieldError("code", f"unknown scale {code!r}")

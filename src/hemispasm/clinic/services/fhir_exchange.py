@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,8 @@ from hemispasm.clinic.db.models import (
     Surgery,
     VideoAnalysis,
 )
+from hemispasm.clinic.domain.dosing import sites_from
+from hemispasm.clinic.domain.vocab import Role
 from hemispasm.clinic.fhir.from_fhir import RESOURCE_TYPES, FhirFieldError, Parsed
 from hemispasm.clinic.fhir.from_fhir import parse_resource as parse
 from hemispasm.clinic.fhir.to_fhir import (
@@ -48,7 +51,20 @@ from hemispasm.clinic.services.access import get_patient_for
 from hemispasm.clinic.services.accounts import get_or_create_clinic
 from hemispasm.clinic.services.actor import Actor
 from hemispasm.clinic.services.audit import record_event
-from hemispasm.clinic.services.treatment import refresh_schedule
+from hemispasm.clinic.services.clinical import (
+    ASSESSMENTS,
+    DIAGNOSES,
+    MRI_STUDIES,
+    SELF_RATINGS,
+    SURGERIES,
+)
+from hemispasm.clinic.services.patients import _check_patient
+from hemispasm.clinic.services.records import RecordKind
+from hemispasm.clinic.services.treatment import (
+    ADVERSE_EVENTS,
+    INJECTION_SESSIONS,
+    refresh_schedule,
+)
 from hemispasm.clinic.settings import Settings
 from hemispasm.errors import ClinicalDataError, ConflictError, ImportFileError
 
@@ -229,11 +245,54 @@ def read_folder(folder: Path) -> Iterator[_Read]:
                     raise ImportFileError(path.name, number, exc.field, exc.message) from None
 
 
+_KINDS: dict[str, RecordKind] = {
+    "diagnosis": DIAGNOSES,
+    "session": INJECTION_SESSIONS,
+    "adverse": ADVERSE_EVENTS,
+    "assessment": ASSESSMENTS,
+    "self_rating": SELF_RATINGS,
+    "mri": MRI_STUDIES,
+    "surgery": SURGERIES,
+}
+"""The services' checks each imported record passes, as when entered in the app."""
+
+_FHIR_FIELDS = {
+    "birth_date": "birthDate",
+    "session_on": "performedDateTime",
+    "surgery_on": "performedDateTime",
+    "recurrence_on": "extension[recurrence-date]",
+    "dilution_units_per_0_1_ml": "extension[dilution-units-per-0-1-ml]",
+    "expiry_on": "extension[expiry-date]",
+    "early_reason": "extension[early-reason]",
+    "effect_began_on": "extension[effect-began]",
+    "effect_peak_on": "extension[effect-peak]",
+    "wore_off_on": "extension[wore-off]",
+    "product_name": "usedCode.text",
+    "resolved_on": "extension[resolved-date]",
+    "session_id": "suspectEntity",
+    "rated_on": "effectiveDateTime",
+    "assessed_on": "effectiveDateTime",
+    "study_on": "effectiveDateTime",
+    "diagnosed_on": "recordedDate",
+}
+"""Where a column's value sits in its resource, to name it in an error."""
+
+
+def _fhir_field(kind: str, column: str) -> str:
+    if column == "onset_on":
+        return "date" if kind == "adverse" else "onsetDateTime"
+    if column.startswith("sites["):
+        return "dosage"
+    return _FHIR_FIELDS.get(column, column)
+
+
 class _Importer:
     """Creates the rows of one import in one session, remembering each resource's new row."""
 
-    def __init__(self, db: Session) -> None:
+    def __init__(self, db: Session, *, today: date, request: str) -> None:
         self.db = db
+        self.today = today
+        self.request = request
         self.clinics: dict[str, Clinic] = {}
         self.patients: dict[str, Patient] = {}
         self.rows: dict[tuple[str, str], Any] = {}
@@ -269,6 +328,7 @@ class _Importer:
                     "identifier",
                     f"record number {values['mrn']!r} is already in clinic {clinic.name!r}",
                 )
+            self.check(read, lambda: _check_patient(values, self.today))
             row = Patient(clinic_id=clinic.id, **values)
             self.patients[parsed.resource_id] = row
         elif parsed.kind == "video_measure":
@@ -278,6 +338,8 @@ class _Importer:
             return
         elif parsed.kind == "site":
             session = self.link(read, "session", "session")
+            site = (values["muscle"].value, values["side"].value, values["units"])
+            self.check(read, lambda: sites_from([site]))
             row = InjectionSite(session_id=session.id, **values)
         else:
             patient = self.link(read, "patient", "patient")
@@ -286,6 +348,16 @@ class _Importer:
                 values["session_id"] = self.link(read, "session", "session").id
             if parsed.kind == "video":
                 values.update(_VIDEO_DEFAULTS)
+            if parsed.kind in _KINDS:
+                operator = Actor(
+                    user_id=None,
+                    clinic_id=patient.clinic_id,
+                    role=Role.CLINICIAN,
+                    request=self.request,
+                    today=self.today,
+                )
+                check = _KINDS[parsed.kind].check
+                self.check(read, lambda: check(self.db, operator, patient, values))
             row = model(patient_id=patient.id, **values)
         self.db.add(row)
         try:
@@ -294,6 +366,15 @@ class _Importer:
         except IntegrityError as exc:
             raise ImportFileError(read.file, read.line, "resource", _reason(exc)) from None
         self.rows[(parsed.kind, parsed.resource_id)] = row
+
+    def check(self, read: _Read, run: Callable[[], Any]) -> None:
+        """Run one of the services' checks; its refusal names the resource's file and line."""
+        try:
+            run()
+        except ClinicalDataError as exc:
+            field = _fhir_field(read.parsed.kind, exc.field)
+            message = str(exc).removeprefix(f"{exc.field}: ")
+            raise ImportFileError(read.file, read.line, field, message) from None
 
 
 _MODELS: dict[str, Any] = {
@@ -319,15 +400,23 @@ def _reason(exc: IntegrityError) -> str:
     return str(exc.orig).splitlines()[0] if exc.orig is not None else "refused by the database"
 
 
-def import_folder(settings: Settings, folder: Path) -> ExchangeSummary:
-    """Read an export folder into the clinic database (migrated first): every resource, or none."""
+def import_folder(
+    settings: Settings, folder: Path, *, today: date | None = None
+) -> ExchangeSummary:
+    """Read an export folder into the clinic database (migrated first): every resource, or none.
+
+    Each record passes the checks the app makes when it is entered (no date in the future or
+    before birth, sessions at least the clinic's minimum interval apart or with a reason, ...),
+    as of ``today`` (default: the machine's date).
+    """
     counts: Counter[str] = Counter()
+    request = f"{CLI_IMPORT} {folder}"[:300]
     settings.ensure_data_dir()
     upgrade_to_head(settings.sqlalchemy_url)
     engine = _engine(settings)
     try:
         with make_session_factory(engine)() as db:
-            importer = _Importer(db)
+            importer = _Importer(db, today=today or date.today(), request=request)
             try:
                 for read in read_folder(folder):
                     importer.add(read)
@@ -342,7 +431,7 @@ def import_folder(settings: Settings, folder: Path) -> ExchangeSummary:
                         entity_id=patient.id,
                         patient_id=patient.id,
                         clinic_id=patient.clinic_id,
-                        request=f"{CLI_IMPORT} {folder}"[:300],
+                        request=request,
                         detail={"format": "FHIR R4 Bulk Data NDJSON"},
                     )
                 db.commit()
