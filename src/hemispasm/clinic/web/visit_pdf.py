@@ -26,6 +26,8 @@ FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 ACCENT = "#1f4e9c"  # the site's --accent
 MAP_WIDTH_MM = 78.0
 MAP_VIEWBOX = (440.0, 620.0)
+CYCLES_SHOWN = 12
+"""The newest cycles the PDF lists (a long history would fill pages; the page lists them all)."""
 ESTIMATE_NOTE = (
     "Video measures are estimates made by software from a short recording. They support the "
     "clinician's judgement; they do not replace an examination."
@@ -46,7 +48,7 @@ MAP_STYLE = f"""
 .fm-target-marked {{ fill: {ACCENT}; stroke: #1a1a1a; stroke-width: 2.5; }}
 .fm-target-idle {{ fill: #c9ced6; }}
 .fm-abbr-marked {{ font-family: {FONT}; font-size: 8.5px; font-weight: bold; fill: #ffffff; }}
-.fm-units {{ font-family: {FONT}; font-size: 14px; font-weight: bold; fill: #1a1a1a; }}
+.fm-units {{ font-family: {FONT}; font-size: 16px; font-weight: bold; fill: #1a1a1a; }}
 """
 _SVG = re.compile(r"<svg\b.*?</svg>", re.DOTALL)
 _NOT_DRAWN = re.compile(r"<(title|desc)\b[^>]*>.*?</\1>|<defs>.*?</defs>", re.DOTALL)
@@ -108,7 +110,7 @@ class _SummaryPDF(FPDF):
 
     def line_text(self, text: str, *, size: float = 9.5, style: str = "") -> None:
         self.set_font(FONT, style, size)
-        self.multi_cell(0, size * 0.5, text, new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(0, size * 0.5, text, new_x="LMARGIN", new_y="NEXT", align="L")
 
     def grid(
         self,
@@ -193,6 +195,8 @@ def summary_pdf(
         left = pdf.l_margin + MAP_WIDTH_MM + 8
         pdf.set_left_margin(left)
         pdf.set_xy(left, top)
+    else:  # below the maps
+        pdf.set_xy(pdf.l_margin, after_maps + 3)
     width = pdf.w - pdf.r_margin - pdf.l_margin
     pdf.set_font(FONT, "B", 10)
     pdf.cell(0, 6, "Totals per product and side", new_x="LMARGIN", new_y="NEXT")
@@ -206,15 +210,17 @@ def summary_pdf(
     pdf.ln(3)
     pdf.set_font(FONT, "B", 10)
     pdf.cell(0, 6, "Sites", new_x="LMARGIN", new_y="NEXT")
-    site_rows = [("Muscle", "Side", "Units")] + [
-        (
-            s["muscle"] + (f" ({s['product']})" if len(maps) > 1 else ""),
-            s["side"],
-            _units(s["units"]),
-        )
-        for s in words["sites"]
-    ]
-    pdf.grid(site_rows, widths=(width * 0.6, width * 0.18, width * 0.22), numeric=(2,))
+    if beside:
+        site_rows = [("Muscle", "Side", "Units")] + [
+            (s["muscle"], s["side"], _units(s["units"])) for s in words["sites"]
+        ]
+        site_widths: tuple[float, ...] = (width * 0.6, width * 0.18, width * 0.22)
+    else:
+        site_rows = [("Muscle", "Side", "Product", "Units")] + [
+            (s["muscle"], s["side"], s["product"], _units(s["units"])) for s in words["sites"]
+        ]
+        site_widths = (width * 0.45, width * 0.12, width * 0.3, width * 0.13)
+    pdf.grid(site_rows, widths=site_widths, numeric=(len(site_rows[0]) - 1,))
     if beside:
         pdf.set_left_margin(15)
         pdf.set_x(15)
@@ -222,13 +228,17 @@ def summary_pdf(
 
     pdf.heading("Next injection")
     sched = summary.schedule
-    pdf.line_text(
-        f"Due on {_day(sched.next_due_on)} · earliest allowed {_day(sched.earliest_allowed_on)}"
-        if sched.next_due_on
-        else "No next injection is due (none recorded, or stopped after surgery)."
-    )
+    if sched.next_due_on is None:
+        pdf.line_text("No next injection is due (none recorded, or stopped after surgery).")
+    elif sched.earliest_allowed_on and sched.earliest_allowed_on < sched.next_due_on:
+        pdf.line_text(
+            f"Due on {_day(sched.next_due_on)}, not before {_day(sched.earliest_allowed_on)}."
+        )
+    else:
+        pdf.line_text(f"Due on {_day(sched.next_due_on)}.")
 
     pdf.heading("Cycle history (newest first)")
+    cycles = words["cycles"]
     cycle_rows = [("Injected", "Product", "Right", "Left", "Total", "Effect lasted")] + [
         (
             c["injected_on"].isoformat() + (" (this visit)" if c["this_visit"] else ""),
@@ -236,12 +246,25 @@ def summary_pdf(
             _units(c["right"]),
             _units(c["left"]),
             _units(c["total"]),
-            f"{c['effect_days']} days" if c["effect_days"] is not None else "not recorded",
+            f"{c['effect_days']} days" if c["effect_days"] is not None else "\u2013",
         )
-        for c in words["cycles"]
+        for c in cycles[:CYCLES_SHOWN]
     ]
-    pdf.grid(cycle_rows, widths=(36, 52, 20, 20, 22, 30), numeric=(2, 3, 4))
+    pdf.grid(cycle_rows, widths=(44, 52, 20, 20, 20, 24), numeric=(2, 3, 4))
+    more = (
+        f" The newest {CYCLES_SHOWN} of {len(cycles)} sessions; the patient's page shows all."
+        if len(cycles) > CYCLES_SHOWN
+        else ""
+    )
+    pdf.ln(1)
+    pdf.line_text(
+        "Effect lasted: from the start of the effect (or the injection) to its wearing off; "
+        f"\u2013 where that was not recorded.{more}",
+        size=8.5,
+    )
 
+    if pdf.will_page_break(60):  # the measures and their note stay on one page
+        pdf.add_page()
     pdf.heading("Latest video measures (estimates)")
     video = summary.video
     if video is None:
