@@ -7,11 +7,8 @@ it; anything missing or unknown is a ``FhirFieldError`` naming the field (``dosa
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from fhir.resources.R4B import get_fhir_model_class
@@ -24,12 +21,26 @@ from hemispasm.clinic.domain.vocab import (
     CompressionSite,
     ContactKind,
     Product,
-    Reporter,
     Severity,
     Sex,
     SurgeryOutcome,
 )
 from hemispasm.clinic.fhir import codes as C
+from hemispasm.clinic.fhir.reading import (
+    FhirFieldError,
+    code_of,
+    date_of,
+    enum_of,
+    extension,
+    extensions,
+    json_attachment,
+    note_text,
+    optional_date,
+    reference_id,
+    reporter,
+    required,
+    subject_link,
+)
 
 RESOURCE_TYPES = (
     "Organization",
@@ -43,15 +54,6 @@ RESOURCE_TYPES = (
     "DiagnosticReport",
 )
 """The resource types of an export, in the order an import reads them (referenced first)."""
-
-
-class FhirFieldError(ValueError):
-    """A resource lacks a value the clinic needs, or holds one it cannot take; names the field."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -85,109 +87,11 @@ def check_resource(data: Any) -> Any:
         raise FhirFieldError(where, first["msg"]) from None
 
 
-# --- reading helpers --------------------------------------------------------------------------
-
-
-def _required(data: dict[str, Any], name: str, where: str = "") -> Any:
-    value = data.get(name)
-    if value in (None, "", [], {}):
-        raise FhirFieldError(f"{where}{name}", "missing")
-    return value
-
-
-def _date(value: Any, name: str) -> date:
-    try:
-        return date.fromisoformat(str(value)[:10])
-    except ValueError:
-        raise FhirFieldError(name, f"expected a date YYYY-MM-DD, got {value!r}") from None
-
-
-def _optional_date(value: Any, name: str) -> date | None:
-    return None if value is None else _date(value, name)
-
-
-def _code(concept: Any, system: str, name: str) -> str:
-    """The code of ``system`` in a CodeableConcept."""
-    for coding in (concept or {}).get("coding", []):
-        if coding.get("system") == system and coding.get("code"):
-            return str(coding["code"])
-    raise FhirFieldError(name, f"no code of {system}")
-
-
-def _enum(enum_cls: Any, value: Any, name: str) -> Any:
-    try:
-        return enum_cls(value)
-    except ValueError:
-        allowed = ", ".join(m.value for m in enum_cls)
-        raise FhirFieldError(name, f"expected one of {allowed}, got {value!r}") from None
-
-
-def _exts(data: dict[str, Any], name: str) -> list[Any]:
-    """The values of every project extension ``name``."""
-    url = f"{C.EXT}/{name}"
-    values = []
-    for ext in data.get("extension", []):
-        if ext.get("url") == url:
-            found = [v for k, v in ext.items() if k.startswith("value")]
-            if len(found) != 1:
-                raise FhirFieldError(f"extension[{name}]", "needs exactly one value[x]")
-            values.append(found[0])
-    return values
-
-
-def _ext(data: dict[str, Any], name: str) -> Any:
-    values = _exts(data, name)
-    if len(values) > 1:
-        raise FhirFieldError(f"extension[{name}]", "given more than once")
-    return values[0] if values else None
-
-
-def _reference_id(reference: Any, resource_type: str, name: str) -> str:
-    text = (reference or {}).get("reference")
-    prefix = f"{resource_type}/"
-    if not isinstance(text, str) or not text.startswith(prefix) or len(text) == len(prefix):
-        raise FhirFieldError(name, f"expected a reference {prefix}<id>, got {text!r}")
-    return text[len(prefix) :]
-
-
-def _subject(data: dict[str, Any]) -> dict[str, str]:
-    return {"patient": _reference_id(data.get("subject"), "Patient", "subject")}
-
-
-def _note(data: dict[str, Any]) -> str | None:
-    notes = data.get("note") or []
-    return "\n".join(n.get("text", "") for n in notes) or None
-
-
-def _reporter(data: dict[str, Any], name: str, *, required: bool = True) -> Reporter | None:
-    value = _ext(data, name)
-    if value is None:
-        if required:
-            raise FhirFieldError(f"extension[{name}]", "missing")
-        return None
-    return _enum(Reporter, value, f"extension[{name}]")
-
-
-def _json_attachment(content: list[dict[str, Any]], title: str) -> dict[str, Any] | None:
-    for item in content:
-        attachment = item.get("attachment", {})
-        if attachment.get("title") == title and attachment.get("contentType") == "application/json":
-            where = f"content[{title}].attachment.data"
-            try:
-                value = json.loads(base64.b64decode(attachment.get("data", ""), validate=True))
-            except (binascii.Error, ValueError):
-                raise FhirFieldError(where, "not base64-encoded JSON") from None
-            if not isinstance(value, dict):
-                raise FhirFieldError(where, "expected a JSON object")
-            return value
-    return None
-
-
 # --- per resource type ------------------------------------------------------------------------
 
 
 def _organization(data: dict[str, Any]) -> Parsed:
-    return Parsed("clinic", data["id"], {"name": str(_required(data, "name"))})
+    return Parsed("clinic", data["id"], {"name": str(required(data, "name"))})
 
 
 def _patient(data: dict[str, Any]) -> Parsed:
@@ -197,7 +101,7 @@ def _patient(data: dict[str, Any]) -> Parsed:
     )
     if not mrn:
         raise FhirFieldError("identifier", f"no record number (system {C.SID_MRN})")
-    names = _required(data, "name")
+    names = required(data, "name")
     name = (
         names[0].get("text")
         or " ".join([*names[0].get("given", []), names[0].get("family", "")]).strip()
@@ -212,14 +116,14 @@ def _patient(data: dict[str, Any]) -> Parsed:
         {
             "mrn": mrn,
             "name": name,
-            "sex": _enum(Sex, data.get("gender", "unknown"), "gender"),
-            "birth_date": _optional_date(data.get("birthDate"), "birthDate"),
+            "sex": enum_of(Sex, data.get("gender", "unknown"), "gender"),
+            "birth_date": optional_date(data.get("birthDate"), "birthDate"),
             "phone": telecom.get("phone"),
             "email": telecom.get("email"),
             "address": address[0].get("text"),
         },
         {
-            "clinic": _reference_id(
+            "clinic": reference_id(
                 data.get("managingOrganization"), "Organization", "managingOrganization"
             )
         },
@@ -227,38 +131,38 @@ def _patient(data: dict[str, Any]) -> Parsed:
 
 
 def _condition(data: dict[str, Any]) -> Parsed:
-    code = _required(data, "code")
-    snomed = _code(code, C.SNOMED, "code")
+    code = required(data, "code")
+    snomed = code_of(code, C.SNOMED, "code")
     if snomed != C.SNOMED_HFS:
         raise FhirFieldError("code", f"expected SNOMED CT {C.SNOMED_HFS} (hemifacial spasm)")
-    side = _code((data.get("bodySite") or [{}])[0], C.CS_SIDE, "bodySite")
-    idiopathic = _ext(data, "idiopathic")
+    side = code_of((data.get("bodySite") or [{}])[0], C.CS_SIDE, "bodySite")
+    idiopathic = extension(data, "idiopathic")
     return Parsed(
         "diagnosis",
         data["id"],
         {
-            "affected_side": _enum(AffectedSide, side, "bodySite"),
+            "affected_side": enum_of(AffectedSide, side, "bodySite"),
             "snomed": snomed,
-            "icd10": _code(code, C.ICD10CM, "code"),
-            "onset_on": _optional_date(data.get("onsetDateTime"), "onsetDateTime"),
-            "diagnosed_on": _optional_date(data.get("recordedDate"), "recordedDate"),
+            "icd10": code_of(code, C.ICD10CM, "code"),
+            "onset_on": optional_date(data.get("onsetDateTime"), "onsetDateTime"),
+            "diagnosed_on": optional_date(data.get("recordedDate"), "recordedDate"),
             "idiopathic": bool(idiopathic),
-            "notes": _note(data),
+            "notes": note_text(data),
         },
-        _subject(data),
+        subject_link(data),
     )
 
 
 def _product(concept: Any, name: str) -> dict[str, Any]:
-    product = _enum(Product, _code(concept, C.CS_PRODUCT, name), name)
+    product = enum_of(Product, code_of(concept, C.CS_PRODUCT, name), name)
     return {"product": product, "product_name": (concept or {}).get("text")}
 
 
 def _procedure(data: dict[str, Any]) -> Parsed:
-    code = _code(data.get("code"), C.CS_PROCEDURE, "code")
-    performed = _date(_required(data, "performedDateTime"), "performedDateTime")
+    code = code_of(data.get("code"), C.CS_PROCEDURE, "code")
+    performed = date_of(required(data, "performedDateTime"), "performedDateTime")
     if code == C.PROCEDURE_INJECTION:
-        dilution = _ext(data, "dilution-units-per-0-1-ml")
+        dilution = extension(data, "dilution-units-per-0-1-ml")
         if dilution is None:
             raise FhirFieldError("extension[dilution-units-per-0-1-ml]", "missing")
         return Parsed(
@@ -268,45 +172,47 @@ def _procedure(data: dict[str, Any]) -> Parsed:
                 "session_on": performed,
                 **_product((data.get("usedCode") or [None])[0], "usedCode"),
                 "dilution_units_per_0_1_ml": float(dilution),
-                "lot": _ext(data, "lot"),
-                "expiry_on": _optional_date(_ext(data, "expiry-date"), "extension[expiry-date]"),
-                "early_reason": _ext(data, "early-reason"),
-                "effect_began_on": _optional_date(
-                    _ext(data, "effect-began"), "extension[effect-began]"
+                "lot": extension(data, "lot"),
+                "expiry_on": optional_date(
+                    extension(data, "expiry-date"), "extension[expiry-date]"
                 ),
-                "effect_peak_on": _optional_date(
-                    _ext(data, "effect-peak"), "extension[effect-peak]"
+                "early_reason": extension(data, "early-reason"),
+                "effect_began_on": optional_date(
+                    extension(data, "effect-began"), "extension[effect-began]"
                 ),
-                "wore_off_on": _optional_date(_ext(data, "wore-off"), "extension[wore-off]"),
-                "course_reported_by": _reporter(data, "course-reported-by", required=False),
-                "notes": _note(data),
+                "effect_peak_on": optional_date(
+                    extension(data, "effect-peak"), "extension[effect-peak]"
+                ),
+                "wore_off_on": optional_date(extension(data, "wore-off"), "extension[wore-off]"),
+                "course_reported_by": reporter(data, "course-reported-by", required=False),
+                "notes": note_text(data),
             },
-            _subject(data),
+            subject_link(data),
         )
     if code == C.PROCEDURE_DECOMPRESSION:
-        side = _code((data.get("bodySite") or [{}])[0], C.CS_SIDE, "bodySite")
-        outcome = _code(data.get("outcome"), C.CS_SURGERY_OUTCOME, "outcome")
+        side = code_of((data.get("bodySite") or [{}])[0], C.CS_SIDE, "bodySite")
+        outcome = code_of(data.get("outcome"), C.CS_SURGERY_OUTCOME, "outcome")
         return Parsed(
             "surgery",
             data["id"],
             {
                 "surgery_on": performed,
-                "surgeon": _ext(data, "surgeon"),
-                "side": _enum(AffectedSide, side, "bodySite"),
-                "vessels": [str(v) for v in _exts(data, "vessel")],
-                "findings": _ext(data, "findings"),
-                "monitoring": _ext(data, "monitoring"),
-                "outcome": _enum(SurgeryOutcome, outcome, "outcome"),
-                "recurrence_on": _optional_date(
-                    _ext(data, "recurrence-date"), "extension[recurrence-date]"
+                "surgeon": extension(data, "surgeon"),
+                "side": enum_of(AffectedSide, side, "bodySite"),
+                "vessels": [str(v) for v in extensions(data, "vessel")],
+                "findings": extension(data, "findings"),
+                "monitoring": extension(data, "monitoring"),
+                "outcome": enum_of(SurgeryOutcome, outcome, "outcome"),
+                "recurrence_on": optional_date(
+                    extension(data, "recurrence-date"), "extension[recurrence-date]"
                 ),
                 "complications": [
-                    str(_required(c, "text", f"complication[{i}]."))
+                    str(required(c, "text", f"complication[{i}]."))
                     for i, c in enumerate(data.get("complication", []))
                 ],
-                "notes": _note(data),
+                "notes": note_text(data),
             },
-            _subject(data),
+            subject_link(data),
         )
     raise FhirFieldError(
         "code", f"expected {C.PROCEDURE_INJECTION} or {C.PROCEDURE_DECOMPRESSION}, got {code!r}"
@@ -314,44 +220,46 @@ def _procedure(data: dict[str, Any]) -> Parsed:
 
 
 def _medication_administration(data: dict[str, Any]) -> Parsed:
-    dosage = _required(data, "dosage")
-    site = _code(dosage.get("site"), C.CS_FACE_MAP_SITE, "dosage.site")
+    dosage = required(data, "dosage")
+    site = code_of(dosage.get("site"), C.CS_FACE_MAP_SITE, "dosage.site")
     try:
         side, muscle = C.parse_site_code(site)
     except ValueError as exc:
         raise FhirFieldError("dosage.site", str(exc)) from None
-    dose = _required(dosage, "dose", "dosage.")
+    dose = required(dosage, "dose", "dosage.")
     if dose.get("system") != C.UCUM or dose.get("code") != C.UNIT_CODE:
         raise FhirFieldError("dosage.dose", f"expected UCUM {C.UNIT_CODE} (toxin units)")
-    units = _required(dose, "value", "dosage.dose.")
-    part_of = _required(data, "partOf")
+    units = required(dose, "value", "dosage.dose.")
+    part_of = required(data, "partOf")
     return Parsed(
         "site",
         data["id"],
         {"muscle": muscle, "side": side, "units": float(units)},
-        {**_subject(data), "session": _reference_id(part_of[0], "Procedure", "partOf[0]")},
+        {**subject_link(data), "session": reference_id(part_of[0], "Procedure", "partOf[0]")},
     )
 
 
 def _adverse_event(data: dict[str, Any]) -> Parsed:
-    links = _subject(data)
+    links = subject_link(data)
     suspects = data.get("suspectEntity") or []
     if suspects:
-        links["session"] = _reference_id(
+        links["session"] = reference_id(
             suspects[0].get("instance"), "Procedure", "suspectEntity[0].instance"
         )
-    effect = _code(data.get("event"), C.CS_ADVERSE_EFFECT, "event")
-    severity = _code(data.get("severity"), C.AE_SEVERITY, "severity")
+    effect = code_of(data.get("event"), C.CS_ADVERSE_EFFECT, "event")
+    severity = code_of(data.get("severity"), C.AE_SEVERITY, "severity")
     return Parsed(
         "adverse",
         data["id"],
         {
-            "effect": _enum(AdverseEffect, effect, "event"),
-            "severity": _enum(Severity, severity, "severity"),
-            "onset_on": _date(_required(data, "date"), "date"),
-            "resolved_on": _optional_date(_ext(data, "resolved-date"), "extension[resolved-date]"),
-            "reported_by": _reporter(data, "reported-by"),
-            "notes": _ext(data, "note"),
+            "effect": enum_of(AdverseEffect, effect, "event"),
+            "severity": enum_of(Severity, severity, "severity"),
+            "onset_on": date_of(required(data, "date"), "date"),
+            "resolved_on": optional_date(
+                extension(data, "resolved-date"), "extension[resolved-date]"
+            ),
+            "reported_by": reporter(data, "reported-by"),
+            "notes": extension(data, "note"),
         },
         links,
     )
@@ -369,11 +277,11 @@ def _integer(value: Any, name: str, low: int = 0, high: int | None = None) -> in
 
 def _observation(data: dict[str, Any]) -> Parsed:
     concept = data.get("code")
-    on = _date(_required(data, "effectiveDateTime"), "effectiveDateTime")
+    on = date_of(required(data, "effectiveDateTime"), "effectiveDateTime")
     codings = (concept or {}).get("coding", [])
     systems = {c.get("system") for c in codings}
     if C.CS_SCALE in systems:
-        code = _code(concept, C.CS_SCALE, "code")
+        code = code_of(concept, C.CS_SCALE, "code")
         if code == C.SELF_RATING:
             return Parsed(
                 "self_rating",
@@ -381,29 +289,29 @@ def _observation(data: dict[str, Any]) -> Parsed:
                 {
                     "rated_on": on,
                     "score": _integer(data.get("valueInteger"), "valueInteger", 0, 10),
-                    "note": _note(data),
-                    "reported_by": _reporter(data, "reported-by"),
+                    "note": note_text(data),
+                    "reported_by": reporter(data, "reported-by"),
                 },
-                _subject(data),
+                subject_link(data),
             )
         if code == C.ASSESSMENT_PANEL:
             columns = {c: v[0] for c, v in C.ASSESSMENT_SCALES.items()}
             by_code = {v: c for c, v in columns.items()}
-            values: dict[str, Any] = {"assessed_on": on, "notes": _note(data)}
+            values: dict[str, Any] = {"assessed_on": on, "notes": note_text(data)}
             values.update(dict.fromkeys(columns))
             for i, component in enumerate(data.get("component", [])):
                 name = f"component[{i}]"
-                scale = _code(component.get("code"), C.CS_SCALE, f"{name}.code")
+                scale = code_of(component.get("code"), C.CS_SCALE, f"{name}.code")
                 if scale not in by_code:
                     raise FhirFieldError(f"{name}.code", f"unknown scale {scale!r}")
                 low, high = C.SCALE_RANGES[scale]
                 values[by_code[scale]] = _integer(
                     component.get("valueInteger"), f"{name}.valueInteger", low, high
                 )
-            return Parsed("assessment", data["id"], values, _subject(data))
+            return Parsed("assessment", data["id"], values, subject_link(data))
         raise FhirFieldError("code", f"unknown scale {code!r}")
     if C.CS_VIDEO_MEASURE in systems:
-        code = _code(concept, C.CS_VIDEO_MEASURE, "code")
+        code = code_of(concept, C.CS_VIDEO_MEASURE, "code")
         columns = {v[0]: c for c, v in C.VIDEO_MEASURES.items()}
         if code not in columns:
             raise FhirFieldError("code", f"unknown video measure {code!r}")
@@ -411,22 +319,22 @@ def _observation(data: dict[str, Any]) -> Parsed:
         unit = C.VIDEO_MEASURES[column][3]
         value: Any
         if column == "affected_side":
-            value = _code(data.get("valueCodeableConcept"), C.CS_SIDE, "valueCodeableConcept")
+            value = code_of(data.get("valueCodeableConcept"), C.CS_SIDE, "valueCodeableConcept")
         elif unit is None:
             value = _integer(data.get("valueInteger"), "valueInteger")
         else:
-            quantity = _required(data, "valueQuantity")
+            quantity = required(data, "valueQuantity")
             if quantity.get("code") != unit:
                 raise FhirFieldError("valueQuantity.code", f"expected UCUM {unit!r}")
-            value = float(_required(quantity, "value", "valueQuantity."))
-        derived = _required(data, "derivedFrom")
+            value = float(required(quantity, "value", "valueQuantity."))
+        derived = required(data, "derivedFrom")
         return Parsed(
             "video_measure",
             data["id"],
             {column: value},
             {
-                **_subject(data),
-                "video": _reference_id(derived[0], "DocumentReference", "derivedFrom[0]"),
+                **subject_link(data),
+                "video": reference_id(derived[0], "DocumentReference", "derivedFrom[0]"),
             },
         )
     raise FhirFieldError("code", f"no code of {C.CS_SCALE} or {C.CS_VIDEO_MEASURE}")
@@ -443,11 +351,11 @@ def _document_reference(data: dict[str, Any]) -> Parsed:
     )
     if not sha256 or len(sha256) != 64:
         raise FhirFieldError("identifier", f"no SHA-256 of the video (system {C.SID_VIDEO_SHA256})")
-    content = _required(data, "content")
-    result = _json_attachment(content, "result")
+    content = required(data, "content")
+    result = json_attachment(content, "result")
     if result is None:
         raise FhirFieldError("content", "no attachment titled 'result' (application/json)")
-    corrected_at = _ext(data, "corrected-at")
+    corrected_at = extension(data, "corrected-at")
     try:
         corrected = None if corrected_at is None else datetime.fromisoformat(corrected_at)
     except ValueError:
@@ -457,45 +365,45 @@ def _document_reference(data: dict[str, Any]) -> Parsed:
         "video",
         data["id"],
         {
-            "recorded_on": _date(_required(period, "start", "context.period."), "context.period"),
+            "recorded_on": date_of(required(period, "start", "context.period."), "context.period"),
             "video_sha256": sha256,
             "result": result,
-            "corrected_result": _json_attachment(content, "corrected-result"),
+            "corrected_result": json_attachment(content, "corrected-result"),
             "corrected_at": corrected,
             "notes": data.get("description"),
-            "reported_by": _reporter(data, "reported-by"),
-            "source": _enum(
-                AnalysisSource, _ext(data, "analysis-source"), "extension[analysis-source]"
+            "reported_by": reporter(data, "reported-by"),
+            "source": enum_of(
+                AnalysisSource, extension(data, "analysis-source"), "extension[analysis-source]"
             ),
         },
-        _subject(data),
+        subject_link(data),
     )
 
 
 def _diagnostic_report(data: dict[str, Any]) -> Parsed:
-    code = _code(data.get("code"), C.CS_REPORT, "code")
+    code = code_of(data.get("code"), C.CS_REPORT, "code")
     if code != C.REPORT_MRI:
         raise FhirFieldError("code", f"expected {C.REPORT_MRI}, got {code!r}")
-    site, contact = _ext(data, "compression-site"), _ext(data, "contact-kind")
+    site, contact = extension(data, "compression-site"), extension(data, "contact-kind")
     return Parsed(
         "mri",
         data["id"],
         {
-            "study_on": _date(_required(data, "effectiveDateTime"), "effectiveDateTime"),
-            "sequences": [str(s) for s in _exts(data, "mri-sequence")],
-            "compression_found": _ext(data, "compression-found"),
-            "vessels": [str(v) for v in _exts(data, "vessel")],
+            "study_on": date_of(required(data, "effectiveDateTime"), "effectiveDateTime"),
+            "sequences": [str(s) for s in extensions(data, "mri-sequence")],
+            "compression_found": extension(data, "compression-found"),
+            "vessels": [str(v) for v in extensions(data, "vessel")],
             "site": None
             if site is None
-            else _enum(CompressionSite, site, "extension[compression-site]"),
+            else enum_of(CompressionSite, site, "extension[compression-site]"),
             "contact": None
             if contact is None
-            else _enum(ContactKind, contact, "extension[contact-kind]"),
-            "dolichoectasia": _ext(data, "dolichoectasia"),
-            "other_lesion": _ext(data, "other-lesion"),
+            else enum_of(ContactKind, contact, "extension[contact-kind]"),
+            "dolichoectasia": extension(data, "dolichoectasia"),
+            "other_lesion": extension(data, "other-lesion"),
             "notes": data.get("conclusion"),
         },
-        _subject(data),
+        subject_link(data),
     )
 
 

@@ -211,8 +211,10 @@ def site_to_fhir(session: InjectionSession, site: InjectionSite) -> Resource:
     }
 
 
-def adverse_to_fhir(row: AdverseEvent) -> Resource:
-    """A side effect as an ``AdverseEvent``; the session it followed as the suspect entity."""
+def adverse_to_fhir(row: AdverseEvent, *, sessions: frozenset[int] | None = None) -> Resource:
+    """A side effect as an ``AdverseEvent``; the session it followed as the suspect entity
+    (left out when ``sessions``, the ids of the sessions exported beside it, lacks it)."""
+    linked = row.session_id is not None and (sessions is None or row.session_id in sessions)
     effect = AdverseEffect(row.effect)
     return _clean(
         {
@@ -237,7 +239,7 @@ def adverse_to_fhir(row: AdverseEvent) -> Resource:
             ),
             "suspectEntity": (
                 [{"instance": _reference("Procedure", "session", row.session_id)}]
-                if row.session_id is not None
+                if linked and row.session_id is not None
                 else None
             ),
         }
@@ -416,10 +418,12 @@ def patient_record_to_fhir(
     """Every resource of one patient's record, the Patient first, in a fixed order."""
     out = [patient_to_fhir(patient)]
     out += [diagnosis_to_fhir(d) for d in diagnoses]
+    exported: set[int] = set()
     for session in sessions:
         out.append(session_to_fhir(session))
         out += [site_to_fhir(session, site) for site in session.sites]
-    out += [adverse_to_fhir(a) for a in adverse_events]
+        exported.add(session.id)
+    out += [adverse_to_fhir(a, sessions=frozenset(exported)) for a in adverse_events]
     out += [assessment_to_fhir(a) for a in assessments]
     out += [self_rating_to_fhir(r) for r in self_ratings]
     for video in videos:

@@ -39,8 +39,9 @@ from hemispasm.clinic.db.models import (
 )
 from hemispasm.clinic.domain.dosing import sites_from
 from hemispasm.clinic.domain.vocab import Role
-from hemispasm.clinic.fhir.from_fhir import RESOURCE_TYPES, FhirFieldError, Parsed
+from hemispasm.clinic.fhir.from_fhir import RESOURCE_TYPES, Parsed
 from hemispasm.clinic.fhir.from_fhir import parse_resource as parse
+from hemispasm.clinic.fhir.reading import FhirFieldError
 from hemispasm.clinic.fhir.to_fhir import (
     Resource,
     clinic_to_fhir,
