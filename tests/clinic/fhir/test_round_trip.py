@@ -6,6 +6,7 @@ import copy
 import json
 import subprocess
 import sys
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from typing import Any
 
 import pytest
 from fhir.resources.R4B import get_fhir_model_class
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.pool import NullPool
 
 from hemispasm.cli import main
@@ -24,7 +25,9 @@ from hemispasm.clinic.db.engine import make_engine
 from hemispasm.clinic.db.models import AuditEvent, InjectionSite, Patient, VideoAnalysis
 from hemispasm.clinic.fhir.codes import code_table
 from hemispasm.clinic.fhir.from_fhir import RESOURCE_TYPES
+from hemispasm.clinic.services import fhir_exchange
 from hemispasm.clinic.settings import Settings
+from tests.clinic.conftest import POSTGRES_URL, postgres_schema_url, skip_or_fail_without_postgres
 
 TODAY = date(2026, 6, 15)
 STORED_RESULT = json.loads(
@@ -33,10 +36,11 @@ STORED_RESULT = json.loads(
 DOCS = Path(__file__).parents[3] / "docs" / "fhir.md"
 
 
-def _settings(data_dir: Path) -> Settings:
+def _settings(data_dir: Path, database_url: str | None = None) -> Settings:
     return Settings(
         environment="test",
         data_dir=data_dir,
+        database_url=database_url,
         argon2_time_cost=1,
         argon2_memory_kib=8,
         embedded_worker=False,
@@ -278,6 +282,25 @@ def test_the_export_refuses_a_folder_that_holds_files(exported: Exported, tmp_pa
     (tmp_path / "keep.txt").write_text("mine", encoding="utf-8")
     assert main(["export", "fhir", "--data", str(exported.demo), "--out", str(tmp_path)]) == 11
     assert [p.name for p in tmp_path.iterdir()] == ["keep.txt"]
+
+
+def test_the_round_trip_through_postgresql_gives_the_same_resources(
+    exported: Exported, tmp_path: Path
+) -> None:
+    skip_or_fail_without_postgres()
+    schema = f"hs_fhir_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(POSTGRES_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        settings = _settings(tmp_path / "data", postgres_schema_url(schema))
+        fhir_exchange.import_folder(settings, exported.first)
+        fhir_exchange.export_folder(settings, tmp_path / "again")
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+    assert _without_ids(tmp_path / "again") == _without_ids(exported.first)
 
 
 def test_the_mapping_imports_no_database_web_or_video_library() -> None:
