@@ -8,10 +8,12 @@ import re
 from typing import Any
 
 import pytest
+import schemathesis
 from fastapi.testclient import TestClient
 
 from hemispasm.clinic.api.deps import SESSION_COOKIE
 from hemispasm.clinic.app import create_app
+from hemispasm.clinic.services.accounts import LoginPolicy
 from tests.clinic.api.conftest import World, make_test_settings
 
 API = "/api/v1"
@@ -114,3 +116,25 @@ def test_a_refused_body_is_answered_with_the_documented_error_body(
     body = r.json()
     assert set(body) == {"detail", "errors"}
     assert {"field": "mrn", "message": "Input should be a valid string"} in body["errors"]
+
+
+def test_refused_logins_carry_the_documented_headers_and_body(
+    client: TestClient, world: World, document: dict[str, Any]
+) -> None:
+    operation = schemathesis.openapi.from_dict(document)[f"{API}/auth/token"]["POST"]
+    wrong: dict[str, Any] = {"email": "clinician_a@example.org", "password": "not the password"}
+    answers = [
+        client.post(f"{API}/auth/token", json=wrong) for _ in range(LoginPolicy().free_failures + 1)
+    ]
+    assert [r.status_code for r in answers[-2:]] == [401, 429]
+    for answer in answers[-2:]:
+        operation.Case(body=wrong).validate_response(
+            answer,
+            checks=[
+                schemathesis.checks.status_code_conformance,
+                schemathesis.checks.response_schema_conformance,
+                schemathesis.checks.response_headers_conformance,
+            ],
+        )
+    assert answers[-2].headers["WWW-Authenticate"] == "Bearer"
+    assert int(answers[-1].headers["Retry-After"]) >= 1

@@ -1,7 +1,7 @@
 """schemathesis sends every operation of the OpenAPI document requests generated from it, as a
 clinician and as a patient, to the app in-process, and checks each answer against the document:
-no server error, a documented status, a body that fits the documented schema, and the documented
-content type.
+no server error, a documented status, a body that fits the documented schema, the documented
+content type and the documented headers.
 
 Each operation runs on the authorization matrix's scene (every patient with a record of each
 kind), inside a savepoint rolled back after it, so a delete or a logout leaves the next operation
@@ -27,6 +27,7 @@ from schemathesis.core.result import Ok
 from schemathesis.schemas import APIOperation
 from sqlalchemy import Connection
 
+from tests.clinic.api.conftest import World
 from tests.clinic.api.test_authorization import (  # noqa: F401 (fixtures used by name)
     API,
     Scene,
@@ -43,6 +44,7 @@ CHECKS = [
     schemathesis.checks.status_code_conformance,
     schemathesis.checks.content_type_conformance,
     schemathesis.checks.response_schema_conformance,
+    schemathesis.checks.response_headers_conformance,
 ]
 SEEN = {
     "clinician_a": {200, 201, 204, 400, 401, 403, 404, 422},
@@ -135,3 +137,25 @@ def test_every_answer_is_one_the_openapi_document_describes(
     )
     assert sum(seen.values()) >= operations * EXAMPLES_PER_OPERATION // 2, seen
     assert SEEN[caller] <= set(seen), f"statuses met: {dict(seen)}"
+
+
+# --- what the conformance run found, kept as examples -------------------------------------------
+
+
+@pytest.mark.parametrize("units", [-1.7976931348623157e308, 1e307])
+def test_a_dose_limit_too_large_to_count_in_steps_is_refused_naming_the_field(
+    client: TestClient,  # noqa: F811
+    world: World,
+    units: float,
+) -> None:
+    limit = {
+        "product": "onabotulinumtoxinA",
+        "max_units_per_site": 5,
+        "max_units_per_session": 50,
+        "max_units_per_lower_face_site": units,
+    }
+    r = client.patch(
+        f"{API}/clinic", json={"dose_limits": [limit]}, headers=world["admin_a"].headers
+    )
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"][0]["field"] == "dose_limits[0].max_units_per_lower_face_site"

@@ -94,6 +94,11 @@ def test_new_units_finer_than_the_resolution_are_refused(units: float) -> None:
         sites_from([("frontalis", "left", units)])
 
 
+@pytest.mark.parametrize("value", [1.7976931348623157e308, -1e307, float("inf"), float("nan")])
+def test_values_whose_steps_overflow_are_off_the_grid_not_an_error(value: float) -> None:
+    assert not on_unit_grid(value)
+
+
 @pytest.mark.parametrize("value", [0.01, 1.25, 3.33, 0.1 + 0.2, 99.99, 100])
 def test_the_doses_and_dilutions_in_use_are_on_the_grid(value: float) -> None:
     assert on_unit_grid(value)

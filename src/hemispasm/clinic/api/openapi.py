@@ -102,11 +102,26 @@ def api_routes(routes: Iterable[BaseRoute]) -> Iterator[APIRoute]:
             yield cast(APIRoute, context)  # an included route's context reads as its route
 
 
+HEADERS: dict[int, dict[str, Any]] = {
+    401: {
+        "WWW-Authenticate": {
+            "description": "Bearer: how to log in",
+            "required": True,
+            "schema": {"type": "string"},
+        }
+    },
+}
+"""Headers that come with an error status (``api.errors``)."""
+
+
 def _error_response(status: int) -> dict[str, Any]:
-    return {
+    response: dict[str, Any] = {
         "description": ERROR_DESCRIPTIONS[status],
         "content": {"application/json": {"schema": dict(ERROR_REF)}},
     }
+    if status in HEADERS:
+        response["headers"] = HEADERS[status]
+    return response
 
 
 def _add_error_schemas(components: dict[str, Any]) -> None:

@@ -7,6 +7,7 @@ session, and a session has one product.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -162,8 +163,11 @@ def check_dose_limits(doses: SessionDoses, limits: DoseLimits) -> list[DoseWarni
 
 def on_unit_grid(value: float) -> bool:
     """Whether ``value`` is a whole number of ``UNIT_RESOLUTION`` steps (to within the error of
-    a decimal fraction in binary: 0.1 + 0.2 is on the grid)."""
+    a decimal fraction in binary: 0.1 + 0.2 is on the grid). Past about 1e306 the steps
+    overflow to infinity: no such value is on the grid (nor are infinity and NaN)."""
     steps = value / UNIT_RESOLUTION
+    if not math.isfinite(steps):
+        return False
     whole = round(steps)
     return abs(steps - whole) <= 1e-6 and (whole != 0 or value == 0)
 

@@ -175,7 +175,13 @@ LOGIN_REFUSED: dict[int | str, dict[str, Any]] = {
     429: {
         "model": ErrorBody,
         "description": ERROR_DESCRIPTIONS[429],
-        "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}},
+        "headers": {
+            "Retry-After": {
+                "description": "seconds",
+                "required": True,
+                "schema": {"type": "integer", "minimum": 0},
+            }
+        },
     },
 }
 """``responses=`` of the login routes: a wrong password, or too many attempts."""
