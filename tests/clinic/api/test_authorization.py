@@ -221,6 +221,7 @@ POLICY: dict[str, Rule] = {
     "GET /patients/{patient_id}/fhir": Rule.CARE_TEAM_AND_PATIENT,
     "GET /exports/csv": Rule.CLINICIAN,
     "GET /patients/{patient_id}/exports/csv": Rule.CARE_TEAM_AND_PATIENT,
+    "GET /patients/{patient_id}/next-injection.ics": Rule.CARE_TEAM_AND_PATIENT,
 }
 """Every route of the API (method and path after /api/v1) and who it is for."""
 

@@ -292,3 +292,14 @@ def test_a_session_of_another_patient_is_not_found_under_this_patient(
     r = client.get(_summary_url(world, visit["botox"], patient="P2"))
     assert r.status_code == 404
     assert f"injection session {visit['botox']} not found" in text_of(r.text)
+
+
+def test_the_api_answers_the_same_calendar_file_to_the_patients_token(
+    client: TestClient, world: World, visit: dict[str, int]
+) -> None:
+    url = f"/api/v1/patients/{world.patients['P1']}/next-injection.ics"
+    event = _ics(client.get(url, headers=world["patient_p1"].headers))
+    assert event.decoded("dtstart") == NEXT_DUE
+    refused = client.get(url, headers=world["patient_p2"].headers)
+    assert refused.status_code == 404
+    assert refused.headers["content-type"].startswith("application/json")
