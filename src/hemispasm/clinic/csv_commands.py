@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
+from hemispasm.clinic.api.schemas.csv_import import check_tables
 from hemispasm.clinic.commands import migrate
 from hemispasm.clinic.db.engine import make_engine, make_session_factory
 from hemispasm.clinic.db.models import Clinic
@@ -71,7 +72,7 @@ def export_csv(
     )
 
 
-def read_files(path: Path) -> dict[str, list[csv_import.CsvRow]]:
+def read_files(path: Path) -> dict[str, list[t.CsvRow]]:
     """The template's files in folder ``path`` (those present), or the one file ``path``."""
     if path.is_dir():
         files = [path / name for name in t.IMPORTED if (path / name).is_file()]
@@ -89,13 +90,13 @@ def read_files(path: Path) -> dict[str, list[csv_import.CsvRow]]:
             raise ImportFileError(
                 file.name, 0, "encoding", f"not UTF-8 (byte {exc.start}); save it as UTF-8 CSV"
             ) from None
-        tables[file.name] = csv_import.read_table(file.name, text)
+        tables[file.name] = t.read_table(file.name, text)
     return tables
 
 
 def import_csv(settings: Settings, path: Path, *, clinic: str | None, today: date) -> str:
     """Import the template's files into the clinic: all of them, or nothing."""
-    tables = read_files(path)
+    checked = check_tables(read_files(path))
     migrate(settings)
     engine = make_engine(settings.sqlalchemy_url, poolclass=NullPool)
     try:
@@ -103,7 +104,7 @@ def import_csv(settings: Settings, path: Path, *, clinic: str | None, today: dat
             the_clinic = _clinic(db, clinic, create=True)
             db.commit()
             actor = _operator(the_clinic, "hemispasm import csv", today)
-            summary = csv_import.import_tables(db, actor, tables)
+            summary = csv_import.import_checked(db, actor, checked)
     finally:
         engine.dispose()
     return summary.describe()

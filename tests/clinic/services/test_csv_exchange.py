@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hemispasm.clinic.api.schemas.csv_import import check_tables
 from hemispasm.clinic.db.models import (
     AuditEvent,
     InjectionSession,
@@ -22,7 +23,8 @@ from hemispasm.clinic.db.models import (
 from hemispasm.clinic.services import csv_tables as t
 from hemispasm.clinic.services.actor import Actor
 from hemispasm.clinic.services.csv_export import export_clinic, export_patient
-from hemispasm.clinic.services.csv_import import CsvRow, import_tables, read_table
+from hemispasm.clinic.services.csv_import import ImportSummary, import_checked
+from hemispasm.clinic.services.csv_tables import CsvRow, read_table
 from hemispasm.errors import ImportFileError, NotFoundError, PermissionDeniedError
 from tests.clinic.api.conftest import TODAY, World, settings, world
 
@@ -59,6 +61,11 @@ RATINGS = """\
 
 def actor_of(user: User) -> Actor:
     return Actor(user.id, user.clinic_id, user.role, patient_id=user.patient_id, today=TODAY)
+
+
+def import_tables(db: Session, actor: Actor, files: dict[str, list[CsvRow]]) -> ImportSummary:
+    """The import as the command and the upload form run it: the API's models, then the service."""
+    return import_checked(db, actor, check_tables(files))
 
 
 def tables(**texts: str) -> dict[str, list[CsvRow]]:

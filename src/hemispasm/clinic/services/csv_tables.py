@@ -15,9 +15,12 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
 from typing import Any
+
+from hemispasm.errors import ImportFileError
 
 PATIENTS = "patients.csv"
 SESSIONS = "sessions.csv"
@@ -95,6 +98,9 @@ REQUIRED: dict[str, frozenset[str]] = {
 }
 """Columns an imported file must have in its header row."""
 
+MAX_ROWS = 200_000
+"""Rows per file at most (a larger file is refused before anything is checked)."""
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 """First characters a spreadsheet may read as the start of a formula (OWASP, CSV injection)."""
 
@@ -133,3 +139,53 @@ def write_table(name: str, rows: Iterable[Mapping[str, Any]]) -> str:
     for row in rows:
         writer.writerow([cell_text(row.get(column)) for column in columns])
     return out.getvalue()
+
+
+@dataclass(frozen=True)
+class CsvRow:
+    """One row of a file: its name, its line (the header is line 1) and its non-empty cells."""
+
+    file: str
+    line: int
+    cells: dict[str, str]
+
+    def error(self, column: str, message: str) -> ImportFileError:
+        """A problem of this row, naming the file, the line and the column."""
+        return ImportFileError(self.file, self.line, column, message)
+
+
+def read_table(name: str, text: str) -> list[CsvRow]:
+    """The rows of file ``name`` (one of ``csv_tables.IMPORTED``), its header checked."""
+    if name not in IMPORTED:
+        raise ImportFileError(
+            name, 1, "file", f"not a file of the template; expected one of {', '.join(IMPORTED)}"
+        )
+    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
+    header = next(reader, None)
+    if header is None:
+        raise ImportFileError(name, 1, "header", "the file is empty: the header row is missing")
+    header = [h.strip() for h in header]
+    known = set(COLUMNS[name])
+    for column in header:
+        if column not in known:
+            raise ImportFileError(
+                name, 1, column or "(empty)", f"unknown column; known: {', '.join(COLUMNS[name])}"
+            )
+        if header.count(column) > 1:
+            raise ImportFileError(name, 1, column, "the column appears twice")
+    for column in sorted(REQUIRED[name] - set(header)):
+        raise ImportFileError(name, 1, column, "this column is required")
+    used = [c if c not in EXPORT_ONLY[name] else "" for c in header]
+    rows = []
+    for line, cells in enumerate(reader, start=2):
+        if line > MAX_ROWS + 1:
+            raise ImportFileError(name, line, "row", f"more than {MAX_ROWS} rows")
+        if not any(cell.strip() for cell in cells):
+            continue  # a blank line, as spreadsheets leave at the end
+        if len(cells) != len(header):
+            raise ImportFileError(
+                name, line, "row", f"has {len(cells)} cells; the header has {len(header)}"
+            )
+        kept = {c: unguard_cell(v) for c, v in zip(used, cells, strict=True) if c and v.strip()}
+        rows.append(CsvRow(name, line, kept))
+    return rows

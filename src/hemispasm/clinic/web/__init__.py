@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from hemispasm.clinic.web import (
+    csv_import_page,
     diary,
     record_forms,
     session_form,
@@ -32,6 +33,7 @@ def install_web(app: FastAPI) -> None:
         video_review,
         diary,
         visit_pages,
+        csv_import_page,
     ):
         app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
