@@ -284,6 +284,16 @@ def test_the_export_refuses_a_folder_that_holds_files(exported: Exported, tmp_pa
     assert [p.name for p in tmp_path.iterdir()] == ["keep.txt"]
 
 
+def test_an_export_that_cannot_be_written_leaves_nothing_and_exits_8(
+    exported: Exported, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "a-file").write_text("not a folder", encoding="utf-8")
+    out = tmp_path / "a-file" / "export"
+    assert main(["export", "fhir", "--data", str(exported.demo), "--out", str(out)]) == 8
+    assert "cannot write the export" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
+
+
 def test_the_round_trip_through_postgresql_gives_the_same_resources(
     exported: Exported, tmp_path: Path
 ) -> None:

@@ -9,6 +9,7 @@ back and is reported with its file, line and field.
 from __future__ import annotations
 
 import json
+import shutil
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -67,7 +68,7 @@ from hemispasm.clinic.services.treatment import (
     refresh_schedule,
 )
 from hemispasm.clinic.settings import Settings
-from hemispasm.errors import ClinicalDataError, ConflictError, ImportFileError
+from hemispasm.errors import ClinicalDataError, ConflictError, ImportFileError, OutputError
 
 FHIR_JSON = "application/fhir+json"
 CLI_EXPORT = "hemispasm export fhir"
@@ -190,11 +191,8 @@ def export_folder(settings: Settings, out: Path) -> ExchangeSummary:
                         detail={"format": "FHIR R4 Bulk Data NDJSON"},
                     )
                     patients += 1
-            out.mkdir(parents=True, exist_ok=True)
-            for kind, text in lines.items():
-                if text:
-                    (out / f"{kind}.ndjson").write_text("".join(text), encoding="utf-8")
-            db.commit()
+            db.commit()  # audited first: a failed write is an export claimed, never one hidden
+            _write_files(out, lines)
     except SQLAlchemyError as exc:
         raise ClinicalDataError(
             "--data", f"cannot read the clinic database (run hemispasm db upgrade?): {exc}"
@@ -203,6 +201,25 @@ def export_folder(settings: Settings, out: Path) -> ExchangeSummary:
         engine.dispose()
     counts = {kind: len(text) for kind, text in lines.items()}
     return ExchangeSummary("exported", out, patients, counts)
+
+
+def _write_files(out: Path, lines: dict[str, list[str]]) -> None:
+    """Write the files into a hidden folder beside ``out``, then rename it to ``out``: a failed
+    export leaves no half-written folder behind."""
+    partial = out.parent / f".{out.name}.partial"
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(partial, ignore_errors=True)
+        partial.mkdir()
+        for kind, text in lines.items():
+            if text:
+                (partial / f"{kind}.ndjson").write_text("".join(text), encoding="utf-8")
+        if out.exists():
+            out.rmdir()  # checked empty before the export began
+        partial.rename(out)
+    except OSError as exc:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise OutputError(f"{out}: cannot write the export: {exc.strerror or exc}") from None
 
 
 def _line(resource: Resource) -> str:
