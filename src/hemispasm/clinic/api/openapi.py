@@ -12,11 +12,14 @@ document from the routes themselves, so a new route is described by the same rul
 - 404 on every route with a path parameter (an id the caller may not see is not found either);
 - 400 (a body that is not UTF-8 text) and 413 on every route that takes a body, 422 on every
   route that takes a parameter or a body;
-- 409 and 429 where a route declares them itself (``schemas.common.CONFLICT``, ``LOGIN_REFUSED``).
+- 409, and the login routes' 401 and 429, where a route declares them itself
+  (``schemas.common.CONFLICT``, ``LOGIN_REFUSED``);
+- the headers that come with an error: WWW-Authenticate (401), Retry-After (429).
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Iterator
 from typing import Any, cast
 
@@ -138,7 +141,7 @@ def describe_api(document: dict[str, Any], routes: Iterable[BaseRoute]) -> dict[
     """Rewrite FastAPI's ``document`` (in place, and return it) to say what ``routes`` answer."""
     components = document.setdefault("components", {})
     _add_error_schemas(components)
-    components["securitySchemes"] = SECURITY_SCHEMES
+    components["securitySchemes"] = copy.deepcopy(SECURITY_SCHEMES)
     for route in api_routes(routes):
         for method in route.methods or ():
             operation = document["paths"][route.path_format][method.lower()]
@@ -146,7 +149,7 @@ def describe_api(document: dict[str, Any], routes: Iterable[BaseRoute]) -> dict[
             for status in sorted(error_statuses(route)):
                 responses[str(status)] = _error_response(status)
             if needs_login(route):
-                operation["security"] = LOGGED_IN
+                operation["security"] = copy.deepcopy(LOGGED_IN)
     return document
 
 
