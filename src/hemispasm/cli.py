@@ -328,7 +328,7 @@ def _exchange(args: argparse.Namespace, settings: Settings, console: Console) ->
             summary = fhir_exchange.export_folder(settings, args.out)
         else:
             summary = fhir_exchange.import_folder(settings, args.folder)
-        console.print(summary, markup=False, highlight=False, soft_wrap=True)
+        console.print(str(summary), markup=False, highlight=False, soft_wrap=True)
         return EXIT_OK
     if kind == "csv":
         from hemispasm.clinic import csv_commands

@@ -273,6 +273,7 @@ def test_importing_the_same_patients_twice_is_refused_and_adds_nothing(
 ) -> None:
     data = tmp_path / "clinic"
     assert main(["import", "fhir", str(exported.first), "--data", str(data)]) == 0
+    assert "imported 9 patients (1 Organization, 9 Patient, 9 Condition" in capsys.readouterr().err
     assert main(["import", "fhir", str(exported.first), "--data", str(data)]) == 16
     assert "Patient.ndjson, line 1, identifier: record number" in capsys.readouterr().err
     assert _patients_in(data) == 9
