@@ -276,3 +276,22 @@ def test_the_sample_files_in_the_docs_import_cleanly(db: Session, world: World) 
     assert sorted(files) == sorted(t.IMPORTED)
     summary = import_tables(db, actor_of(world["clinician_a"].user), files)
     assert summary.sessions > 0 and summary.sites > 0
+
+
+def test_a_quoted_line_break_keeps_the_row_numbers_and_padded_record_numbers_still_match(
+    db: Session, world: World
+) -> None:
+    files = {
+        "patients": "mrn,name\nA-100,Demo Patient 100\n",
+        "sessions": "session_id,mrn,session_on,product,dilution_units_per_0_1_ml,notes\n"
+        's1, A-100 ,2025-11-03,onabotulinumtoxinA,2.5,"first line\nsecond line"\n'
+        "s2,A-100,2025-11-10,onabotulinumtoxinA,2.5,\n",
+    }
+    with pytest.raises(ImportFileError, match=r"sessions\.csv, line 3, early_reason: "):
+        import_tables(db, actor_of(world["clinician_a"].user), tables(**files))
+
+    files["sessions"] = files["sessions"].replace("2025-11-10", "2026-02-10")
+    summary = import_tables(db, actor_of(world["clinician_a"].user), tables(**files))
+    assert summary.sessions == 2 and summary.patients_created == 1
+    notes = db.scalars(select(InjectionSession.notes).where(InjectionSession.notes.is_not(None)))
+    assert list(notes) == ["first line\nsecond line"]

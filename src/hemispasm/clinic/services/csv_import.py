@@ -12,6 +12,7 @@ created or added history to.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -69,6 +70,11 @@ def _domain_error(
     return row.error(column, str(error).split(": ", 1)[-1])
 
 
+def _mrn(row: CsvRow) -> str:
+    """The record number a row names, in the form the API stores it (Unicode NFC)."""
+    return unicodedata.normalize("NFC", row.cells["mrn"])
+
+
 @dataclass(frozen=True)
 class CheckedRow:
     """A row with its values as the API's model accepted them (a session with its site rows)."""
@@ -107,7 +113,7 @@ def _import(db: Session, actor: Actor, checked: CheckedImport) -> ImportSummary:
     sessions = checked.sessions
     ratings = [(c.row, c.values) for c in checked.self_ratings]
 
-    # 2. patients: new ones checked and stored, the others found in the clinic
+    # patients: new ones checked and stored, the others found in the clinic
     taken = set(
         db.scalars(
             select(Patient.mrn).where(
@@ -127,7 +133,7 @@ def _import(db: Session, actor: Actor, checked: CheckedImport) -> ImportSummary:
     db.add_all(patients.values())
     db.flush()
     created = len(patients)
-    wanted = {s.row.cells["mrn"] for s in sessions} | {r.cells["mrn"] for r, _ in ratings}
+    wanted = {_mrn(s.row) for s in sessions} | {_mrn(r) for r, _ in ratings}
     for patient in db.scalars(
         select(Patient).where(
             Patient.clinic_id == actor.clinic_id,
@@ -140,12 +146,12 @@ def _import(db: Session, actor: Actor, checked: CheckedImport) -> ImportSummary:
         )
 
     def patient_of(row: CsvRow) -> Patient:
-        mrn = row.cells["mrn"]
+        mrn = _mrn(row)
         if mrn not in patients:
             raise row.error("mrn", f"no patient {mrn!r} in {t.PATIENTS} nor in this clinic")
         return patients[mrn]
 
-    # 3. sessions, oldest first per patient, through the session service's own rules
+    # sessions, oldest first per patient, through the session service's own rules
     summary = ImportSummary(patients_created=created)
     ordered = sorted(
         sessions,
@@ -175,7 +181,7 @@ def _import(db: Session, actor: Actor, checked: CheckedImport) -> ImportSummary:
         summary.sites += len(prepared["_sites"])
     summary.sessions = len(stored)
 
-    # 4. self-ratings, through the self-rating rules
+    # self-ratings, through the self-rating rules
     for row, values in ratings:
         patient = patient_of(row)
         try:

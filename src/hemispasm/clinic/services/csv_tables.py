@@ -143,7 +143,9 @@ def write_table(name: str, rows: Iterable[Mapping[str, Any]]) -> str:
 
 @dataclass(frozen=True)
 class CsvRow:
-    """One row of a file: its name, its line (the header is line 1) and its non-empty cells."""
+    """One row of a file: its name, its line (the header is line 1, as in a spreadsheet; a cell
+    with a line break does not count twice) and its non-empty cells, stripped as the API strips
+    text."""
 
     file: str
     line: int
@@ -186,6 +188,7 @@ def read_table(name: str, text: str) -> list[CsvRow]:
             raise ImportFileError(
                 name, line, "row", f"has {len(cells)} cells; the header has {len(header)}"
             )
-        kept = {c: unguard_cell(v) for c, v in zip(used, cells, strict=True) if c and v.strip()}
+        pairs = zip(used, cells, strict=True)
+        kept = {c: unguard_cell(v.strip()) for c, v in pairs if c and v.strip()}
         rows.append(CsvRow(name, line, kept))
     return rows
