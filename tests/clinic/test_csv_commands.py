@@ -107,3 +107,26 @@ def test_export_refuses_a_folder_that_is_not_empty(tmp_path: Path) -> None:
     (out / "keep.txt").write_text("mine")
     assert main(["export", "csv", "--data", str(data), "--out", str(out)]) != 0
     assert sorted(p.name for p in out.iterdir()) == ["keep.txt"]
+
+
+def test_export_of_one_patient_holds_only_that_patients_rows(tmp_path: Path) -> None:
+    data, out = tmp_path / "data", tmp_path / "out"
+    assert main(["import", "csv", str(SAMPLE), "--data", str(data), "--clinic", "Demo"]) == 0
+    with sqlite3.connect(data / DATABASE_FILE) as conn:
+        (patient_id,) = conn.execute("SELECT id FROM patients WHERE mrn = 'DEMO-0002'").fetchone()
+    assert (
+        main(
+            ["export", "csv", "--data", str(data), "--out", str(out), "--patient", str(patient_id)]
+        )
+        == 0
+    )
+
+    patients = (out / "patients.csv").read_text(encoding="utf-8").splitlines()
+    assert len(patients) == 2 and '"DEMO-0002"' in patients[1]
+    assert len((out / "session_sites.csv").read_text(encoding="utf-8").splitlines()) == 3
+    assert (
+        main(
+            ["export", "csv", "--data", str(data), "--out", str(tmp_path / "x"), "--patient", "999"]
+        )
+        != 0
+    )
