@@ -233,6 +233,22 @@ def test_a_resource_the_models_refuse_is_named_with_its_field(
     assert _patients_in(tmp_path / "clinic") == 0
 
 
+def test_a_side_effect_naming_a_session_not_in_the_files_is_refused(
+    exported: Exported, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def elsewhere(resource: dict[str, Any]) -> None:
+        resource["suspectEntity"] = [{"instance": {"reference": "Procedure/session-999999"}}]
+
+    bad = tmp_path / "bad"
+    _copy_with(exported.first, bad, "AdverseEvent", 2, elsewhere)
+    assert main(["import", "fhir", str(bad), "--data", str(tmp_path / "clinic")]) == 16
+    assert (
+        "AdverseEvent.ndjson, line 2, suspectEntity: refers to 'session-999999', not found"
+        in capsys.readouterr().err
+    )
+    assert _patients_in(tmp_path / "clinic") == 0
+
+
 def _first_line(folder: Path, kind: str, code: str) -> int:
     """The number of the first line of ``kind`` whose text holds ``code``."""
     lines = (folder / f"{kind}.ndjson").read_text(encoding="utf-8").splitlines()

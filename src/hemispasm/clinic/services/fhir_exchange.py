@@ -319,9 +319,7 @@ class _Importer:
         target = read.parsed.links[name]
         found = self.rows.get((kind, target))
         if found is None:
-            field = {"patient": "subject", "session": "partOf", "video": "derivedFrom"}.get(
-                name, name
-            )
+            field = _LINK_FIELDS.get((read.parsed.kind, name), "subject")
             raise ImportFileError(read.file, read.line, field, f"refers to {target!r}, not found")
         return found
 
@@ -394,6 +392,14 @@ class _Importer:
             message = str(exc).removeprefix(f"{exc.field}: ")
             raise ImportFileError(read.file, read.line, field, message) from None
 
+
+_LINK_FIELDS = {
+    ("patient", "clinic"): "managingOrganization",
+    ("site", "session"): "partOf",
+    ("adverse", "session"): "suspectEntity",
+    ("video_measure", "video"): "derivedFrom",
+}
+"""Where a reference sits in its resource (``subject`` unless listed), to name it in an error."""
 
 _MODELS: dict[str, Any] = {
     "diagnosis": Diagnosis,
