@@ -26,8 +26,12 @@ from schemathesis import GenerationMode
 from schemathesis.core.result import Ok
 from schemathesis.schemas import APIOperation
 from sqlalchemy import Connection
+from sqlalchemy.orm import Session
 
-from tests.clinic.api.conftest import World
+from hemispasm.clinic.domain.vocab import Role
+from hemispasm.clinic.services.actor import Actor
+from hemispasm.clinic.services.patients import PatientFilter, list_patients
+from tests.clinic.api.conftest import TODAY, World
 from tests.clinic.api.test_authorization import (  # noqa: F401 (fixtures used by name)
     API,
     Scene,
@@ -159,3 +163,29 @@ def test_a_dose_limit_too_large_to_count_in_steps_is_refused_naming_the_field(
     )
     assert r.status_code == 422, r.text
     assert r.json()["errors"][0]["field"] == "dose_limits[0].max_units_per_lower_face_site"
+
+
+def test_a_search_with_a_control_character_is_refused_naming_q(
+    client: TestClient,  # noqa: F811
+    world: World,
+) -> None:
+    r = client.get(
+        f"{API}/patients", params={"q": "Demo\x00"}, headers=world["clinician_a"].headers
+    )
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"][0]["field"] == "q"
+
+
+def test_a_search_with_a_nul_finds_no_patient_on_either_database(db: Session, world: World) -> None:
+    clinician = world["clinician_a"].user
+    actor = Actor(
+        user_id=clinician.id,
+        clinic_id=clinician.clinic_id,
+        role=Role.CLINICIAN,
+        patient_id=None,
+        request="worklist search (test)",
+        today=TODAY,
+    )
+    found = list_patients(db, actor, PatientFilter(q="Demo\x00"), page=1, page_size=10)
+    assert found.total == 0 and list(found.items) == []
+    assert list_patients(db, actor, PatientFilter(q="Demo"), page=1, page_size=10).total == 2

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, false, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -153,7 +153,10 @@ def list_patients(
         Patient.clinic_id == actor.clinic_id,
         Patient.deleted_at.is_(None),
     ]
-    if filters.q:
+    if filters.q and "\x00" in filters.q:
+        # no stored name or record number holds a NUL, and PostgreSQL refuses one in a query
+        where.append(false())
+    elif filters.q:
         needle = f"%{filters.q.strip().lower()}%"
         where.append(
             or_(func.lower(Patient.name).like(needle), func.lower(Patient.mrn).like(needle))

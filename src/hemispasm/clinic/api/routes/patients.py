@@ -43,7 +43,14 @@ def list_patients(
     actor: CurrentActor,
     db: DbDep,
     paging: PagingDep,
-    q: Annotated[str | None, Query(max_length=100, description="part of name or MRN")] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=100,
+            pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$",  # no control characters
+            description="part of name or MRN",
+        ),
+    ] = None,
     due: Annotated[
         str | None,
         Query(pattern="^(overdue|due_soon|due_this_week)$", description="worklist filter"),
