@@ -157,26 +157,27 @@ def valid_result() -> dict[str, Any]:
 
 
 @pytest.mark.parametrize(
-    "result",
+    ("result", "field"),
     [
-        {"schema": "x"},
-        {"schema": "hemispasm.analysis/1"},
-        valid_result() | {"metrics": "none"},
-        valid_result() | {"grades": {}},
-        valid_result() | {"affected_side": "middle"},
-        valid_result() | {"source": {"sha256": "abc"}},
+        ({"schema": "x"}, "result.schema"),
+        ({"schema": "hemispasm.analysis/1"}, "result.source"),
+        (valid_result() | {"metrics": "none"}, "result.metrics"),
+        (valid_result() | {"grades": {}}, "result.grades.caveat"),
+        (valid_result() | {"affected_side": "middle"}, "result.affected_side"),
+        (valid_result() | {"source": {"sha256": "abc"}}, "result.source.file"),
     ],
     ids=["other-schema", "schema-only", "metrics-not-a-map", "no-grades", "bad-side", "no-source"],
 )
 def test_it_refuses_a_result_that_is_not_an_analysis(
-    client: TestClient, world: World, result: dict[str, Any]
+    client: TestClient, world: World, result: dict[str, Any], field: str
 ) -> None:
     r = client.post(
         f"{API}/patients/{world.patients['P1']}/video-analyses",
         json={"recorded_on": "2026-06-01", "result": result},
         headers=world["clinician_a"].headers,
     )
-    assert_refused(r, 422, "result")
+    body = assert_refused(r, 422, field)
+    assert all(e["field"].startswith("result") for e in body["errors"]), body
     assert listed(client, world, "video-analyses") == []
 
 

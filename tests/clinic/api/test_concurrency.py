@@ -24,8 +24,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event, select, text
 from sqlalchemy.orm import Session
 
-from hemispasm.clinic.app import create_app
 from hemispasm.clinic.api.deps import SESSION_COOKIE
+from hemispasm.clinic.app import create_app
 from hemispasm.clinic.db.engine import make_engine
 from hemispasm.clinic.db.migrate import upgrade_to_head
 from hemispasm.clinic.db.models import SelfRating

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from hemispasm.errors import OutputError
-from hemispasm.report.folder import TIMESERIES_NAME
 from hemispasm.report.contract import parse_result
+from hemispasm.report.folder import TIMESERIES_NAME
 from hemispasm.report.result_json import dumps_result, load_result
 
 RESULT_NAME = "result.json"
