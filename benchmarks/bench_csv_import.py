@@ -104,11 +104,14 @@ def spoil_one_site(folder: Path) -> int:
 
 
 def count_rows(database: Path) -> dict[str, int]:
-    """Rows of the imported tables."""
+    """Rows of the imported tables (all 0 when the import never created the database: the files
+    are checked before it is opened)."""
+    tables = ("patients", "injection_sessions", "injection_sites", "self_ratings")
+    if not database.exists():
+        return dict.fromkeys(tables, 0)
     with sqlite3.connect(database) as conn:
         return {
-            table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-            for table in ("patients", "injection_sessions", "injection_sites", "self_ratings")
+            table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in tables
         }
 
 
