@@ -79,3 +79,7 @@ class AdverseEvent(PatientOwned, Base):
     resolved_on: Mapped[date | None] = mapped_column(Date, default=None)
     reported_by: Mapped[Reporter] = mapped_column(enum_column(Reporter, name="reporter"))
     notes: Mapped[str | None] = mapped_column(Text, default=None)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(default=None)
+    """When a clinician acknowledged an urgent effect that the patient reported."""
+    acknowledged_by: Mapped[int | None] = mapped_column(Integer, default=None)
+    """The clinician who acknowledged it (the audit log keeps the acknowledgement too)."""
