@@ -47,6 +47,10 @@ def _no_children(db: Session, row: Any, values: Values) -> None:
     return None
 
 
+def _no_child_values(row: Any) -> Values:
+    return {}
+
+
 @dataclass(frozen=True)
 class RecordKind:
     """How one kind of patient record is stored, checked and ordered."""
@@ -67,6 +71,9 @@ class RecordKind:
     reporter_field: str | None = None
     """The column saying who reported the record (patient or clinician), for kinds a patient
     can add to; None for kinds only clinicians write."""
+    child_values: Callable[[Any], Values] = _no_child_values
+    """The rows hanging off a stored record as plain values (a session's sites), so that an
+    update's audit row keeps them as they were before and after."""
 
 
 @dataclass(frozen=True)
@@ -203,6 +210,44 @@ def create_record(
     return row
 
 
+def _checked_change(
+    db: Session,
+    actor: Actor,
+    kind: RecordKind,
+    patient_id: int,
+    record_id: int,
+    changes: Mapping[str, Any],
+) -> tuple[Patient, Any, Values, Values]:
+    """The access checks, ``prepare`` and ``check`` of an update: the patient, the stored row,
+    its values before the change and the prepared values after it."""
+    patient = get_patient_for(
+        db, actor, patient_id, part=kind.part, action="update", entity_id=record_id, audit=False
+    )
+    row = _load(db, actor, kind, patient_id, record_id, action="update")
+    _check_may_change(db, actor, kind, row, action="update")
+    before = current_values(row, kind)
+    prepared = kind.prepare(db, actor, patient, before | dict(changes), row)
+    kind.check(db, actor, patient, prepared)
+    return patient, row, before, prepared
+
+
+def check_update(
+    db: Session,
+    actor: Actor,
+    kind: RecordKind,
+    patient_id: int,
+    record_id: int,
+    changes: Mapping[str, Any],
+) -> None:
+    """Run the checks of ``update_record`` and store nothing (a savepoint always rolled back)."""
+    savepoint = db.begin_nested()
+    try:
+        _checked_change(db, actor, kind, patient_id, record_id, changes)
+    finally:
+        if savepoint.is_active:
+            savepoint.rollback()
+
+
 def update_record(
     db: Session,
     actor: Actor,
@@ -214,14 +259,9 @@ def update_record(
     """Check the record as it would be after ``changes`` and store them; one transaction.
 
     The audit row names each changed field with its value before and after."""
-    patient = get_patient_for(
-        db, actor, patient_id, part=kind.part, action="update", entity_id=record_id, audit=False
+    patient, row, before, prepared = _checked_change(
+        db, actor, kind, patient_id, record_id, changes
     )
-    row = _load(db, actor, kind, patient_id, record_id, action="update")
-    _check_may_change(db, actor, kind, row, action="update")
-    before = current_values(row, kind)
-    prepared = kind.prepare(db, actor, patient, before | dict(changes), row)
-    kind.check(db, actor, patient, prepared)
     after = {k: v for k, v in prepared.items() if not k.startswith("_")}
     changed = changes_between(
         {k: audit_value(v) for k, v in before.items()},
@@ -230,14 +270,16 @@ def update_record(
     detail: dict[str, Any] = {"changes": changed}
     if replaced := sorted(k.removeprefix("_") for k in prepared if k.startswith("_")):
         detail["replaced"] = replaced  # rows hanging off it (a session's sites), kept as deleted
-    record_event(
-        db, actor, "update", kind.part, entity_id=record_id, patient_id=patient.id, detail=detail
-    )
+    children_before = kind.child_values(row)
     for key, value in after.items():
         if getattr(row, key) != value:
             setattr(row, key, value)
     db.flush()
     kind.save_children(db, row, prepared)
+    changed |= changes_between(children_before, kind.child_values(row))
+    record_event(
+        db, actor, "update", kind.part, entity_id=record_id, patient_id=patient.id, detail=detail
+    )
     kind.after_change(db, patient)
     db.commit()
     return row

@@ -140,6 +140,15 @@ def _save_sites(db: Session, row: Any, values: Values) -> None:
     db.refresh(row, ["sites"])
 
 
+def _site_values(row: Any) -> Values:
+    """The session's current sites in their order, as an update's audit row keeps them."""
+    return {
+        "sites": [
+            {"muscle": s.muscle.value, "side": s.side.value, "units": s.units} for s in row.sites
+        ]
+    }
+
+
 def _check_course(db: Session, actor: Actor, patient: Patient, values: Mapping[str, Any]) -> None:
     today = actor.on()
     for name in ("effect_began_on", "effect_peak_on", "wore_off_on"):
@@ -200,6 +209,7 @@ INJECTION_SESSIONS = RecordKind(
     prepare=_prepare_session,
     after_change=refresh_schedule,
     save_children=_save_sites,
+    child_values=_site_values,
 )
 CYCLES = RecordKind(
     part="cycle",

@@ -10,6 +10,7 @@ from hemispasm.clinic.web import (
     diary,
     record_forms,
     session_form,
+    session_pages,
     video_pages,
     video_report_page,
     video_review,
@@ -27,6 +28,7 @@ def install_web(app: FastAPI) -> None:
     # the report's /videos/{id} after video_pages' /videos/compare, which it would otherwise take
     for pages in (
         session_form,
+        session_pages,
         record_forms,
         video_pages,
         video_report_page,

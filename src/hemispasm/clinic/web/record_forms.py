@@ -10,6 +10,7 @@ entries kept; nothing is stored. Clinicians only.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -153,6 +154,16 @@ def _record_target(
     return Target(action, f"/patients/{patient_id}", patient, stored, dynamic)
 
 
+def new_record_defaults(spec: RecordForm, target: Target, today: date) -> Raw:
+    """A new record's entries; a side effect (onset today) follows the newest session, the
+    latest on or before its onset since no session is in the future."""
+    raw = defaults(spec, today)
+    sessions = (target.dynamic or {}).get("session_id", [])[1:]  # newest first
+    if spec.kind is ADVERSE_EVENTS and sessions:
+        raw["session_id"] = sessions[0].value
+    return raw
+
+
 def add_record_form_routes(spec: RecordForm) -> None:
     """The new and edit forms of one kind of patient record."""
     kind = spec.kind
@@ -175,7 +186,8 @@ def add_record_form_routes(spec: RecordForm) -> None:
         request: Request, actor: ClinicianActor, db: DbDep, patient_id: PatientId
     ) -> Response:
         target = _record_target(db, actor, spec, patient_id, None)
-        return _page(request, actor, spec, target, defaults(spec, actor.on()), {})
+        raw = new_record_defaults(spec, target, actor.on())
+        return _page(request, actor, spec, target, raw, {})
 
     @router.post(f"{base}/new", name=f"create_{kind.part}")
     def create(

@@ -9,16 +9,15 @@ top of the plain form.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
-from hemispasm.clinic.api.deps import DbDep, PatientId, RecordId
-from hemispasm.clinic.api.schemas.records import SessionPublic
-from hemispasm.clinic.api.schemas.sessions import session_out
+from hemispasm.clinic.api.deps import DbDep, PatientId
+from hemispasm.clinic.api.schemas.records import SessionCreate
 from hemispasm.clinic.db.models import Patient, User
 from hemispasm.clinic.domain.dosing import DoseLimits, SiteDose, volume_ml
 from hemispasm.clinic.domain.vocab import InjectionSide, Muscle, Product
@@ -29,7 +28,6 @@ from hemispasm.clinic.services.patients import get_patient, patient_schedule
 from hemispasm.clinic.services.records import (
     check_record,
     create_record,
-    get_record,
     list_records,
 )
 from hemispasm.clinic.services.treatment import (
@@ -38,7 +36,7 @@ from hemispasm.clinic.services.treatment import (
     clinic_limits,
     summarise_session,
 )
-from hemispasm.clinic.web.pages import ClinicianActor, FormDep, PageActor, PageRoute, render
+from hemispasm.clinic.web.pages import ClinicianActor, FormDep, PageRoute, render
 from hemispasm.clinic.web.session_entries import (
     FIELD_LABELS,
     SITE_PART_LABELS,
@@ -62,7 +60,7 @@ EMPTY_ROWS = 3
 """Blank site rows offered below the filled ones (the map adds more with JavaScript)."""
 
 
-def _muscle_labels() -> dict[str, str]:
+def muscle_labels() -> dict[str, str]:
     """The muscles' words by stored value, as the templates look them up."""
     return {m.value: label for m, label in labels_of(Muscle).items()}
 
@@ -108,7 +106,7 @@ def row_volume(row: SiteRow, dilution: float | None) -> str:
     return f"{volume:.3f}".rstrip("0").rstrip(".") + " mL" if volume is not None else ""
 
 
-def _affected_side(db: Session, actor: Actor, patient_id: int) -> str | None:
+def affected_side_of(db: Session, actor: Actor, patient_id: int) -> str | None:
     diagnoses = list_records(db, actor, DIAGNOSES, patient_id, page=1, page_size=1).items
     return diagnoses[0].affected_side.value if diagnoses else None
 
@@ -175,7 +173,7 @@ def injector_choices(
     return choices
 
 
-def _form_page(
+def form_page(
     request: Request,
     db: Session,
     actor: Actor,
@@ -184,7 +182,13 @@ def _form_page(
     *,
     status_code: int = 200,
     prefilled_from: Any = None,
+    defaults_from: Any = None,
+    editing: Any = None,
 ) -> Response:
+    """The form with ``form``'s entries: a new session, or (``editing``) a stored one to correct.
+
+    ``prefilled_from`` is the session whose sites were copied in; ``defaults_from`` the one whose
+    product and dilution were."""
     limits = clinic_limits(db, patient.clinic_id)
     dilution = number(form.values.get("dilution_units_per_0_1_ml", ""))
     sites = typed_sites(form)
@@ -212,11 +216,18 @@ def _form_page(
         site_warnings=site_warnings(summary),
         session_warning=session_warning(summary),
         schedule=patient_schedule(db, patient, actor.on()),
-        affected_side=_affected_side(db, actor, patient.id),
+        affected_side=affected_side_of(db, actor, patient.id),
         prefilled_from=prefilled_from,
+        defaults_from=defaults_from,
+        editing=editing,
+        action=(
+            f"/patients/{patient.id}/sessions/{editing.id}/edit"
+            if editing is not None
+            else f"/patients/{patient.id}/sessions"
+        ),
         injector=injector,
         injectors=injector_choices(actor, list_clinicians(db, actor), injector),
-        muscle_labels=_muscle_labels(),
+        muscle_labels=muscle_labels(),
         product_labels={p.value: label for p, label in labels_of(Product, name_below=True).items()},
         product=product_label(form.values.get("product", ""), form.values.get("product_name")),
         field_labels=FIELD_LABELS,
@@ -234,12 +245,56 @@ def _blank_form(actor: Actor) -> SessionForm:
     return form
 
 
-def _fill_from(form: SessionForm, last: Any) -> None:
-    """Product, dilution and every site of ``last`` (a stored session) into ``form``."""
+def _fill_product(form: SessionForm, last: Any) -> None:
+    """Product and dilution of ``last`` (a stored session) into ``form``."""
     form.values["product"] = last.product.value
     form.values["product_name"] = last.product_name or ""
     form.values["dilution_units_per_0_1_ml"] = f"{last.dilution_units_per_0_1_ml:g}"
+
+
+def _fill_from(form: SessionForm, last: Any) -> None:
+    """Product, dilution and every site of ``last`` (a stored session) into ``form``."""
+    _fill_product(form, last)
     form.rows = [SiteRow(s.muscle.value, s.side.value, f"{s.units:g}") for s in last.sites]
+
+
+def stored_form(row: Any) -> SessionForm:
+    """The form filled with a stored session, every field as the clinician would type it."""
+    form = SessionForm()
+    _fill_from(form, row)
+    for name in ("lot", "early_reason", "notes"):
+        form.values[name] = getattr(row, name) or ""
+    form.values["session_on"] = row.session_on.isoformat()
+    form.values["expiry_on"] = row.expiry_on.isoformat() if row.expiry_on else ""
+    form.values["injector_id"] = "" if row.injector_id is None else str(row.injector_id)
+    return form
+
+
+def checked_entries(
+    db: Session,
+    actor: Actor,
+    patient: Patient,
+    form: SessionForm,
+    check: Callable[[dict[str, Any]], None],
+) -> SessionCreate | None:
+    """The entries as the API's model, or None with every problem found in ``form.errors``:
+    the entries, the use case's own checks (``check``, which stores nothing) and doses above the
+    clinic's limits without the "I intend these doses" box."""
+    model = validate(form)
+    if model is not None:
+        try:
+            check(model.model_dump())
+        except ClinicalDataError as exc:
+            note_service_error(form, exc)
+    summary = entries_summary(form, clinic_limits(db, patient.clinic_id))
+    ask_to_confirm_doses(form, warned=bool(summary and summary.warnings))
+    return None if form.errors else model
+
+
+def newest_session(db: Session, actor: Actor, patient_id: int) -> Any:
+    """The patient's newest injection session, or None."""
+    newest = list_records(db, actor, INJECTION_SESSIONS, patient_id, page=1, page_size=1)
+    return newest.items[0] if newest.items else None
 
 
 @router.get("/patients/{patient_id}/sessions/new")
@@ -250,16 +305,22 @@ def new_session(
     patient_id: PatientId,
     from_: Annotated[str | None, Query(alias="from", max_length=10)] = None,
 ) -> Response:
-    """The empty form, or (``?from=last``) the product, dilution and sites of the last session."""
+    """The form with the last session's product and dilution, or (``?from=last``) with its
+    sites too."""
     patient = get_patient(db, actor, patient_id)
     form = _blank_form(actor)
-    last = None
-    if from_ == "last":
-        newest = list_records(db, actor, INJECTION_SESSIONS, patient_id, page=1, page_size=1)
-        if newest.items:
-            last = newest.items[0]
-            _fill_from(form, last)
-    return _form_page(request, db, actor, patient, form, prefilled_from=last)
+    last = newest_session(db, actor, patient_id)
+    if last is not None:
+        (_fill_from if from_ == "last" else _fill_product)(form, last)
+    return form_page(
+        request,
+        db,
+        actor,
+        patient,
+        form,
+        prefilled_from=last if from_ == "last" else None,
+        defaults_from=last,
+    )
 
 
 @router.post("/patients/{patient_id}/sessions")
@@ -271,32 +332,22 @@ def create_session(
     the use case's checks, the doses) is shown in one answer."""
     patient = get_patient(db, actor, patient_id)
     form = read_form(data)
-    model = validate(form)
-    if model is not None:
-        try:  # the use case's own checks (dates, early reason, injector), nothing written
-            check_record(db, actor, INJECTION_SESSIONS, patient_id, model.model_dump())
-        except ClinicalDataError as exc:
-            note_service_error(form, exc)
-    summary = entries_summary(form, clinic_limits(db, patient.clinic_id))
-    ask_to_confirm_doses(form, warned=bool(summary and summary.warnings))
-    if model is None or form.errors:
-        return _form_page(request, db, actor, patient, form, status_code=422)
+    model = checked_entries(
+        db,
+        actor,
+        patient,
+        form,
+        lambda values: check_record(db, actor, INJECTION_SESSIONS, patient_id, values),
+    )
+    if model is None:
+        return form_page(request, db, actor, patient, form, status_code=422)
     try:
         row = create_record(db, actor, INJECTION_SESSIONS, patient_id, model.model_dump())
     except ClinicalDataError as exc:
         db.rollback()
         note_service_error(form, exc)
-        return _form_page(request, db, actor, patient, form, status_code=422)
+        return form_page(request, db, actor, patient, form, status_code=422)
     return RedirectResponse(f"/patients/{patient_id}/sessions/{row.id}", status_code=303)
-
-
-def side_totals(session: SessionPublic) -> list[tuple[str, float, float]]:
-    """(side, units, mL) for the patient's right and left, in the map's reading order."""
-    out = []
-    for side in (InjectionSide.RIGHT, InjectionSide.LEFT):
-        sites = [s for s in session.sites if s.side is side]
-        out.append((side.value, sum(s.units for s in sites), sum(s.volume_ml for s in sites)))
-    return out
 
 
 def marked_units(sites: Sequence[Any]) -> dict[str, str]:
@@ -306,34 +357,3 @@ def marked_units(sites: Sequence[Any]) -> dict[str, str]:
         key = f"{s.muscle.value}:{s.side.value}"
         sums[key] = sums.get(key, 0.0) + s.units
     return {key: f"{units:g}" for key, units in sums.items()}
-
-
-@router.get("/patients/{patient_id}/sessions/{session_id}")
-def session_page(
-    request: Request, actor: PageActor, db: DbDep, patient_id: PatientId, session_id: RecordId
-) -> Response:
-    """One stored session: its sites with volumes, totals per side, warnings and the map."""
-    row = get_record(db, actor, INJECTION_SESSIONS, patient_id, session_id)
-    session = session_out(row, db)
-    patient = get_patient(db, actor, patient_id)
-    return render(
-        request,
-        "session_view.html",
-        actor=actor,
-        p=patient,
-        s=session,
-        sides=side_totals(session),
-        total_ml=sum(site.volume_ml for site in session.sites),
-        affected_side=_affected_side(db, actor, patient_id),
-        muscle_labels=_muscle_labels(),
-        product=product_label(session.product, session.product_name),
-        map_marked=marked_units(session.sites),
-        injector_name=next(
-            (
-                u.display_name or u.email
-                for u in list_clinicians(db, actor)
-                if u.id == session.injector_id
-            ),
-            None,
-        ),
-    )

@@ -255,13 +255,63 @@
     var g = siteOf(event.target);
     if (g) toggle(g);
   });
+  /* The keyboard on the map: one Tab stop (a roving tabindex). Up and Down go through the
+   * muscles of one side, forehead to neck; Left and Right go to the same muscle on the side
+   * shown there; Home and End to the first and last site; Enter or Space adds or removes. */
+  function makeCurrent(g) {
+    sites().forEach(function (other) { other.setAttribute("tabindex", other === g ? "0" : "-1"); });
+  }
+
+  function focusSite(g) {
+    makeCurrent(g);
+    g.focus();
+  }
+
+  function neighbour(g, key) {
+    var all = sites();
+    var at = all.indexOf(g);
+    var right = g.getAttribute("data-side") === "right";  // the patient's right: the viewer's left
+    var next = {
+      ArrowDown: at + 2,
+      ArrowUp: at - 2,
+      ArrowRight: right ? at + 1 : at,
+      ArrowLeft: right ? at : at - 1,
+      Home: 0,
+      End: all.length - 1
+    }[key];
+    return next === undefined ? undefined : all[Math.max(0, Math.min(all.length - 1, next))];
+  }
+
   map.addEventListener("keydown", function (event) {
     var g = siteOf(event.target);
     if (!g) return;
     if (event.key === "Enter" || event.key === " " || event.key === "Spacebar") {
       event.preventDefault();
+      makeCurrent(g);
       toggle(g);
+      return;
     }
+    var next = neighbour(g, event.key);
+    if (next !== undefined) {
+      event.preventDefault();
+      focusSite(next);
+    }
+  });
+  map.addEventListener("click", function (event) {
+    var g = siteOf(event.target);
+    if (g) makeCurrent(g);
+  });
+
+  /* Enter (or Escape) in a row's units box: back to the map, at that row's site. */
+  tbody.addEventListener("keydown", function (event) {
+    if (event.key !== "Enter" && event.key !== "Escape") return;
+    if (!event.target.classList || !event.target.classList.contains("site-units")) return;
+    event.preventDefault();
+    var b = boxes(event.target.closest("tr"));
+    var g = map.querySelector('.fm-site[data-muscle="' + b.muscle.value + '"][data-side="' + b.side.value + '"]')
+      || map.querySelector('.fm-site[tabindex="0"]') || sites()[0];
+    focusSite(g);
+    say("Back on the map at " + siteName(g.getAttribute("data-muscle"), g.getAttribute("data-side")) + ".");
   });
   map.addEventListener("mouseover", function (event) { showName(siteOf(event.target)); });
   map.addEventListener("mouseleave", function () { showName(null); });
@@ -289,6 +339,7 @@
     boxes(tr).muscle.focus();
   });
 
+  makeCurrent(map.querySelector(".fm-site.is-marked[data-muscle]") || sites()[0]);
   form.classList.add("js-on");
   var addWrap = form.querySelector(".add-row-wrap");
   if (addWrap) addWrap.hidden = false;
