@@ -194,6 +194,9 @@ POLICY: dict[str, Rule] = {
     **record_routes("diagnoses", Rule.CARE_TEAM),
     **record_routes("mri-studies", Rule.CARE_TEAM),
     **record_routes("sessions", Rule.CARE_TEAM),
+    "GET /patients/{patient_id}/sessions/{record_id}/records": Rule.CARE_TEAM,
+    "PUT /patients/{patient_id}/sessions/{record_id}/records": Rule.CARE_TEAM,
+    "GET /patients/{patient_id}/dose-history": Rule.CARE_TEAM,
     **record_routes("cycles", Rule.CARE_TEAM_AND_PATIENT, "list read"),
     **record_routes("cycles", Rule.CARE_TEAM_AND_REPORTER, "update"),
     # patients add their own reports and correct them; deleting is the clinic's
@@ -280,6 +283,18 @@ BODIES: dict[str, dict[str, Any]] = {
     "PATCH /patients/{patient_id}/mri-studies/{record_id}": {"notes": "second reading"},
     "POST /patients/{patient_id}/sessions": SESSION,
     "PATCH /patients/{patient_id}/sessions/{record_id}": {"notes": "well tolerated"},
+    "PUT /patients/{patient_id}/sessions/{record_id}/records": {
+        "vials": [
+            {
+                "vial_units": 100,
+                "lot": "C1234",
+                "expiry_on": "2027-01-31",
+                "diluent_ml": 2.5,
+                "units_drawn_up": 5,
+            }
+        ],
+        "consent": {"consented_on": "2026-03-02", "kind": "verbal"},
+    },
     "PATCH /patients/{patient_id}/cycles/{record_id}": {"effect_began_on": "2026-03-05"},
     "POST /patients/{patient_id}/adverse-events": {
         "effect": "ptosis",

@@ -31,6 +31,7 @@ from hemispasm.clinic.api.routes import (
     fhir,
     patients,
     records,
+    session_records,
     system,
     videos,
 )
@@ -200,6 +201,7 @@ def create_api(
         calendar,
         patients,
         records,
+        session_records,
         analyses,
         videos,
         corrections,
