@@ -270,9 +270,10 @@ def patient_page(request: Request, actor: PageActor, db: DbDep, patient_id: Pati
         chart_svg=svg_timeline(chart) if chart else None,
         chart_data=chart_json(chart) if chart else None,
         chart_title="Injections, effect and severity measures over time",
-        assessments=list(reversed(timeline.assessments))[:LATEST],
-        self_ratings=list(reversed(timeline.self_ratings))[:LATEST],
-        videos=list(reversed(videos))[:LATEST],
+        # every row: the page folds the long lists away, and "now" comes from the newest
+        assessments=list(reversed(timeline.assessments)),
+        self_ratings=list(reversed(timeline.self_ratings)),
+        videos=list(reversed(videos)),
     )
 
 
