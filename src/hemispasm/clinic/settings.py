@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     ``*`` for any) whose ``X-Forwarded-For`` and ``X-Forwarded-Proto`` headers are believed. Unset,
     no proxy is trusted: the headers are ignored and the client is the address that connected."""
 
+    emergency_number: str = Field(default="112", pattern=r"^[0-9]{2,6}$")
+    """The emergency number patients are told to call at once with an urgent side effect (112
+    in Europe and on most mobile phones; set 911, 999, 000, ... where that is the number)."""
+
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_kib: int = Field(default=65536, ge=8)
 

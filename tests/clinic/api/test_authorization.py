@@ -203,6 +203,8 @@ POLICY: dict[str, Rule] = {
     **record_routes("adverse-events", Rule.CARE_TEAM_AND_PATIENT, "list create read"),
     **record_routes("adverse-events", Rule.CARE_TEAM_AND_REPORTER, "update"),
     **record_routes("adverse-events", Rule.CARE_TEAM, "delete"),
+    "POST /patients/{patient_id}/adverse-events/{record_id}/acknowledgement": Rule.CARE_TEAM,
+    "GET /urgent-reports": Rule.CLINICIAN,
     **record_routes("assessments", Rule.CARE_TEAM),
     **record_routes("self-ratings", Rule.CARE_TEAM_AND_PATIENT, "list create read"),
     **record_routes("self-ratings", Rule.CARE_TEAM_AND_REPORTER, "update"),
@@ -302,6 +304,7 @@ BODIES: dict[str, dict[str, Any]] = {
         "onset_on": "2026-06-12",
     },
     "PATCH /patients/{patient_id}/adverse-events/{record_id}": {"resolved_on": "2026-06-14"},
+    "POST /patients/{patient_id}/adverse-events/{record_id}/acknowledgement": {},
     "POST /patients/{patient_id}/assessments": {
         "assessed_on": "2026-06-10",
         "jankovic_severity": 2,

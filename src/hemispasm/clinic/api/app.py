@@ -33,6 +33,7 @@ from hemispasm.clinic.api.routes import (
     records,
     session_records,
     system,
+    urgent,
     videos,
 )
 from hemispasm.clinic.services.accounts import LoginLimiter, password_hasher
@@ -205,6 +206,7 @@ def create_api(
         analyses,
         videos,
         corrections,
+        urgent,
         fhir,
     ):
         app.include_router(module.router, prefix=API_PREFIX)

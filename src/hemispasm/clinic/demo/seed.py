@@ -43,6 +43,9 @@ from hemispasm.clinic.services.patients import patient_schedule
 from hemispasm.errors import ConflictError
 
 CLINIC_NAME = "Demo Clinic"
+DEMO_PHONE = "+1 202 555 0100"
+"""The demo clinic's phone number, shown to patients with the urgent-help message: fictional
+(555-0100 to 555-0199 are set aside for fiction in the North American numbering plan)."""
 VIDEOS_FOLDER = "demo-videos"
 REQUEST = "hemispasm demo"
 """What the audit log names as the source of the demo's records."""
@@ -184,6 +187,8 @@ def _clinic_and_staff(db: Session, hasher: PasswordHasher, logins_file: Path) ->
     if clinic is not None:
         _check_demo_clinic(db, clinic)
     clinic = get_or_create_clinic(db, CLINIC_NAME)
+    if clinic_created:
+        clinic.phone = DEMO_PHONE
     existed = {
         email: demo_user(db, clinic.id, role, email) is not None for role, email, _ in ACCOUNTS
     }

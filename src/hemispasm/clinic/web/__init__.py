@@ -11,6 +11,7 @@ from hemispasm.clinic.web import (
     record_forms,
     session_form,
     session_pages,
+    urgent_pages,
     video_pages,
     video_report_page,
     video_review,
@@ -36,6 +37,7 @@ def install_web(app: FastAPI) -> None:
         diary,
         visit_pages,
         csv_import_page,
+        urgent_pages,
     ):
         app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

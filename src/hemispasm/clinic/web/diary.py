@@ -183,6 +183,7 @@ def _page(
         status_code=status_code,
         actor=actor,
         clinic_phone=clinic_phone(db, actor),
+        emergency_number=request.app.state.settings.emergency_number,
         today=today,
         patient=summary.patient,
         current=current or None,

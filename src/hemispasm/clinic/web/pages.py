@@ -33,6 +33,7 @@ from hemispasm.clinic.domain.vocab import Role
 from hemispasm.clinic.services.access import require_role
 from hemispasm.clinic.services.accounts import Login
 from hemispasm.clinic.services.actor import Actor
+from hemispasm.clinic.services.urgent import count_unacknowledged
 from hemispasm.clinic.settings import Settings
 from hemispasm.clinic.web.vocab_labels import register_vocab_label
 from hemispasm.errors import AuthenticationError, HemispasmError, PermissionDeniedError
@@ -70,6 +71,7 @@ def render(
     login: Login | None = getattr(request.state, "login", None)
     context.setdefault("actor", None)
     context["csrf_token"] = login.csrf_token if login else None
+    context["urgent_count"] = getattr(request.state, "urgent_count", 0)
     return templates.TemplateResponse(request, template, context, status_code=status_code)
 
 
@@ -119,10 +121,13 @@ def actor_with_form_token(request: Request, db: Session, on: date, token: str) -
 async def page_actor(request: Request, db: DbDep, on: TodayDep) -> Actor:
     """The logged-in user; forms that change something must carry the CSRF token field."""
     if request.method in SAFE_METHODS:
-        return get_actor(request, db, on)
-    form = await request.form()
-    sent = form.get(CSRF_FIELD)
-    return actor_with_form_token(request, db, on, sent if isinstance(sent, str) else "")
+        actor = get_actor(request, db, on)
+    else:
+        form = await request.form()
+        sent = form.get(CSRF_FIELD)
+        actor = actor_with_form_token(request, db, on, sent if isinstance(sent, str) else "")
+    request.state.urgent_count = count_unacknowledged(db, actor)  # the header's badge
+    return actor
 
 
 PageActor = Annotated[Actor, Depends(page_actor)]

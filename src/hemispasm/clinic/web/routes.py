@@ -186,8 +186,12 @@ def worklist(
     due: Annotated[str, Query(max_length=20)] = "overdue",
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
 ) -> Response:
-    """Patients by due status, or found by name or record number."""
-    filters = PatientFilter(q=q.strip() or None, due=due or None)
+    """Patients by due status, or found by name or record number among all patients (a search
+    covers every tab; the open tab is kept for when the search is cleared)."""
+    if due == "urgent" and not q.strip():
+        return _see_other("/worklist/urgent")
+    searching = bool(q.strip())
+    filters = PatientFilter(q=q.strip() or None, due=None if searching else due or None)
     result = list_patients(db, actor, filters, page=page, page_size=WORKLIST_PAGE_SIZE)
     pages = max(1, -(-result.total // WORKLIST_PAGE_SIZE))
     return render(
