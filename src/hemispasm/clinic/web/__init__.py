@@ -8,9 +8,11 @@ from fastapi.staticfiles import StaticFiles
 from hemispasm.clinic.web import (
     csv_import_page,
     diary,
+    dose_history_page,
     record_forms,
     session_form,
     session_pages,
+    session_records_page,
     urgent_pages,
     video_pages,
     video_report_page,
@@ -30,6 +32,8 @@ def install_web(app: FastAPI) -> None:
     for pages in (
         session_form,
         session_pages,
+        session_records_page,
+        dose_history_page,
         record_forms,
         video_pages,
         video_report_page,
