@@ -17,14 +17,23 @@ WIDTH = 800
 LEFT = 44
 """Room for each panel's scale numbers."""
 RIGHT = 16
-TOP = 22
-"""Room for the today and next-due labels."""
+MARK_ROW = 13
+"""Height of one row of the today and next-due labels (font size 11)."""
+MARK_CHAR_W = 6.5
+"""A generous width of one character of those labels, to keep them apart."""
+MARK_GAP = 6
+TOP = 2 * MARK_ROW + 8
+"""Room for the today and next-due labels: two rows, which no line enters."""
 STRIP_HEIGHT = 40
 BAR_Y_OFFSET = 16
 BAR_HEIGHT = 16
 PANEL_GAP = 26
 PANEL_HEIGHT = 64
 AXIS_HEIGHT = 26
+YEAR_LABEL_W = 32
+"""A year's label (four digits, font size 12) with its offset from the year's line."""
+TODAY_TEXT = "today"
+NEXT_DUE_TEXT = "next due"
 
 
 @dataclass(frozen=True)
@@ -33,6 +42,45 @@ class Tick:
 
     x: float
     label: str
+
+
+@dataclass(frozen=True)
+class MarkLabel:
+    """Where the label of the today or next-due line goes: its box and its text's baseline."""
+
+    x: float
+    y: float
+    width: float
+    text: str
+
+    @property
+    def right(self) -> float:
+        return self.x + self.width
+
+
+def place_mark_labels(
+    marks: tuple[tuple[float, str], ...], *, left: float, right: float
+) -> tuple[MarkLabel, ...]:
+    """Boxes for the labels of vertical marks (``(x, text)``, at most two): each centred on its
+    mark and kept between ``left`` and ``right``; a label that would come within ``MARK_GAP`` of
+    the other goes to the second row, under the first (the later mark's, on the right)."""
+    if len(marks) > 2:
+        raise ValueError(f"marks: at most two can be placed, got {len(marks)}")
+    starts, widths = [], []
+    for x, text in marks:
+        width = len(text) * MARK_CHAR_W
+        widths.append(width)
+        starts.append(min(max(left, x - width / 2), max(left, right - width)))
+    rows = [0] * len(marks)
+    if len(marks) == 2:
+        close = starts[0] < starts[1] + widths[1] + MARK_GAP
+        close = close and starts[1] < starts[0] + widths[0] + MARK_GAP
+        if close:
+            rows[0 if marks[0][0] > marks[1][0] else 1] = 1
+    return tuple(
+        MarkLabel(round(start, 1), MARK_ROW * (row + 1) - 2, round(width, 1), text)
+        for start, width, row, (_, text) in zip(starts, widths, rows, marks, strict=True)
+    )
 
 
 @dataclass(frozen=True)
@@ -92,6 +140,10 @@ class SvgTimeline:
     today: Tick
     next_due: Tick | None
     panels: tuple[Panel, ...] = field(default=())
+    today_label: MarkLabel | None = None
+    next_due_label: MarkLabel | None = None
+    mark_top: int = TOP - 4
+    """Where the today and next-due lines begin, under their labels."""
 
 
 def svg_timeline(data: TimelineData) -> SvgTimeline:
@@ -147,8 +199,14 @@ def svg_timeline(data: TimelineData) -> SvgTimeline:
     years = tuple(
         Tick(x(date(year, 1, 1)), str(year))
         for year in range(data.start.year + 1, data.end.year + 1)
+        # its line and label only where the label fits whole (it starts right of the line)
         if data.start < date(year, 1, 1) < data.end
     )
+    years = tuple(y for y in years if y.x + YEAR_LABEL_W <= WIDTH)
+    lines = [(x(data.today), TODAY_TEXT)]
+    if data.next_due_on:
+        lines.append((x(data.next_due_on), NEXT_DUE_TEXT))
+    labels = place_mark_labels(tuple(lines), left=0, right=WIDTH)
     return SvgTimeline(
         width=WIDTH,
         height=int(last_bottom + AXIS_HEIGHT),
@@ -171,4 +229,6 @@ def svg_timeline(data: TimelineData) -> SvgTimeline:
             else None
         ),
         panels=tuple(panels),
+        today_label=labels[0],
+        next_due_label=labels[1] if len(labels) > 1 else None,
     )

@@ -19,6 +19,10 @@
   var TODAY = "#B00020";
   var NEXT_DUE = "#7A4A00";
   var TEXT = "#1a1a1a";
+  var Y_AXIS_WIDTH = 58; /* px */
+  var PANEL_GAP_WEIGHT = 0.3; /* the band between two panels, as a share of one panel */
+  var MARK_ROW = 17; /* px: one row of the today / next-due labels (see .tl-mark in diary.css) */
+  var MARK_TOP = 2 * MARK_ROW + 2; /* their lines start below both rows */
 
   function isoDate(day) {
     return new Date(day * DAY_MS).toISOString().slice(0, 10);
@@ -118,23 +122,50 @@
         ctx.closePath();
         ctx.fill();
       });
-      ctx.font = "12px system-ui, sans-serif";
-      ctx.textAlign = "right";
       if (data.nextDue !== null && inView(data.nextDue)) {
-        var due = x.getPixelForValue(data.nextDue);
-        dashedLine(ctx, due, 14, area.bottom, NEXT_DUE, [8, 3, 2, 3], 1.5);
-        ctx.fillStyle = NEXT_DUE;
-        ctx.fillText("next due", due - 3, 24);
+        dashedLine(ctx, x.getPixelForValue(data.nextDue), MARK_TOP, area.bottom, NEXT_DUE, [8, 3, 2, 3], 1.5);
       }
       if (inView(data.today)) {
-        var today = x.getPixelForValue(data.today);
-        dashedLine(ctx, today, 2, area.bottom, TODAY, [4, 3], 1.5);
-        ctx.fillStyle = TODAY;
-        ctx.fillText("today", today - 3, 11);
+        dashedLine(ctx, x.getPixelForValue(data.today), MARK_TOP, area.bottom, TODAY, [4, 3], 1.5);
       }
       ctx.restore();
+    },
+    afterDraw: function (chart, args, options) {
+      var x = chart.scales.x;
+      var data = options.data;
+      var marks = [];
+      [["today", data.today], ["due", data.nextDue]].forEach(function (pair) {
+        var label = options.labels[pair[0]];
+        if (!label) return;
+        var shown = pair[1] !== null && pair[1] >= x.min && pair[1] <= x.max;
+        label.hidden = !shown;
+        if (shown) marks.push({ el: label, x: x.getPixelForValue(pair[1]), width: label.offsetWidth });
+      });
+      var placed = placeMarkLabels(marks, chart.width);
+      marks.forEach(function (m, i) {
+        m.el.style.left = chart.canvas.offsetLeft + placed[i].left + "px";
+        m.el.style.top = chart.canvas.offsetTop + placed[i].row * MARK_ROW + "px";
+      });
     }
   };
+
+  /* Where the "today" and "next due" labels go in the band above the chart: each centred on its
+     line and kept inside the canvas, both in the first row unless they would touch, in which case
+     the later date takes the second row. No line enters the band, so no line crosses a label. */
+  function placeMarkLabels(marks, width) {
+    var GAP = 6;
+    var boxes = marks.map(function (m) {
+      var left = Math.min(Math.max(0, m.x - m.width / 2), Math.max(0, width - m.width));
+      return { left: left, right: left + m.width, row: 0, x: m.x };
+    });
+    if (boxes.length === 2) {
+      var a = boxes[0], b = boxes[1];
+      if (a.left < b.right + GAP && b.left < a.right + GAP) {
+        (a.x > b.x ? a : b).row = 1;
+      }
+    }
+    return boxes;
+  }
 
   function datasets(data) {
     return data.measures.map(function (m) {
@@ -175,7 +206,13 @@
     };
     /* Stacked y axes: one panel per measure. Chart.js stacks later axes above earlier ones, so
        the first measure (the patient's own rating) is added last to sit on top. */
-    data.measures.slice().reverse().forEach(function (m) {
+    data.measures.slice().reverse().forEach(function (m, i) {
+      if (i > 0) { /* an empty band between two panels, so that their scales never meet */
+        out["gap_" + i] = {
+          type: "linear", position: "left", stack: "measures", stackWeight: PANEL_GAP_WEIGHT,
+          display: false, min: 0, max: 1
+        };
+      }
       var top = 0;
       m.points.forEach(function (p) { top = Math.max(top, p[1]); });
       var max = m.max !== null ? m.max : Math.max(1, Math.ceil(top));
@@ -184,15 +221,17 @@
         position: "left",
         stack: "measures",
         stackWeight: 1,
-        min: -0.08 * max, /* a gap between the panels */
-        max: 1.2 * max,
+        min: -0.06 * max, /* room for the markers at 0 and at the top */
+        max: 1.15 * max,
         title: { display: true, text: m.short, color: TEXT, font: { weight: "bold" } },
         ticks: { color: TEXT, stepSize: max / 2, includeBounds: false, precision: 1 },
         afterBuildTicks: function (axis) {
           axis.ticks = [0, max / 2, max].map(function (v) { return { value: v }; });
         },
         grid: { color: "#e6e9ee" },
-        border: { display: true, color: "#4a4a4a" }
+        border: { display: true, color: "#4a4a4a" },
+        /* one width for every panel's scale, wide enough for its title and "100" */
+        afterFit: function (axis) { axis.width = Math.max(axis.width, Y_AXIS_WIDTH); }
       };
     });
     return out;
@@ -225,7 +264,7 @@
         animation: false,
         parsing: false,
         normalized: true,
-        layout: { padding: { top: 56, right: 12 } },
+        layout: { padding: { top: 70, right: 12 } }, /* two rows of mark labels, then the injections */
         interaction: { mode: "nearest", intersect: false, axis: "xy" },
         font: { family: "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif" },
         scales: scales(data),
@@ -241,7 +280,13 @@
               }
             }
           },
-          hemispasmTimeline: { data: data }
+          hemispasmTimeline: {
+            data: data,
+            labels: {
+              today: holder.querySelector(".tl-mark-today"),
+              due: holder.querySelector(".tl-mark-due")
+            }
+          }
         }
       }
     });
