@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from hemispasm.clinic.web.i18n import format_day
 from tests.clinic.api.conftest import TODAY, World
 from tests.clinic.bodies import session_body, site
 from tests.clinic.web.conftest import csrf_token, log_in, text_of
@@ -91,7 +92,7 @@ def test_the_diary_opens_with_todays_date_and_the_last_injection(
     assert html.count('name="csrf_token"') == 5  # four forms and the log-out form
     assert all(f'id="score-{n}"' in html for n in range(11))
     text = text_of(html)
-    assert f"Injection {LATEST.isoformat()}" in text and "not marked yet" in text
+    assert f"Injection {format_day(LATEST, 'en')}" in text and "not marked yet" in text
     assert "Trouble swallowing or breathing?" in text and URGENT_ALERT not in html
     for label in ("Seeing double", "Drooping eyelid", "Trouble breathing (urgent)"):
         assert label in text
@@ -138,7 +139,7 @@ def test_a_rating_is_saved_for_today_and_read_back(
     assert "Your rating is saved" in text_of(page)
     (rating,) = _api(client, sessions, "P1", "self-ratings")
     assert (rating["score"], rating["rated_on"], rating["note"]) == (7, "2026-06-15", "worse today")
-    assert "2026-06-15 7 of 10" in text_of(page)
+    assert "15 Jun 2026 7 of 10" in text_of(page)
 
 
 def test_a_rating_can_be_for_an_earlier_day_and_without_a_note(
@@ -201,7 +202,7 @@ def test_the_start_and_the_wear_off_are_set_on_the_latest_injection(
     assert (latest["effect_began_on"], latest["wore_off_on"]) == (began.isoformat(), "2026-06-15")
     assert latest["course_reported_by"] == "patient" and latest["effect_days"] == 35
     assert earlier["effect_began_on"] is None and earlier["wore_off_on"] is None
-    assert "Wore off 2026-06-15 (35 days)" in text_of(page)
+    assert "Wore off 15 Jun 2026 (35 days)" in text_of(page)
 
 
 def test_marking_a_day_again_corrects_it(client: TestClient, sessions: World, p1: str) -> None:
@@ -357,7 +358,7 @@ def test_side_effects_the_clinic_recorded_are_listed_too(
     )
     assert response.status_code == 201
     text = text_of(client.get("/me/diary").text)
-    assert "2026-06-01 Seeing double, severe" in text and "Recorded by the clinic" in text
+    assert "1 Jun 2026 Seeing double, severe" in text and "Recorded by the clinic" in text
 
 
 # --- who may use the diary ---------------------------------------------------------------------

@@ -113,13 +113,13 @@ def test_the_patient_page_shows_the_timeline_numbers(client: TestClient, history
     text = text_of(response.text)
     assert "Record number A-001" in text and "66 years" in text
     assert "left side" in text and "ICD-10 G51.3" in text
-    assert "Next injection due 2026-06-08" in text and "Earliest allowed 2026-06-08" in text
+    assert "Next injection due 8 Jun 2026" in text and "Earliest allowed 8 Jun 2026" in text
     assert "overdue" in text
     # the newest session: 7.5 units left, 1.5 right, 9 in all
     assert "2026-03-16 onabotulinumtoxinA (Botox) 9 7.5 1.5 0" in text
     assert "80" in text and "75" in text and "70" in text  # effect days per cycle
     assert "-5.0 days per cycle" in text
-    assert "2026-06-01 7" in text  # the self-rating
+    assert "1 Jun 2026 7" in text  # the self-rating
     assert VIDEO_NOTE in text
     assert response.text.count("<rect ") == 3  # one effect bar per cycle
     assert 'role="img"' in response.text
@@ -132,7 +132,7 @@ def test_the_video_numbers_come_from_the_analysis(client: TestClient, history: W
         f"/api/v1/patients/{pid}/video-analyses", headers=history["clinician_a"].headers
     ).json()["items"][0]
     text = text_of(client.get(f"/patients/{pid}").text)
-    assert f"2026-06-01 {video['spasms_per_min']:.1f} " in text
+    assert f"1 Jun 2026 {video['spasms_per_min']:.1f} " in text
     assert f"{video['pct_time_affected_eye_half_closed']:.0f} %" in text
 
 
@@ -141,8 +141,8 @@ def test_a_patient_sees_their_own_page(client: TestClient, history: World) -> No
     response = client.get("/me")
     assert response.status_code == 200
     text = text_of(response.text)
-    assert "Next injection due 2026-06-08" in text and "Earliest allowed 2026-06-08" in text
-    assert "-5.0 days per cycle" in text and "2026-06-01 7" in text
+    assert "Next injection due 8 Jun 2026" in text and "Earliest allowed 8 Jun 2026" in text
+    assert "-5.0 days per cycle" in text and "1 Jun 2026 7" in text
     assert VIDEO_NOTE in text
     assert "zygomaticus" not in response.text and "Jankovic" not in text  # not a patient's part
 

@@ -146,7 +146,7 @@ def test_a_clinicians_upload_is_stored_and_shown_waiting_for_its_analysis(
     page = client.get(response.headers["location"])
     text = text_of(page.text)
     assert "The video was received" in text
-    assert "2026-06-10 Waiting to be analysed clip.mp4" in text
+    assert "10 Jun 2026 Waiting to be analysed clip.mp4" in text
     assert f'data-job-url="{API}/patients/{pid}/jobs/{job.id}"' in page.text
     assert "Check again" in text  # without the script, a link refreshes the state
 
@@ -650,8 +650,8 @@ def test_the_list_of_videos_reads_the_metric_columns_not_the_stored_results(
 
     text = text_of(response.text)
     imported = "imported: not analysed by the clinic's server"  # sent in through the API
-    assert f"2026-06-10 {imported} 10.0 15.0 4 % Left 4 II" in text
-    assert f"2026-06-01 {imported} 20.0 15.0 10 %" in text
+    assert f"10 Jun 2026 {imported} 10.0 15.0 4 % Left 4 II" in text
+    assert f"1 Jun 2026 {imported} 20.0 15.0 10 %" in text
     reads = [s for s in statements if re.search(r"\bFROM video_analyses\b", s)]
     assert reads, statements
     assert not [s for s in reads if "video_analyses.result" in s]
@@ -676,7 +676,7 @@ def test_the_pages_word_the_time_the_eye_was_closed_as_the_metric_is_measured(
     # The patient's page shows the same words in its table of videos and in the note.
     patient = text_of(client.get(f"/patients/{pid}").text)
     assert (
-        f"{PCT_CLOSED.label} * Affected side From 2026-06-10 10.0 4 % Left Imported result"
+        f"{PCT_CLOSED.label} * Affected side From 10 Jun 2026 10.0 4 % Left Imported result"
         in patient
     )
     assert "time the affected eye was mostly closed by spasms, that is about three" in patient

@@ -1,7 +1,9 @@
 """The patient education page about hemifacial spasm: its text, metadata, reading level and QR code.
 
 The text is ``education.md`` and its metadata ``education.json``, both beside this module, so that
-a clinic can edit them without touching code. Nothing here imports a web framework: the page route
+a clinic can edit them without touching code; a translation sits beside them as
+``education.<lang>.md`` and ``education.<lang>.json`` (``education.es.md``), with its own metadata
+and reading level measured in its own language. Nothing here imports a web framework: the page route
 and its template take an :class:`Education` and the strings the functions below return.
 
 ``reviewers`` ships empty, because the project has no clinical reviewer and invents none. A clinic
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -52,6 +55,8 @@ METADATA_KEYS = (
 
 _TEXT_FILE = "education.md"
 _METADATA_FILE = "education.json"
+LANGUAGES = ("en", "es")
+"""The languages the text is written in; English is the original, the others translations."""
 _SENTENCE_END = (".", "!", "?", ":", ";", ",")
 _URL = re.compile(r"\bhttps?://\S+")
 
@@ -88,14 +93,17 @@ class ReadingLevel:
     ``flesch_kincaid_grade`` and ``text_standard_grade`` are US school grades;
     ``dale_chall_score`` is the raw Dale-Chall score (6.0-6.9 reads as grades 7-8, 7.0-7.9 as
     grades 9-10), which counts words outside a list of familiar ones, so splitting sentences
-    cannot lower it much.
+    cannot lower it much. Both are English formulas: a translation records them as None and gives
+    its own language's measure, e.g. ``fernandez_huerta`` (Spanish reading ease, 0-100, higher is
+    easier; 60-70 reads as "normal", 70-80 as "fairly easy").
     """
 
     flesch_kincaid_grade: float
-    dale_chall_score: float
-    text_standard_grade: float
+    dale_chall_score: float | None
+    text_standard_grade: float | None
     words_per_sentence: float
     measured_with: str
+    fernandez_huerta: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,17 +141,31 @@ class Education:
 
 
 @cache
-def load_education() -> Education:
-    """Read the packaged text and metadata; ``EducationContentError`` if either is malformed."""
+def load_education(language: str = "en") -> Education:
+    """Read the packaged text and metadata in ``language`` (one of ``LANGUAGES``);
+    ``EducationContentError`` if either is malformed or says another language."""
+    if language not in LANGUAGES:
+        raise ValueError(f"language must be one of {', '.join(LANGUAGES)}, but got {language!r}")
+    text_file, metadata_file = _files_of(language)
     folder = resources.files(__package__ or "hemispasm.clinic.content")
-    markdown = folder.joinpath(_TEXT_FILE).read_text(encoding="utf-8")
+    markdown = folder.joinpath(text_file).read_text(encoding="utf-8")
     try:
-        data = json.loads(folder.joinpath(_METADATA_FILE).read_text(encoding="utf-8"))
+        data = json.loads(folder.joinpath(metadata_file).read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
-        raise EducationContentError(_METADATA_FILE, f"is not valid JSON ({exc})") from exc
-    return Education(
-        metadata=parse_metadata(data), markdown=markdown, sections=split_sections(markdown)
-    )
+        raise EducationContentError(metadata_file, f"is not valid JSON ({exc})") from exc
+    metadata = parse_metadata(data)
+    if metadata.language != language:
+        raise EducationContentError(
+            f"{metadata_file}: language", f"must be {language!r}, got {metadata.language!r}"
+        )
+    return Education(metadata=metadata, markdown=markdown, sections=split_sections(markdown))
+
+
+def _files_of(language: str) -> tuple[str, str]:
+    """The text and metadata files of ``language`` (English: ``education.md``/``.json``)."""
+    if language == "en":
+        return _TEXT_FILE, _METADATA_FILE
+    return f"education.{language}.md", f"education.{language}.json"
 
 
 def parse_metadata(data: object) -> EducationMetadata:
@@ -250,7 +272,10 @@ def plain_text(markdown: str) -> str:
     return "\n".join(blocks)
 
 
-def ninds_qr_svg(url: str = NINDS_URL) -> str:
+QR_TITLE = "QR code: scan it to open the NINDS page on hemifacial spasm"
+
+
+def ninds_qr_svg(url: str = NINDS_URL, *, title: str = QR_TITLE) -> str:
     """A QR code of ``url`` (the NINDS page by default) as inline SVG, black on white.
 
     The SVG has a ``viewBox`` but no fixed size, so the page's CSS sets its size; its ``<title>``
@@ -268,7 +293,7 @@ def ninds_qr_svg(url: str = NINDS_URL) -> str:
         light="#fff",
         omitsize=True,
         svgclass="qr-code",
-        title="QR code: scan it to open the NINDS page on hemifacial spasm",
+        title=title,
     )
     return svg.replace("<svg ", '<svg role="img" ', 1)
 
@@ -310,7 +335,11 @@ def _inline_text(children: Sequence[Token]) -> str:
 
 
 def _section(title: str, body: list[str]) -> Section:
-    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+    # accents dropped, so that "¿Qué es?" gives "que-es" in a translation
+    bare = "".join(
+        c for c in unicodedata.normalize("NFKD", title.lower()) if not unicodedata.combining(c)
+    )
+    slug = re.sub(r"[^a-z0-9]+", "-", bare).strip("-")
     if not slug:
         raise EducationContentError(_TEXT_FILE, f"heading {title!r} has no letters or digits")
     return Section(slug=slug, title=title, markdown="\n".join(body).strip() + "\n")
@@ -359,10 +388,15 @@ def _reading_level(data: Mapping[str, object]) -> ReadingLevel:
     if not isinstance(level, Mapping):
         raise EducationContentError("reading_level", f"must be an object, got {level!r}")
     where = "reading_level."
+
+    def optional(key: str) -> float | None:
+        return None if level.get(key) is None else _number(level, key, where=where)
+
     return ReadingLevel(
         flesch_kincaid_grade=_number(level, "flesch_kincaid_grade", where=where),
-        dale_chall_score=_number(level, "dale_chall_score", where=where),
-        text_standard_grade=_number(level, "text_standard_grade", where=where),
+        dale_chall_score=optional("dale_chall_score"),
+        text_standard_grade=optional("text_standard_grade"),
         words_per_sentence=_number(level, "words_per_sentence", where=where),
         measured_with=_text(level, "measured_with", where=where),
+        fernandez_huerta=optional("fernandez_huerta"),
     )

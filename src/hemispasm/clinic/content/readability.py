@@ -24,15 +24,36 @@ def reading_grade(text: str) -> float:
     return float(textstat.flesch_kincaid_grade(words))
 
 
-def measure_reading(text: str) -> ReadingLevel:
-    """Every readability figure the metadata records, for a markdown text."""
+def measure_reading(text: str, language: str = "en") -> ReadingLevel:
+    """Every readability figure the metadata records, for a markdown text in ``language``.
+
+    English gets the Flesch-Kincaid grade, Dale-Chall and the consensus grade; Spanish gets the
+    Flesch-Kincaid grade with Spanish syllables and the Fernández-Huerta reading ease (the English
+    word-list formulas do not apply to it and are None).
+    """
+    if language not in ("en", "es"):
+        raise ValueError(f"language must be 'en' or 'es', but got {language!r}")
     words = plain_text(text)
     if not words:
         raise ValueError("text has no words to measure")
-    return ReadingLevel(
-        flesch_kincaid_grade=round(reading_grade(text), 2),
-        dale_chall_score=round(float(textstat.dale_chall_readability_score(words)), 2),
-        text_standard_grade=float(textstat.text_standard(words, float_output=True)),
-        words_per_sentence=round(float(textstat.words_per_sentence(words)), 2),
-        measured_with=f"textstat {package_metadata.version('textstat')}",
-    )
+    version = f"textstat {package_metadata.version('textstat')}"
+    if language == "en":
+        return ReadingLevel(
+            flesch_kincaid_grade=round(reading_grade(text), 2),
+            dale_chall_score=round(float(textstat.dale_chall_readability_score(words)), 2),
+            text_standard_grade=float(textstat.text_standard(words, float_output=True)),
+            words_per_sentence=round(float(textstat.words_per_sentence(words)), 2),
+            measured_with=version,
+        )
+    textstat.set_lang(language)  # syllables counted with that language's hyphenation
+    try:
+        return ReadingLevel(
+            flesch_kincaid_grade=round(float(textstat.flesch_kincaid_grade(words)), 2),
+            dale_chall_score=None,
+            text_standard_grade=None,
+            words_per_sentence=round(float(textstat.words_per_sentence(words)), 2),
+            measured_with=f"{version} (lang {language})",
+            fernandez_huerta=round(float(textstat.fernandez_huerta(words)), 2),
+        )
+    finally:
+        textstat.set_lang("en")

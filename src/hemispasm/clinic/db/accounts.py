@@ -32,6 +32,8 @@ class Clinic(Record, Base):
     due_soon_days: Mapped[int] = mapped_column(Integer, default=14)
     phone: Mapped[str | None] = mapped_column(String(40), default=None)
     """What patients are told to call (shown with the urgent-help message), if set."""
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    """The IANA time zone the pages show times in (upload times), e.g. ``Europe/Madrid``."""
 
     dose_limits: Mapped[list[DoseLimit]] = relationship(
         back_populates="clinic", cascade="all, delete-orphan"

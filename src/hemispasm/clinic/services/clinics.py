@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -33,6 +34,27 @@ def clinic_phone(db: Session, actor: Actor) -> str | None:
         return db.scalar(select(Clinic.phone).where(Clinic.id == actor.clinic_id))
 
 
+def clinic_time_zone(db: Session, actor: Actor) -> str:
+    """The IANA time zone the actor's clinic shows times in (any role of the clinic)."""
+    with reads_only(db):
+        zone = db.scalar(select(Clinic.time_zone).where(Clinic.id == actor.clinic_id))
+    return zone or "UTC"
+
+
+def check_time_zone(name: object) -> str:
+    """``name`` if it is an IANA time zone this machine knows (``Europe/Madrid``), else a
+    ``ClinicalDataError`` naming ``time_zone``."""
+    if not isinstance(name, str) or not name.strip():
+        raise ClinicalDataError("time_zone", f"must be a time zone name, got {name!r}")
+    try:
+        ZoneInfo(name.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ClinicalDataError(
+            "time_zone", f"{name!r} is not a known time zone (e.g. Europe/Madrid, UTC)"
+        ) from None
+    return name.strip()
+
+
 def update_clinic(
     db: Session,
     actor: Actor,
@@ -42,6 +64,8 @@ def update_clinic(
     """Change the intervals and, when given, replace the limits of the products listed."""
     require_role(actor, Role.ADMIN)
     clinic = get_clinic(db, actor)
+    if "time_zone" in changes:  # refused before anything changes
+        changes = {**changes, "time_zone": check_time_zone(changes["time_zone"])}
     before: dict[str, Any] = {key: getattr(clinic, key) for key in changes}
     before["dose_limits"] = _limits_of(clinic)
     for key, value in changes.items():

@@ -9,6 +9,7 @@ from hemispasm.clinic.web import (
     csv_import_page,
     diary,
     dose_history_page,
+    language,
     record_forms,
     session_form,
     session_pages,
@@ -42,6 +43,7 @@ def install_web(app: FastAPI) -> None:
         visit_pages,
         csv_import_page,
         urgent_pages,
+        language,
     ):
         app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -34,6 +34,7 @@ from hemispasm.clinic.services.clinics import clinic_phone
 from hemispasm.clinic.services.records import create_record, list_records, update_record
 from hemispasm.clinic.services.timeline import patient_summary
 from hemispasm.clinic.services.treatment import ADVERSE_EVENTS, CYCLES, cycle_courses
+from hemispasm.clinic.web.i18n import N_, gettext
 from hemispasm.clinic.web.pages import PageActor, PageRoute, own_record, render
 from hemispasm.clinic.web.vocab_labels import NOTES_LABELS, hints_of, labels_of
 from hemispasm.errors import ClinicalDataError, PermissionDeniedError
@@ -49,20 +50,20 @@ SESSIONS_TO_MATCH = 200
 # --- plain words (the vocabularies' own are in ``vocab_labels``, for the patient reader) --------
 
 FIELD_LABELS = {
-    "score": "Rating",
-    "rated_on": "Date of the rating",
+    "score": N_("Rating"),
+    "rated_on": N_("Date of the rating"),
     "note": NOTES_LABELS["patient"],
-    "effect_began_on": "Day it started working",
-    "wore_off_on": "Day it wore off",
-    "effect": "Side effect",
-    "severity": "How bad it is",
-    "onset_on": "Day it began",
+    "effect_began_on": N_("Day it started working"),
+    "wore_off_on": N_("Day it wore off"),
+    "effect": N_("Side effect"),
+    "severity": N_("How bad it is"),
+    "onset_on": N_("Day it began"),
     "notes": NOTES_LABELS["patient"],
 }
 CHOOSE = {
-    "score": "Choose a number from 0 (no spasms) to 10 (the worst).",
-    "effect": "Choose a side effect from the list.",
-    "severity": "Choose how bad it is.",
+    "score": N_("Choose a number from 0 (no spasms) to 10 (the worst)."),
+    "effect": N_("Choose a side effect from the list."),
+    "severity": N_("Choose how bad it is."),
 }
 """What to say when a choice field holds no valid choice."""
 _DATE_NAMES = {
@@ -74,11 +75,11 @@ _DATE_NAMES = {
 }
 _DATE_NAME = re.compile(r"\b(" + "|".join(_DATE_NAMES) + r")\b")
 SAVED = {
-    "rating": "Thank you. Your rating is saved.",
-    "began": "Saved: the day your injection started working.",
-    "wore_off": "Saved: the day the effect wore off.",
-    "side_effect": "Thank you. The side effect is saved in your record for the clinic.",
-    "urgent": "The side effect is saved in your record.",
+    "rating": N_("Thank you. Your rating is saved."),
+    "began": N_("Saved: the day your injection started working."),
+    "wore_off": N_("Saved: the day the effect wore off."),
+    "side_effect": N_("Thank you. The side effect is saved in your record for the clinic."),
+    "urgent": N_("The side effect is saved in your record."),
 }
 
 # --- forms -------------------------------------------------------------------------------------
@@ -115,18 +116,21 @@ def problems_of(
         for error in exc.errors():
             name = str(error["loc"][0]) if error["loc"] else fields[0]
             if name in CHOOSE:
-                message = CHOOSE[name]
+                message = gettext(CHOOSE[name])
                 if error.get("input") not in (None, ""):
-                    message += f" ({error['input']!s:.20} is not one of them.)"
+                    wrong = f"{error['input']!s:.20}"
+                    message += " " + gettext("(%(value)s is not one of them.)") % {"value": wrong}
             elif name.endswith("_on"):
-                message = f"Enter a date, such as {today}."
+                message = gettext("Enter a date, such as %(date)s.") % {"date": today}
             else:
                 message = str(error["msg"]).removeprefix("Value error, ")
             found.setdefault(name if name in fields else fields[0], message)
     else:
         message = str(exc).removeprefix(f"{exc.field}: ")
         found[exc.field if exc.field in fields else fields[0]] = plain_message(message)
-    return [Problem(name, FIELD_LABELS.get(name, name), text) for name, text in found.items()]
+    return [
+        Problem(name, gettext(FIELD_LABELS.get(name, name)), text) for name, text in found.items()
+    ]
 
 
 def _see_diary(saved: str) -> RedirectResponse:
@@ -193,7 +197,7 @@ def _page(
         values=values,
         problems=problems or [],
         errors={p.field: p.message for p in problems or []},
-        saved=SAVED.get(saved or ""),
+        saved=gettext(SAVED[saved]) if saved in SAVED else None,
         urgent=urgent or saved == "urgent",
         effect_labels=labels_of(AdverseEffect, reader="patient"),
         severity_labels=labels_of(Severity, reader="patient"),

@@ -35,6 +35,7 @@ from hemispasm.clinic.services.accounts import Login
 from hemispasm.clinic.services.actor import Actor
 from hemispasm.clinic.services.urgent import count_unacknowledged
 from hemispasm.clinic.settings import Settings
+from hemispasm.clinic.web.i18n import LOCALE_COOKIE, choose_locale, install_i18n, using_locale
 from hemispasm.clinic.web.vocab_labels import register_vocab_label
 from hemispasm.errors import AuthenticationError, HemispasmError, PermissionDeniedError
 
@@ -46,6 +47,7 @@ templates = Jinja2Templates(directory=PACKAGE_DIR / "templates")
 # The templates ship with the package: no need to stat every template and include on each page.
 templates.env.auto_reload = False
 register_vocab_label(templates.env)  # every page names vocabulary values in words
+install_i18n(templates.env)  # _() in the request's language, dates in its words
 
 SECURITY_HEADERS = {
     # Everything comes from the app itself: no CDN, no third party learns of a visit.
@@ -73,6 +75,14 @@ def render(
     context["csrf_token"] = login.csrf_token if login else None
     context["urgent_count"] = getattr(request.state, "urgent_count", 0)
     return templates.TemplateResponse(request, template, context, status_code=status_code)
+
+
+def locale_of(request: Request) -> str:
+    """The language the page answers in: the ``lang`` cookie, else the browser's, else English."""
+    return choose_locale(
+        cookie=request.cookies.get(LOCALE_COOKIE),
+        accept_language=request.headers.get("accept-language"),
+    )
 
 
 def login_url(next_path: str | None = None) -> str:
@@ -172,6 +182,10 @@ class PageRoute(APIRoute):
         handler = super().get_route_handler()
 
         async def page_handler(request: Request) -> Response:
+            with using_locale(locale_of(request)):
+                return await answer(request)
+
+        async def answer(request: Request) -> Response:
             try:
                 response = await handler(request)
             except AuthenticationError:

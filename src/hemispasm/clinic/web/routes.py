@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from hemispasm.clinic.api.deps import SESSION_COOKIE, DbDep, PatientId, SettingsDep, client_address
 from hemispasm.clinic.api.schemas.records import AssessmentPublic
+from hemispasm.clinic.content.education import LANGUAGES as EDUCATION_LANGUAGES
 from hemispasm.clinic.content.education import load_education, ninds_qr_svg, render_html
 from hemispasm.clinic.domain.cycles import CycleCourse
 from hemispasm.clinic.domain.vocab import Role
@@ -26,6 +27,7 @@ from hemispasm.clinic.web.chart import build_timeline, chart_json, points
 from hemispasm.clinic.web.chart_columns import effect_columns
 from hemispasm.clinic.web.chart_measures import CLOSED, JANKOVIC, RATING, SPASMS
 from hemispasm.clinic.web.chart_svg import svg_timeline
+from hemispasm.clinic.web.i18n import current_locale, gettext
 from hemispasm.clinic.web.pages import (
     PageActor,
     PageRoute,
@@ -134,7 +136,9 @@ def login(
             settings,
             next=next,
             email=email,
-            error="The login form had expired or came from another site. Please log in again.",
+            error=gettext(
+                "The login form had expired or came from another site. Please log in again."
+            ),
             status_code=403,
         )
     try:
@@ -157,7 +161,7 @@ def login(
             status_code=429 if limited else 400,
             next=next,
             email=email,
-            error=str(exc) if limited else "Wrong e-mail address or password.",
+            error=str(exc) if limited else gettext("Wrong e-mail address or password."),
         )
         if isinstance(exc, RateLimitedError):
             refused.headers["Retry-After"] = str(exc.retry_after_s)
@@ -309,7 +313,8 @@ def my_page(request: Request, actor: PageActor, db: DbDep) -> Response:
         today=actor.on(),
         cycles=cycles[:LATEST],
         cycles_more=(
-            f"The newest {LATEST} of {len(cycles)} injections. The chart above shows them all."
+            gettext("The newest %(shown)s of %(total)s injections. The chart above shows them all.")
+            % {"shown": LATEST, "total": len(cycles)}
             if len(cycles) > LATEST
             else None
         ),
@@ -317,7 +322,7 @@ def my_page(request: Request, actor: PageActor, db: DbDep) -> Response:
         chart=chart,
         chart_svg=svg_timeline(chart) if chart else None,
         chart_data=chart_json(chart) if chart else None,
-        chart_title="My ratings and video measures over time",
+        chart_title=gettext("My ratings and video measures over time"),
         self_ratings=ratings[:LATEST],
         ratings_count=len(ratings),
         videos=list(reversed(videos))[:LATEST],
@@ -325,13 +330,14 @@ def my_page(request: Request, actor: PageActor, db: DbDep) -> Response:
 
 
 @cache
-def _education_page() -> dict[str, Any]:
-    """The education text, rendered once: it is the same for every reader."""
-    education = load_education()
+def _education_page(language: str) -> dict[str, Any]:
+    """The education text in ``language``, rendered once: it is the same for every reader."""
+    education = load_education(language if language in EDUCATION_LANGUAGES else "en")
+    qr_title = gettext("QR code: scan it to open the NINDS page on hemifacial spasm")
     return {
         "meta": education.metadata,
         "body": Markup(render_html(education)),  # markdown rendered with raw HTML escaped
-        "qr": Markup(ninds_qr_svg(education.metadata.read_more_url)),
+        "qr": Markup(ninds_qr_svg(education.metadata.read_more_url, title=qr_title)),
     }
 
 
@@ -339,4 +345,5 @@ def _education_page() -> dict[str, Any]:
 def education(request: Request) -> Response:
     """About hemifacial spasm; public, since it holds no patient data and is shared as a link."""
     signed_in = SESSION_COOKIE in request.cookies  # a link home; nothing is looked up
-    return render(request, "education.html", signed_in=signed_in, **_education_page())
+    page = _education_page(current_locale())
+    return render(request, "education.html", signed_in=signed_in, **page)

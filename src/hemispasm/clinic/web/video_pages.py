@@ -22,6 +22,7 @@ from hemispasm.clinic.db.models import AnalysisJob, JobState, VideoAnalysis
 from hemispasm.clinic.domain.vocab import AnalysisSource
 from hemispasm.clinic.services import uploads
 from hemispasm.clinic.services.actor import Actor
+from hemispasm.clinic.services.clinics import clinic_time_zone
 from hemispasm.clinic.services.records import get_record
 from hemispasm.clinic.services.treatment import session_dates
 from hemispasm.clinic.services.videos import (
@@ -30,6 +31,7 @@ from hemispasm.clinic.services.videos import (
     list_analysis_summaries,
 )
 from hemispasm.clinic.settings import Settings
+from hemispasm.clinic.web.i18n import N_, format_moment
 from hemispasm.clinic.web.pages import PageActor, PageRoute, render
 from hemispasm.clinic.web.video_place import Place, my_place, patient_place
 from hemispasm.clinic.web.video_report import compare_view, report_view, summary_row
@@ -72,15 +74,15 @@ def _report_view(row: VideoAnalysis, place: Place, session_dates: list[date]) ->
 # --- the list of videos and uploads -------------------------------------------------------------
 
 STATE_TEXT = {
-    JobState.QUEUED: "Waiting to be analysed",
-    JobState.RUNNING: "Being analysed",
-    JobState.DONE: "Done",
-    JobState.FAILED: "Failed",
+    JobState.QUEUED: N_("Waiting to be analysed"),
+    JobState.RUNNING: N_("Being analysed"),
+    JobState.DONE: N_("Done"),
+    JobState.FAILED: N_("Failed"),
 }
 
 
-def job_view(job: AnalysisJob, place: Place) -> dict[str, Any]:
-    """One upload and the state of its analysis."""
+def job_view(job: AnalysisJob, place: Place, time_zone: str = "UTC") -> dict[str, Any]:
+    """One upload and the state of its analysis; its time in the clinic's ``time_zone``."""
     active = job.state in (JobState.QUEUED, JobState.RUNNING)
     return {
         "id": job.id,
@@ -88,7 +90,7 @@ def job_view(job: AnalysisJob, place: Place) -> dict[str, Any]:
         "state_text": STATE_TEXT[job.state],
         "active": active,
         "error": job.error,
-        "uploaded_at": job.created_at.strftime("%Y-%m-%d %H:%M"),
+        "uploaded_at": format_moment(job.created_at, time_zone),
         "recorded_on": job.recorded_on,
         "file": job.upload.original_filename or "",
         "report_url": f"{place.base}/{job.video_analysis_id}" if job.video_analysis_id else None,
@@ -117,13 +119,14 @@ def _videos_page(
         db, actor, place.patient_id, page=1, page_size=ANALYSES_SHOWN
     )
     rows = [summary_row(a, f"{place.base}/{a.id}") for a in analyses.items]
+    zone = clinic_time_zone(db, actor)  # upload times in the clinic's time
     return render(
         request,
         "video_list.html",
         status_code=status_code,
         actor=actor,
         place=place,
-        jobs=[job_view(j, place) for j in jobs.items],
+        jobs=[job_view(j, place, zone) for j in jobs.items],
         jobs_total=jobs.total,
         analyses=rows,
         analyses_total=analyses.total,

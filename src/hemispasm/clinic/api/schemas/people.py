@@ -102,6 +102,8 @@ class ClinicUpdate(Input):
     min_interval_days: int | None = Field(None, ge=0, le=365)
     due_soon_days: int | None = Field(None, ge=0, le=90)
     dose_limits: list[DoseLimitIn] | None = Field(None, max_length=10)
+    time_zone: str | None = Field(None, min_length=1, max_length=64)
+    """The IANA time zone the pages show times in (``Europe/Madrid``); checked by the service."""
 
 
 class ClinicPublic(Output):
@@ -113,6 +115,7 @@ class ClinicPublic(Output):
     min_interval_days: int
     due_soon_days: int
     phone: str | None
+    time_zone: str
     dose_limits: list[DoseLimitOut]
 
 
