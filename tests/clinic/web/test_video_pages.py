@@ -480,19 +480,24 @@ def test_two_videos_side_by_side_show_both_and_the_change(client: TestClient, wo
     text = text_of(response.text)
     assert "recorded 28 days apart; the earlier one is on the left" in text
     # both were sent in through the API by a clinician, not analysed by the server: imported
-    assert "Measure 2026-05-15 imported 2026-06-12 imported Change" in text
+    assert "Earlier: 2026-05-15 84 days since the last injection · imported result" in text
+    assert "Later: 2026-06-12 25 days since the last injection · imported result" in text
+    assert "Measure 2026-05-15 2026-06-12 Change Which way" in text
     assert (
         "Days since the last injection 84 injected 2026-02-20 25 injected 2026-05-18 "
         "1 injection in between 2026-05-18"
     ) in text
-    assert "Spasms per minute 20.0 10.0 -10.0 (-50 %)" in text
+    # each change with the way it went: lower is better for the spasms
+    assert "Spasms per minute 20.0 10.0 -10.0 (-50 %) better" in text
     assert (
-        "Time the affected eye was mostly closed by spasms 9.7 % 4.5 % -5.2 percentage points"
+        "Time the affected eye was mostly closed by spasms 9.7 % 4.5 % -5.2 percentage points "
+        "better"
     ) in text
-    assert "Left eye: spasms per minute 20.0 10.0 -10.0 (-50 %)" in text
-    assert "Jankovic total, estimate (0-8) 6 4 -2" in text
-    assert "SMC grade, estimate (I-IV) III II III to II" in text
+    assert "Left eye: spasms per minute 20.0 10.0 -10.0 (-50 %) better" in text
+    assert "Jankovic total, estimate (0-8) 6 4 -2 better" in text
+    assert "SMC grade, estimate (I-IV) III II III to II better" in text
     assert "Estimates that support the clinician" in text
+    assert "lower" in text and "not a clinician's rating" in text  # the rule is stated
 
 
 @pytest.mark.parametrize(

@@ -33,6 +33,7 @@ from hemispasm.clinic.services.videos import (
 from hemispasm.clinic.settings import Settings
 from hemispasm.clinic.web.i18n import N_, format_moment
 from hemispasm.clinic.web.pages import PageActor, PageRoute, render
+from hemispasm.clinic.web.video_compare_page import compare_context
 from hemispasm.clinic.web.video_place import Place, my_place, patient_place
 from hemispasm.clinic.web.video_report import compare_view, report_view, summary_row
 from hemispasm.clinic.web.video_upload import receive_upload
@@ -262,6 +263,7 @@ def _compare_page(
             second_on=second.recorded_on,
             session_dates=dates,
         ),
+        **compare_context(db, actor, place, settings, first, second),
     )
 
 

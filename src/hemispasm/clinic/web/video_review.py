@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
-from fastapi.responses import RedirectResponse
+from fastapi.responses import FileResponse, RedirectResponse
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
@@ -22,7 +22,7 @@ from hemispasm.clinic.api.deps import DbDep, PatientId, RecordId, SettingsDep
 from hemispasm.clinic.api.schemas.corrections import EventCorrectionCreate, EventCreate
 from hemispasm.clinic.domain.corrections import CorrectionAction
 from hemispasm.clinic.services import corrections as svc
-from hemispasm.clinic.services import labels_export
+from hemispasm.clinic.services import labels_export, video_files
 from hemispasm.clinic.services.actor import Actor
 from hemispasm.clinic.services.report_files import (
     cached_frame,
@@ -178,6 +178,22 @@ def event_frame(
     if data is None:
         raise NotFoundError("frame", f"{key}/{moment}")
     return Response(data, media_type="image/jpeg")
+
+
+@router.get("/patients/{patient_id}/videos/{analysis_id}/video")
+def recorded_video(
+    actor: ClinicianActor,
+    db: DbDep,
+    settings: SettingsDep,
+    patient_id: PatientId,
+    analysis_id: RecordId,
+) -> Response:
+    """The analysed video itself, to play back (in byte ranges, so that a player can seek)."""
+    video = video_files.recorded_video(
+        db, actor, patient_id, analysis_id, data_dir=settings.data_dir
+    )
+    db.close()  # a long playback holds no connection
+    return FileResponse(video.path, media_type=video.media_type, content_disposition_type="inline")
 
 
 @router.get("/patients/{patient_id}/videos/{analysis_id}/labels.json")
