@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -42,7 +43,7 @@ def patient_token(client: TestClient) -> str:
     return csrf_token(client.get("/me/diary").text)
 
 
-def stored(db: Session, model: type) -> int:
+def stored(db: Session, model: Any) -> int:
     return db.scalar(select(func.count()).select_from(model).where(model.deleted_at.is_(None))) or 0
 
 

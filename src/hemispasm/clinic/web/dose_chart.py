@@ -14,13 +14,17 @@ from dataclasses import dataclass
 
 from hemispasm.clinic.domain.dose_history import ProductHistory
 
-WIDTH = 640
-LEFT = 48
+MAX_WIDTH = 640
+MIN_WIDTH = 360
+YEAR_WIDTH = 64
+"""The drawing is as wide as its years need (between the two bounds), so that a chart of a few
+years is not scaled down, with its labels, on a phone."""
+LEFT = 56
 """Room for the scale's numbers."""
 RIGHT = 12
 TOP = 12
 PLOT_HEIGHT = 200
-AXIS_HEIGHT = 28
+AXIS_HEIGHT = 30
 COLOURS = ("#0B5CAD", "#B35900", "#0E7A55", "#A2367D", "#4B4B9E", "#8A6D00")
 """One colour per named site (Okabe-Ito hues darkened to 3:1 against white and each other)."""
 OTHER_COLOUR = "#767676"
@@ -62,6 +66,7 @@ class DoseChart:
     width: int
     height: int
     left: int
+    right: int
     plot_top: int
     plot_bottom: int
     segments: tuple[Segment, ...]
@@ -107,7 +112,8 @@ def stacked_years(history: ProductHistory, site_labels: Sequence[str]) -> DoseCh
     top_units = max((y.total_units for y in history.years), default=0.0)
     step = nice_step(top_units)
     scale_top = step * max(1, math.ceil(top_units / step)) if top_units else step
-    plot_width = WIDTH - LEFT - RIGHT
+    width = min(MAX_WIDTH, max(MIN_WIDTH, LEFT + RIGHT + YEAR_WIDTH * len(history.years)))
+    plot_width = width - LEFT - RIGHT
     slot = plot_width / max(1, len(history.years))
     bar_width = min(48.0, slot * 0.6)
     bottom = TOP + PLOT_HEIGHT
@@ -147,15 +153,20 @@ def stacked_years(history: ProductHistory, site_labels: Sequence[str]) -> DoseCh
         for colour, cols in bands
     )
     busiest = max(history.years, key=lambda y: y.total_units)
+    sessions = f"{history.sessions} session{'' if history.sessions == 1 else 's'}"
+    if history.first_on.year == history.last_on.year:
+        span = f"in {history.first_on.year}"
+    else:
+        span = f"from {history.first_on.year} to {history.last_on.year}"
     summary = (
-        f"{history.total_units:g} U in {history.sessions} sessions from {history.first_on.year} "
-        f"to {history.last_on.year}; the most in one year: {busiest.total_units:g} U "
-        f"in {busiest.year}."
+        f"{history.total_units:g} U in {sessions} {span}; the most in one year: "
+        f"{busiest.total_units:g} U in {busiest.year}."
     )
     return DoseChart(
-        width=WIDTH,
+        width=width,
         height=bottom + AXIS_HEIGHT,
         left=LEFT,
+        right=RIGHT,
         plot_top=TOP,
         plot_bottom=bottom,
         segments=tuple(segments),
