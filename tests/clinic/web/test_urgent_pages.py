@@ -129,3 +129,13 @@ def test_the_urgent_tab_has_the_search_and_a_search_there_goes_to_all_patients(
     assert client.get("/worklist?due=urgent").headers["location"] == "/worklist/urgent"
     token = csrf_token(html)
     assert token
+
+
+def test_the_numbers_to_tap_are_offered_in_spanish_too(client: TestClient, world: World) -> None:
+    token = log_in(client, "patient_p1")
+    client.cookies.set("lang", "es")
+    data = {"csrf_token": token, "effect": "breathing_difficulty", "severity": "severe"}
+    response = client.post("/me/diary/side-effect", data=data | {"onset_on": "2026-06-14"})
+    html = client.get(response.headers["location"]).text
+    assert '<html lang="es">' in html
+    assert "Emergencias: llame al" in text_of(html) and 'href="tel:112"' in html
