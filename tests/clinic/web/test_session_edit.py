@@ -228,19 +228,73 @@ def test_a_first_session_starts_with_no_product(client: TestClient, world: World
     assert values["product"] == "" and values["dilution_units_per_0_1_ml"] == ""
 
 
-def test_a_new_side_effect_is_linked_to_the_newest_session_by_default(
-    client: TestClient, world: World
-) -> None:
-    add_session(client, world, TODAY - timedelta(days=200))
-    newest = add_session(client, world, TODAY - timedelta(days=20))
-    log_in(client, "clinician_a")
-    page = client.get(f"/patients/{world.patients['P1']}/adverse-events/new")
-    assert Controls(page.text).values["session_id"] == str(newest)
+def effects_url(world: World) -> str:
+    return f"/patients/{world.patients['P1']}/adverse-events"
 
 
-def test_a_new_side_effect_of_a_patient_without_sessions_is_not_linked(
+def post_effect(client: TestClient, world: World, token: str, **fields: str) -> Any:
+    data = {"csrf_token": token, "effect": "ptosis", "severity": "mild"} | fields
+    return client.post(f"{effects_url(world)}/new", data=data)
+
+
+def stored_effect(client: TestClient, world: World) -> dict[str, Any]:
+    answer = client.get(f"/api/v1{effects_url(world)}", headers=world["clinician_a"].headers)
+    [effect] = answer.json()["items"]
+    return dict(effect)
+
+
+def test_a_new_side_effect_follows_the_latest_session_on_or_before_its_onset_by_default(
+    client: TestClient, world: World
+) -> None:
+    older = add_session(client, world, TODAY - timedelta(days=200))
+    add_session(client, world, TODAY - timedelta(days=20))
+    token = log_in(client, "clinician_a")
+    page = client.get(f"{effects_url(world)}/new")
+    assert Controls(page.text).values["session_id"] == "followed"
+    assert "The latest session on or before the day it began" in text_of(page.text)
+    onset = (TODAY - timedelta(days=150)).isoformat()  # after the older session only
+    answer = post_effect(client, world, token, onset_on=onset, session_id="followed")
+    assert answer.status_code == 303, text_of(answer.text)
+    assert stored_effect(client, world)["session_id"] == older
+
+
+def test_a_side_effect_that_began_before_every_session_is_not_linked(
+    client: TestClient, world: World
+) -> None:
+    add_session(client, world, TODAY - timedelta(days=20))
+    token = log_in(client, "clinician_a")
+    onset = (TODAY - timedelta(days=30)).isoformat()
+    answer = post_effect(client, world, token, onset_on=onset, session_id="followed")
+    assert answer.status_code == 303, text_of(answer.text)
+    assert stored_effect(client, world)["session_id"] is None
+
+
+def test_a_side_effect_left_unlinked_on_purpose_stays_unlinked(
+    client: TestClient, world: World
+) -> None:
+    add_session(client, world, TODAY - timedelta(days=20))
+    token = log_in(client, "clinician_a")
+    answer = post_effect(client, world, token, onset_on=TODAY.isoformat(), session_id="")
+    assert answer.status_code == 303, text_of(answer.text)
+    assert stored_effect(client, world)["session_id"] is None
+
+
+def test_a_side_effect_with_a_bad_onset_is_refused_naming_it_and_nothing_is_stored(
+    client: TestClient, world: World
+) -> None:
+    add_session(client, world, TODAY - timedelta(days=20))
+    token = log_in(client, "clinician_a")
+    answer = post_effect(client, world, token, onset_on="4 May", session_id="followed")
+    assert answer.status_code == 422
+    assert "Enter a real date" in text_of(answer.text)
+    listed = client.get(f"/api/v1{effects_url(world)}", headers=world["clinician_a"].headers)
+    assert listed.json()["total"] == 0
+
+
+def test_the_side_effect_form_of_a_patient_without_sessions_offers_no_link(
     client: TestClient, world: World
 ) -> None:
     log_in(client, "clinician_a")
-    page = client.get(f"/patients/{world.patients['P1']}/adverse-events/new")
+    page = client.get(f"{effects_url(world)}/new")
     assert Controls(page.text).values["session_id"] == ""
+    assert 'value="followed"' not in page.text

@@ -124,17 +124,57 @@ def correct_patient(
     return _submit(request, actor, PATIENT_FORM, target, form, save)
 
 
-def _session_options(db: Session, actor: Actor, patient_id: int) -> dict[str, list[Option]]:
-    """The patient's injection sessions, newest first, to link a side effect to."""
+FOLLOWED_SESSION = "followed"
+"""The side-effect form's choice "the latest session on or before the onset", resolved when the
+form is posted (the onset date is known only then)."""
+
+
+def _sessions_newest_first(db: Session, actor: Actor, patient_id: int) -> list[Any]:
     page = svc.list_records(db, actor, INJECTION_SESSIONS, patient_id, page=1, page_size=1000)
+    return list(page.items)
+
+
+def _session_options(
+    db: Session, actor: Actor, patient_id: int, *, creating: bool
+) -> dict[str, list[Option]]:
+    """The patient's injection sessions, newest first, to link a side effect to; a new side
+    effect may leave the choice to its onset date."""
     sessions = [
         Option(
             str(row.id),
             f"{row.session_on.isoformat()} · {product_label(row.product, row.product_name)}",
         )
-        for row in page.items
+        for row in _sessions_newest_first(db, actor, patient_id)
     ]
-    return {"session_id": [Option("", "Not linked to a session"), *sessions]}
+    followed = [Option(FOLLOWED_SESSION, "The latest session on or before the day it began")]
+    return {
+        "session_id": [
+            *(followed if creating and sessions else []),
+            Option("", "Not linked to a session"),
+            *sessions,
+        ]
+    }
+
+
+def _link_followed_session(db: Session, actor: Actor, patient_id: int, form: FormData) -> FormData:
+    """``form`` with the "latest session on or before the onset" choice replaced by that
+    session's id (none before the onset: not linked; an unreadable onset counts as today,
+    and its own error is shown)."""
+    if form.get("session_id") != FOLLOWED_SESSION:
+        return form
+    try:
+        onset = date.fromisoformat(str(form.get("onset_on") or ""))
+    except ValueError:
+        onset = actor.on()
+    followed = next(
+        (
+            str(row.id)
+            for row in _sessions_newest_first(db, actor, patient_id)
+            if row.session_on <= onset
+        ),
+        "",
+    )
+    return FormData([(k, followed if k == "session_id" else v) for k, v in form.multi_items()])
 
 
 def _record_target(
@@ -150,17 +190,21 @@ def _record_target(
         row = svc.get_record(db, actor, spec.kind, patient_id, record_id)
         stored = svc.current_values(row, spec.kind)
         action = f"{base}/{record_id}/edit"
-    dynamic = _session_options(db, actor, patient_id) if spec.kind is ADVERSE_EVENTS else None
+    dynamic = (
+        _session_options(db, actor, patient_id, creating=record_id is None)
+        if spec.kind is ADVERSE_EVENTS
+        else None
+    )
     return Target(action, f"/patients/{patient_id}", patient, stored, dynamic)
 
 
 def new_record_defaults(spec: RecordForm, target: Target, today: date) -> Raw:
-    """A new record's entries; a side effect (onset today) follows the newest session, the
-    latest on or before its onset since no session is in the future."""
+    """A new record's entries; a side effect follows the latest session on or before its onset
+    (when the patient has any session)."""
     raw = defaults(spec, today)
-    sessions = (target.dynamic or {}).get("session_id", [])[1:]  # newest first
-    if spec.kind is ADVERSE_EVENTS and sessions:
-        raw["session_id"] = sessions[0].value
+    choices = [o.value for o in (target.dynamic or {}).get("session_id", [])]
+    if spec.kind is ADVERSE_EVENTS and FOLLOWED_SESSION in choices:
+        raw["session_id"] = FOLLOWED_SESSION
     return raw
 
 
@@ -194,6 +238,8 @@ def add_record_form_routes(spec: RecordForm) -> None:
         request: Request, actor: ClinicianActor, db: DbDep, patient_id: PatientId, form: FormDep
     ) -> Response:
         target = _record_target(db, actor, spec, patient_id, None)
+        if kind is ADVERSE_EVENTS:
+            form = _link_followed_session(db, actor, patient_id, form)
         return _submit(request, actor, spec, target, form, store(db, actor, patient_id, None))
 
     @router.get(f"{base}/{{record_id}}/edit", name=f"edit_{kind.part}_form")
