@@ -402,6 +402,12 @@ def test_the_worklist_has_overdue_due_soon_and_due_this_week_patients(seeded: Se
     assert all(totals.values()), totals
 
 
+def test_the_demo_clinic_has_a_fictional_phone_number_for_its_patients(seeded: Seeded) -> None:
+    with rolled_back(seeded.settings) as db:
+        phone = db.scalar(select(Clinic.phone).where(Clinic.name == CLINIC_NAME))
+    assert phone == "+1 202 555 0100"  # 555-0100 to 555-0199: set aside for fiction
+
+
 def test_the_logins_work_and_their_file_is_readable_by_the_owner_only(seeded: Seeded) -> None:
     path = seeded.settings.data_dir / LOGINS_FILE
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
