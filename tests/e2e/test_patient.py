@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from hemispasm.clinic.web.i18n import format_day
 from tests.e2e.conftest import Server, check_page, log_in
 
 pytestmark = pytest.mark.xdist_group("browser")  # one server and one browser per run
@@ -19,14 +20,14 @@ def test_a_patient_keeps_a_diary_and_sees_the_next_injection(page: Any, server: 
     due = server.last_session_on + timedelta(weeks=12)  # the clinic's default interval
     log_in(page, server, "patient1@example.org")
     assert page.url.endswith("/me")
-    assert page.locator(".me-next").get_by_text(due.isoformat()).count() >= 1
+    assert page.locator(".me-next").get_by_text(format_day(due, "en")).count() >= 1
 
     page.get_by_role("link", name=re.compile("My diary")).click()
     page.locator('label[for="score-6"]').click()  # the big 0-10 buttons are the labels
     assert page.is_checked("#score-6")
     page.get_by_role("button", name="Save my rating").click()
     page.wait_for_url(re.compile(r"/me/diary"))
-    today = date.today().isoformat()
+    today = format_day(date.today(), "en")  # "7 Dec 2026": pages show dates in words
     rating = page.locator(".diary-score").first
     assert rating.inner_text().startswith("6")  # the newest rating, just saved
     page.get_by_role("button", name="It wore off").click()
@@ -36,7 +37,7 @@ def test_a_patient_keeps_a_diary_and_sees_the_next_injection(page: Any, server: 
 
     page.goto(server.url + "/me")
     text = page.locator("main").inner_text()
-    assert due.isoformat() in text and today in text  # the due date, the new wear-off
+    assert format_day(due, "en") in text and today in text  # the due date, the new wear-off
     check_page(page, "me-with-diary")
 
     page.goto(server.url + "/me/record")

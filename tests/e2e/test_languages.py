@@ -1,0 +1,51 @@
+"""The patient pages and the education page in English and Spanish in a real browser: the
+language link, the lang attribute, axe with no serious finding, on a phone and a desktop."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import Server, check_page, log_in
+
+pytestmark = pytest.mark.xdist_group("browser")  # one server and one browser per run
+
+PATIENT_PAGES = ("/me", "/me/diary", "/me/record", "/me/videos")
+HEADINGS = {
+    "en": {"/me": "My treatment", "/me/diary": "My diary", "/education": "Hemifacial spasm"},
+    "es": {"/me": "Mi tratamiento", "/me/diary": "Mi diario", "/education": "Espasmo hemifacial"},
+}
+
+
+@pytest.mark.parametrize("locale", ["en", "es"])
+@pytest.mark.parametrize("width", [375, 1280])
+def test_the_patient_pages_pass_axe_in_both_languages(
+    page: Any, server: Server, locale: str, width: int
+) -> None:
+    page.set_viewport_size({"width": width, "height": 900})
+    log_in(page, server, "patient1@example.org")
+    page.context.add_cookies([{"name": "lang", "value": locale, "url": server.url}])
+    for path in (*PATIENT_PAGES, "/education"):
+        page.goto(server.url + path)
+        assert page.locator("html").get_attribute("lang") == locale, path
+        if path in HEADINGS[locale]:
+            assert page.locator("h1").inner_text().startswith(HEADINGS[locale][path]), path
+        check_page(page, f"{locale}-{width}{path.replace('/', '-')}")
+
+
+def test_the_language_link_switches_the_page_and_keeps_the_choice(
+    page: Any, server: Server
+) -> None:
+    page.goto(server.url + "/education")
+    assert page.locator("html").get_attribute("lang") == "en"
+    page.get_by_role("navigation", name="Language").get_by_role("link", name="Español").click()
+    page.wait_for_url(re.compile(r"/education$"))
+    assert page.locator("html").get_attribute("lang") == "es"
+    assert page.locator("h1").inner_text().startswith("Espasmo hemifacial")
+    page.goto(server.url + "/login")  # the choice is kept for the next page
+    assert page.get_by_role("button", name="Iniciar sesión").count() == 1
+    page.get_by_role("navigation", name="Idioma").get_by_role("link", name="English").click()
+    page.wait_for_url(re.compile(r"/login"))
+    assert page.locator("html").get_attribute("lang") == "en"
