@@ -132,6 +132,7 @@ def test_a_vial_expiring_on_the_session_day_is_accepted() -> None:
         (Vial(100, 2, 101, "L", date(2027, 1, 1)), r"^units_drawn_up: 101 U is more than the vial"),
         (Vial(100, 2, 1.001, "L", date(2027, 1, 1)), r"^units_drawn_up: "),
         (Vial(100, 2, 10, "  ", date(2027, 1, 1)), r"^lot: write the lot number"),
+        (Vial(100, 2, 10, "L" * 65, date(2027, 1, 1)), r"^lot: at most 64 characters, but got 65"),
     ],
 )
 def test_it_refuses_an_impossible_vial_naming_the_field(vial: Vial, message: str) -> None:

@@ -64,6 +64,23 @@ def test_a_clinician_adds_a_vial_and_sees_its_concentration_and_the_wastage(
     assert row.user_id == world["clinician_a"].user.id
 
 
+def test_the_printed_session_shows_the_vials_and_consent_without_the_forms(
+    client: TestClient, world: World
+) -> None:
+    page = a_session(client, world)
+    token = log_in(client, "clinician_a")
+    client.post(f"{page}/vials", data=VIAL | {"csrf_token": token})
+    client.post(
+        f"{page}/consent",
+        data={"consented_on": "2026-05-01", "kind": "written", "csrf_token": token},
+    )
+    printed = client.get(f"{page}/print")
+    assert printed.status_code == 200
+    text = text_of(printed.text)
+    assert "C1234" in text and "Written, signed today" in text
+    assert "Add the vial" not in text and "Record the consent" not in text
+
+
 def test_more_injected_than_drawn_up_shows_a_warning(client: TestClient, world: World) -> None:
     page = a_session(client, world)
     token = log_in(client, "clinician_a")

@@ -22,6 +22,7 @@ MAX_VIAL_UNITS = 500.0
 MAX_DILUENT_ML = 10.0
 """No product's label reconstitutes with more than 10 mL."""
 MAX_VIALS_PER_SESSION = 10
+MAX_LOT_LENGTH = 64
 
 
 class ConsentKind(StrEnum):
@@ -122,6 +123,10 @@ def check_vial(vial: Vial, *, session_on: date, prefix: str = "") -> None:
         raise ClinicalDataError(f"{prefix}units_drawn_up", off_grid_message(drawn))
     if not vial.lot.strip():
         raise ClinicalDataError(f"{prefix}lot", "write the lot number printed on the vial")
+    if len(vial.lot) > MAX_LOT_LENGTH:
+        raise ClinicalDataError(
+            f"{prefix}lot", f"at most {MAX_LOT_LENGTH} characters, but got {len(vial.lot)}"
+        )
     if vial.expiry_on < session_on:
         raise ClinicalDataError(
             f"{prefix}expiry_on",
