@@ -4,9 +4,11 @@ urgent report, and the worklist's search over every tab."""
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from fastapi.testclient import TestClient
 
+from hemispasm.clinic.web.i18n import format_moment
 from tests.clinic.api.conftest import World
 from tests.clinic.api.test_urgent_reports import report
 from tests.clinic.web.conftest import csrf_token, log_in, text_of
@@ -139,3 +141,21 @@ def test_the_numbers_to_tap_are_offered_in_spanish_too(client: TestClient, world
     html = client.get(response.headers["location"]).text
     assert '<html lang="es">' in html
     assert "Emergencias: llame al" in text_of(html) and 'href="tel:112"' in html
+
+
+def test_the_time_of_a_report_is_shown_in_the_clinics_time_zone(
+    client: TestClient, world: World
+) -> None:
+    r = client.patch(
+        "/api/v1/clinic", json={"time_zone": "Asia/Kolkata"}, headers=world["admin_a"].headers
+    )
+    assert r.status_code == 200, r.text
+    report(client, world, "P1", "patient_p1", "swallowing_difficulty")
+    (item,) = client.get("/api/v1/urgent-reports", headers=world["clinician_a"].headers).json()[
+        "items"
+    ]
+    reported_at = datetime.fromisoformat(item["reported_at"])
+    log_in(client, "clinician_a")
+    text = text_of(client.get("/worklist/urgent").text)
+    assert format_moment(reported_at, "Asia/Kolkata", "en") in text
+    assert format_moment(reported_at, "UTC", "en") not in text  # 5 h 30 min apart

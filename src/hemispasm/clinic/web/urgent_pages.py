@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
 from hemispasm.clinic.api.deps import DbDep, PatientId, RecordId
+from hemispasm.clinic.services.clinics import clinic_time_zone
 from hemispasm.clinic.services.urgent import acknowledge, list_unacknowledged
 from hemispasm.clinic.web.pages import ClinicianActor, PageRoute, render
 from hemispasm.clinic.web.routes import WORKLIST_TABS
@@ -41,6 +42,7 @@ def urgent_reports(
         result=result,
         pages=max(1, -(-result.total // PAGE_SIZE)),
         acknowledged=acknowledged,
+        time_zone=clinic_time_zone(db, actor),  # when each was reported, in the clinic's time
     )
 
 
