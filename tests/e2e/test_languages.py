@@ -49,3 +49,18 @@ def test_the_language_link_switches_the_page_and_keeps_the_choice(
     page.get_by_role("navigation", name="Idioma").get_by_role("link", name="English").click()
     page.wait_for_url(re.compile(r"/login"))
     assert page.locator("html").get_attribute("lang") == "en"
+
+
+@pytest.mark.parametrize("locale", ["en", "es"])
+def test_the_admins_clinic_settings_pass_axe_in_both_languages(
+    page: Any, server: Server, locale: str
+) -> None:
+    log_in(page, server, "admin@example.org")
+    page.context.add_cookies([{"name": "lang", "value": locale, "url": server.url}])
+    for path in ("/", "/admin/clinic"):
+        page.goto(server.url + path)
+        assert page.locator("html").get_attribute("lang") == locale
+        check_page(page, f"{locale}-admin{path.replace('/', '-')}")
+    page.set_viewport_size({"width": 375, "height": 900})
+    page.goto(server.url + "/admin/clinic")
+    check_page(page, f"{locale}-375-admin-clinic")

@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from hemispasm.clinic.web import (
+    clinic_settings,
     csv_import_page,
     diary,
     dose_history_page,
@@ -44,6 +45,7 @@ def install_web(app: FastAPI) -> None:
         csv_import_page,
         urgent_pages,
         language,
+        clinic_settings,
     ):
         app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
