@@ -129,6 +129,11 @@ def test_a_wheel_built_from_a_clean_tree_serves_every_static_asset(tmp_path: Pat
         for template in (package / "clinic/web/templates").glob("*.html"):
             referenced |= set(STATIC_REFERENCE.findall(template.read_text()))
         assert "/static/vendor/chart.umd.min.js" in referenced and len(referenced) >= 10
+        # the Spanish catalog and education text came with the wheel and are read from it
+        spanish = urllib.request.Request(base + "/education", headers={"Accept-Language": "es"})
+        with urllib.request.urlopen(spanish, timeout=10) as answer:
+            page = answer.read().decode()
+        assert '<html lang="es">' in page and "Espasmo hemifacial" in page and "Idioma" in page
         for ref in sorted(referenced):
             with urllib.request.urlopen(base + ref, timeout=10) as answer:
                 assert answer.status == 200, ref
