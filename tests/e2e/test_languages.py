@@ -64,3 +64,16 @@ def test_the_admins_clinic_settings_pass_axe_in_both_languages(
     page.set_viewport_size({"width": 375, "height": 900})
     page.goto(server.url + "/admin/clinic")
     check_page(page, f"{locale}-375-admin-clinic")
+
+
+def test_the_recorder_speaks_the_pages_language(page: Any, server: Server) -> None:
+    log_in(page, server, "patient1@example.org")
+    page.context.add_cookies([{"name": "lang", "value": "es", "url": server.url}])
+    page.context.grant_permissions(["camera"], origin=server.url)
+    page.goto(server.url + "/me/record")
+    page.get_by_role("button", name="Encender la cámara").click()
+    status = page.locator(".recorder-status")
+    status.filter(has_text="Ponga toda la cara dentro del óvalo").wait_for(timeout=15000)
+    page.get_by_role("button", name="Empezar a grabar").click()
+    status.filter(has_text=re.compile("La grabación empieza en|Grabando")).wait_for(timeout=15000)
+    assert "Recording" not in status.inner_text()

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from hemispasm.clinic.content.education import load_education
 from hemispasm.clinic.db.models import AuditEvent, JobState
 from hemispasm.clinic.web.i18n import using_locale
+from hemispasm.clinic.web.pages import STATIC_DIR as STATIC
 from hemispasm.clinic.web.video_pages import job_view
 from tests.clinic.web.conftest import log_in, text_of
 
@@ -199,3 +200,19 @@ def test_an_upload_time_is_shown_in_the_clinics_time_zone() -> None:
         new_york = job_view(job, place, "America/New_York")  # type: ignore[arg-type]
     assert utc["uploaded_at"] == "10 Jun 2026, 02:30 UTC"
     assert new_york["uploaded_at"] == "9 Jun 2026, 22:30 EDT"  # the evening before, there
+
+
+def test_the_recording_script_gets_its_sentences_in_the_pages_language(
+    client: TestClient, world: Any
+) -> None:
+    log_in(client, "patient_p1")
+    spanish(client)
+    html = client.get("/me/record").text
+    block = re.search(r'<script type="application/json" id="script-text">(.*?)</script>', html)
+    assert block, "no sentences for record.js"
+    sentences = json.loads(block.group(1))
+    assert sentences["Starting the camera…"] == "Encendiendo la cámara…"
+    assert sentences["Recording starts in %(seconds)s…"] == "La grabación empieza en %(seconds)s…"
+    script = (STATIC / "record.js").read_text()
+    for english in sentences:  # every sentence the page sends is one the script asks for
+        assert f'"{english}"' in script, english

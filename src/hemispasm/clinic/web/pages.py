@@ -36,6 +36,7 @@ from hemispasm.clinic.services.actor import Actor
 from hemispasm.clinic.services.urgent import count_unacknowledged
 from hemispasm.clinic.settings import Settings
 from hemispasm.clinic.web.i18n import LOCALE_COOKIE, choose_locale, install_i18n, using_locale
+from hemispasm.clinic.web.script_text import script_text
 from hemispasm.clinic.web.vocab_labels import register_vocab_label
 from hemispasm.errors import AuthenticationError, HemispasmError, PermissionDeniedError
 
@@ -48,6 +49,7 @@ templates = Jinja2Templates(directory=PACKAGE_DIR / "templates")
 templates.env.auto_reload = False
 register_vocab_label(templates.env)  # every page names vocabulary values in words
 install_i18n(templates.env)  # _() in the request's language, dates in its words
+templates.env.globals["script_text"] = script_text  # the scripts' sentences, translated
 
 SECURITY_HEADERS = {
     # Everything comes from the app itself: no CDN, no third party learns of a visit.

@@ -10,6 +10,23 @@
 (function () {
   "use strict";
 
+  // --- the page's language ----------------------------------------------------------------------
+
+  // The page gives each sentence in its language (#script-text, from script_text.py); English is
+  // the key and the fallback. "%(name)s" in a sentence is filled from ``values``.
+  var TEXT = (function () {
+    var block = document.getElementById("script-text");
+    try { return block ? JSON.parse(block.textContent) : {}; } catch (ignored) { return {}; }
+  }());
+
+  function t(english, values) {
+    var text = TEXT[english] || english;
+    Object.keys(values || {}).forEach(function (name) {
+      text = text.split("%(" + name + ")s").join(String(values[name]));
+    });
+    return text;
+  }
+
   // --- the state of analyses -------------------------------------------------------------------
 
   var STATE_TEXT = {
@@ -27,18 +44,18 @@
     if (!cell) return;
     var badge = document.createElement("span");
     badge.className = "job-badge job-" + job.state;
-    badge.textContent = STATE_TEXT[job.state] || job.state;
+    badge.textContent = STATE_TEXT[job.state] ? t(STATE_TEXT[job.state]) : job.state;
     var parts = [badge];
     if (job.error) {
       var reason = document.createElement("span");
       reason.className = "job-reason";
-      reason.textContent = (job.state === "failed" ? "Reason: " : "") + job.error;
+      reason.textContent = (job.state === "failed" ? t("Reason:") + " " : "") + job.error;
       parts.push(reason);
     }
     if (job.state === "done" && job.video_analysis_id) {
       var link = document.createElement("a");
       link.href = row.getAttribute("data-report-base") + "/" + job.video_analysis_id;
-      link.textContent = "Open the report";
+      link.textContent = t("Open the report");
       parts.push(link);
     }
     cell.replaceChildren.apply(cell, parts.reduce(function (all, node) {
@@ -111,32 +128,32 @@
   function cameraProblem(error) {
     var name = error && error.name;
     if (name === "NotAllowedError" || name === "SecurityError") {
-      return "The camera was not allowed. Allow the camera for this site in the browser's settings and try again, or send a video file below.";
+      return t("The camera was not allowed. Allow the camera for this site in the browser's settings and try again, or send a video file below.");
     }
     if (name === "NotFoundError" || name === "OverconstrainedError") {
-      return "No camera was found on this device. Please send a video file below instead.";
+      return t("No camera was found on this device. Please send a video file below instead.");
     }
     if (name === "NotReadableError" || name === "AbortError") {
-      return "The camera is busy, perhaps in another app. Close that app and try again.";
+      return t("The camera is busy, perhaps in another app. Close that app and try again.");
     }
-    return "The camera could not be started here. Please send a video file below instead.";
+    return t("The camera could not be started here. Please send a video file below instead.");
   }
 
   function refusal(response, text, maxBytes) {
     // The server answers a refused upload with a page naming the problem (or, for a body far
     // over the limit, with JSON): show that sentence.
     if (response.status === 413) {
-      return "The video is larger than the server accepts (" + Math.round(maxBytes / 1e6) +
-        " MB). Please record again, a little shorter.";
+      return t("The video is larger than the server accepts (%(mb)s MB). Please record again, a little shorter.",
+        { mb: Math.round(maxBytes / 1e6) });
     }
     try {
       var body = JSON.parse(text);
-      if (body && body.detail) return "The video was not accepted: " + body.detail;
+      if (body && body.detail) return t("The video was not accepted:") + " " + body.detail;
     } catch (ignored) { /* not JSON: a page */ }
     var page = new DOMParser().parseFromString(text, "text/html");
     var error = page.querySelector("#file-error") || page.querySelector("main .error, main p");
     var why = error ? error.textContent.trim() : "";
-    return "The video was not accepted (" + response.status + ")" + (why ? ": " + why : ".");
+    return t("The video was not accepted (%(status)s)", { status: response.status }) + (why ? ": " + why : ".");
   }
 
   function csrfToken() {
@@ -192,7 +209,7 @@
     function cameraOn() {
       clearRecording();
       only([]);
-      say("Starting the camera…");
+      say(t("Starting the camera…"));
       navigator.mediaDevices
         .getUserMedia({
           video: { facingMode: "user", width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30 } },
@@ -203,7 +220,7 @@
           live.srcObject = s;
           stage.hidden = false;
           only(["start"]);
-          say("Put your whole face inside the oval and look at the camera, then press Start recording.");
+          say(t("Put your whole face inside the oval and look at the camera, then press Start recording."));
           buttons.start.focus();
         })
         .catch(function (error) {
@@ -218,7 +235,7 @@
         return;
       }
       count.textContent = String(left);
-      say("Recording starts in " + left + "…");
+      say(t("Recording starts in %(seconds)s…", { seconds: left }));
       setTimeout(function () { countdown(left - 1); }, 1000);
     }
 
@@ -232,7 +249,7 @@
         media = new MediaRecorder(stream, options);
       } catch (error) {
         only(["camera"]);
-        say("Recording is not possible in this browser. Please send a video file below instead.");
+        say(t("Recording is not possible in this browser. Please send a video file below instead."));
         cameraOff();
         return;
       }
@@ -248,14 +265,14 @@
       only(["stop"]);
       buttons.stop.focus();
       count.textContent = clock(0) + " / " + clock(maxS);
-      say("Recording. Look at the camera and keep your face still.");
+      say(t("Recording. Look at the camera and keep your face still."));
       var saidEnough = false;
       ticker = setInterval(function () {
         elapsedS = (Date.now() - startedAt) / 1000;
         count.textContent = clock(elapsedS) + " / " + clock(maxS);
         if (elapsedS >= minS && !saidEnough) {
           saidEnough = true;
-          say("Recording. You may stop now, or keep still until it stops by itself.");
+          say(t("Recording. You may stop now, or keep still until it stops by itself."));
         }
         if (elapsedS >= maxS) stop();
       }, 200);
@@ -265,7 +282,8 @@
       var minS = Number(root.getAttribute("data-min-s"));
       var left = Math.ceil(minS - elapsedS);
       if (left > 0) {
-        say("Please keep still a little longer: " + left + " more second" + (left === 1 ? "" : "s") + ".");
+        say(left === 1 ? t("Please keep still a little longer: 1 more second.")
+          : t("Please keep still a little longer: %(seconds)s more seconds.", { seconds: left }));
         return;
       }
       stop();
@@ -283,17 +301,17 @@
       recording = new Blob(chunks, { type: (media && media.mimeType) || "video/webm" });
       chunks = [];
       cameraOff();
-      var done = "Recorded " + Math.round(elapsedS) + " seconds. ";
+      var done = t("Recorded %(seconds)s seconds.", { seconds: Math.round(elapsedS) }) + " ";
       preview.onerror = function () {
         // A page policy without blob: media (or an odd browser) cannot play it back here; the
         // recording itself is fine and can still be sent.
         preview.hidden = true;
-        say(done + "It cannot be played back on this page, but it can be sent: send it to your clinic, or record again.");
+        say(done + t("It cannot be played back on this page, but it can be sent: send it to your clinic, or record again."));
       };
       preview.src = URL.createObjectURL(recording);
       preview.hidden = false;
       only(["send", "again"]);
-      say(done + "Watch it if you like, then send it to your clinic, or record again.");
+      say(done + t("Watch it if you like, then send it to your clinic, or record again."));
       buttons.send.focus();
     }
 
@@ -301,7 +319,8 @@
       if (!recording) return;
       var maxBytes = Number(root.getAttribute("data-max-bytes"));
       if (maxBytes && recording.size > maxBytes) {
-        say("The recording is too large to send (" + Math.round(recording.size / 1e6) + " MB). Please record again, a little shorter.");
+        say(t("The recording is too large to send (%(mb)s MB). Please record again, a little shorter.",
+          { mb: Math.round(recording.size / 1e6) }));
         return;
       }
       var form = new FormData();
@@ -309,7 +328,7 @@
       form.append("file", recording, "recording." + extensionOf(recording.type));
       form.append("mirrored", "false"); // the camera's own picture is recorded, not the mirror
       only([]);
-      say("Sending the video… please keep this page open.");
+      say(t("Sending the video… please keep this page open."));
       fetch(root.getAttribute("data-upload-url"), {
         method: "POST",
         body: form,
@@ -317,7 +336,7 @@
       })
         .then(function (response) {
           if (response.ok && response.redirected) {
-            say("Sent. Opening your videos…");
+            say(t("Sent. Opening your videos…"));
             window.location.assign(response.url);
             return null;
           }
@@ -328,7 +347,7 @@
         })
         .catch(function () {
           only(["send", "again"]);
-          say("The video could not be sent. Check the connection and press Send again.");
+          say(t("The video could not be sent. Check the connection and press Send again."));
         });
     }
 

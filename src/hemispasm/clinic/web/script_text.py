@@ -1,0 +1,55 @@
+"""The sentences the pages' scripts show (``static/record.js``), in the page's language.
+
+A page that loads such a script puts ``{{ script_text() | tojson }}`` in a
+``<script type="application/json" id="script-text">`` block; the script looks each English sentence
+up there and falls back to it. ``%(name)s`` marks a number the script fills in.
+"""
+
+from __future__ import annotations
+
+from hemispasm.clinic.web.i18n import N_, gettext
+
+SCRIPT_TEXT = (
+    N_("Waiting to be analysed"),
+    N_("Being analysed"),
+    N_("Done"),
+    N_("Failed"),
+    N_("Reason:"),
+    N_("Open the report"),
+    N_(
+        "The camera was not allowed. Allow the camera for this site in the browser's settings "
+        "and try again, or send a video file below."
+    ),
+    N_("No camera was found on this device. Please send a video file below instead."),
+    N_("The camera is busy, perhaps in another app. Close that app and try again."),
+    N_("The camera could not be started here. Please send a video file below instead."),
+    N_(
+        "The video is larger than the server accepts (%(mb)s MB). Please record again, a little "
+        "shorter."
+    ),
+    N_("The video was not accepted:"),
+    N_("The video was not accepted (%(status)s)"),
+    N_("Starting the camera…"),
+    N_("Put your whole face inside the oval and look at the camera, then press Start recording."),
+    N_("Recording starts in %(seconds)s…"),
+    N_("Recording is not possible in this browser. Please send a video file below instead."),
+    N_("Recording. Look at the camera and keep your face still."),
+    N_("Recording. You may stop now, or keep still until it stops by itself."),
+    N_("Please keep still a little longer: %(seconds)s more seconds."),
+    N_("Please keep still a little longer: 1 more second."),
+    N_("Recorded %(seconds)s seconds."),
+    N_(
+        "It cannot be played back on this page, but it can be sent: send it to your clinic, "
+        "or record again."
+    ),
+    N_("Watch it if you like, then send it to your clinic, or record again."),
+    N_("The recording is too large to send (%(mb)s MB). Please record again, a little shorter."),
+    N_("Sending the video… please keep this page open."),
+    N_("Sent. Opening your videos…"),
+    N_("The video could not be sent. Check the connection and press Send again."),
+)
+
+
+def script_text() -> dict[str, str]:
+    """Each of the scripts' sentences in the current locale, keyed by its English."""
+    return {message: gettext(message) for message in SCRIPT_TEXT}
