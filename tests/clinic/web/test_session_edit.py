@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, update
 
-from hemispasm.clinic.db.models import AuditEvent
+from hemispasm.clinic.db.models import AuditEvent, InjectionSession
 from tests.clinic.api.conftest import TODAY, World
 from tests.clinic.web.conftest import log_in, text_of
 from tests.clinic.web.test_session_form import (
@@ -107,6 +107,23 @@ def test_a_correction_is_saved_and_the_audit_keeps_the_values_before_it(
         "units": 2.5,
     }
     assert "effect_began_on" not in audit["changes"]
+
+
+def test_a_session_without_a_recorded_injector_keeps_none_when_corrected(
+    client: TestClient, world: World, connection: Connection
+) -> None:
+    session_id = add_session(client, world, TODAY - timedelta(days=100), lot="LOT-7")
+    connection.execute(
+        update(InjectionSession).where(InjectionSession.id == session_id).values(injector_id=None)
+    )
+    token = log_in(client, "clinician_a")
+    page = client.get(edit_url(world, session_id))
+    assert Controls(page.text).values["injector_id"] == ""
+    assert '<option value="" selected>Not recorded</option>' in page.text
+    data = Controls(page.text).values | {"csrf_token": token, "lot": "LOT-8"}
+    assert client.post(edit_url(world, session_id), data=data).status_code == 303
+    session = stored(client, world)
+    assert session["lot"] == "LOT-8" and session["injector_id"] is None
 
 
 @pytest.mark.parametrize(

@@ -162,13 +162,15 @@ def injector_choices(
     """(value, label) of the injector select: the clinic's clinicians, the one logged in marked.
 
     A posted value that is none of them stays selectable, so that the entry is kept and its
-    error stands next to it.
+    error stands next to it; none chosen (a stored session without one) reads "Not recorded".
     """
     choices = []
     for user in clinicians:
         name = user.display_name or user.email
         choices.append((str(user.id), f"{name} (you)" if user.id == actor.user_id else name))
-    if chosen and chosen not in {value for value, _ in choices}:
+    if not chosen:
+        choices.insert(0, ("", "Not recorded"))
+    elif chosen not in {value for value, _ in choices}:
         choices.append((chosen, f"{chosen} (not a clinician of this clinic)"))
     return choices
 
@@ -193,7 +195,8 @@ def form_page(
     dilution = number(form.values.get("dilution_units_per_0_1_ml", ""))
     sites = typed_sites(form)
     summary = entries_summary(form, limits)
-    injector = form.values.get("injector_id") or str(actor.user_id)  # none posted: the actor
+    # none posted: the actor on a new session; a stored session's missing injector stays missing
+    injector = form.values.get("injector_id") or ("" if editing is not None else str(actor.user_id))
     totals = form_totals(sites, dilution)
     volumes = [t[2] for t in totals]
     rows = [*form.rows, *(SiteRow() for _ in range(EMPTY_ROWS))]
