@@ -46,7 +46,7 @@ def session_updates(connection: Connection, session_id: int) -> list[dict[str, A
         )
         .order_by(AuditEvent.id)
     ).scalars()
-    return [json.loads(detail) for detail in rows]
+    return [json.loads(detail or "null") for detail in rows]
 
 
 def edit_url(world: World, session_id: int) -> str:
