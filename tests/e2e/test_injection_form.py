@@ -114,6 +114,7 @@ def assert_targets_are_large_enough(page: Any, name: str) -> None:
     )
     assert len(sizes) == 34
     smallest = min(min(w, h) for w, h in sizes)
+    print(f"\n{name}: the smallest map target is {smallest:.1f} px")
     assert smallest >= MIN_TARGET_PX, f"{name}: a map target is only {smallest:.1f} px"
 
 
