@@ -120,7 +120,7 @@ def _smoothstep(u: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True, eq=False)
-class _EyeGeometry:
+class EyeGeometry:
     """Lid curves of one eye on the columns of its region of interest (canvas pixels)."""
 
     x0: int
@@ -135,7 +135,7 @@ class _EyeGeometry:
     lash_width: float
 
 
-def _eye_geometry(face: BaseFace, side: Side) -> _EyeGeometry:
+def eye_geometry(face: BaseFace, side: Side) -> EyeGeometry:
     lm = face.landmarks
     outer, inner = (lm[i] for i in EYE_CORNERS[side])
     eye_w = float(np.linalg.norm(outer - inner))
@@ -164,7 +164,7 @@ def _eye_geometry(face: BaseFace, side: Side) -> _EyeGeometry:
     upper = np.polyval(p_up, xs) - delta
     lower = np.polyval(p_lo, xs) + delta
     opening = np.clip(lower - upper, 0.0, None) * taper
-    return _EyeGeometry(
+    return EyeGeometry(
         x0=x0,
         y0=y0,
         xs=xs,
@@ -176,6 +176,34 @@ def _eye_geometry(face: BaseFace, side: Side) -> _EyeGeometry:
         below=below,
         lash_width=max(1.0, 0.11 * max_open),
     )
+
+
+def close_eye(img: np.ndarray, g: EyeGeometry, closure: float, lift_fraction: float) -> None:
+    """Lower the upper lid of the eye ``g`` by ``closure`` of its opening and lift the lower lid
+    by ``lift_fraction`` of it, in place on ``img`` (the picture the geometry was taken from)."""
+    a = g.upper
+    lift = min(lift_fraction, 0.6) * g.opening
+    b_new = g.lower - lift
+    a_new = a + closure * (b_new - a)
+    top = a - g.lid_skin
+    bottom = g.lower + g.below
+    y = g.ys[:, None]
+    src = y.copy()
+    skin = (y >= top) & (y < a_new)
+    src = np.where(skin, top + (y - top) * (a - top) / (a_new - top), src)
+    low = (y >= b_new) & (y < bottom)
+    src = np.where(low, g.lower + (y - b_new) * (bottom - g.lower) / (bottom - b_new), src)
+    map_y = src.astype(np.float32)
+    map_x = np.broadcast_to(g.xs[None, :], map_y.shape).astype(np.float32)
+    out = cv2.remap(img, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT101)
+    if closure > 0.02:
+        # The lash line on the lid's margin: a dark band just below the new margin.
+        d = (y - a_new - 0.4 * g.lash_width) / g.lash_width
+        shade = 1.0 - LASH_DARKENING * _smoothstep(np.array(closure * 1.5)) * np.exp(-d * d)
+        shade = np.where(g.opening[None, :] > 0.5, shade, 1.0)
+        out = (out.astype(np.float32) * shade[..., None].astype(np.float32)).clip(0, 255)
+    h, w = map_y.shape
+    img[g.y0 : g.y0 + h, g.x0 : g.x0 + w] = out.astype(np.uint8)
 
 
 @dataclass(frozen=True, eq=False)
@@ -232,7 +260,7 @@ class Renderer:
         self.look = look or Look()
         lm = face.landmarks
         fh = face.face_height_px
-        self._eyes = {side: _eye_geometry(face, side) for side in SIDES}
+        self._eyes = {side: eye_geometry(face, side) for side in SIDES}
         self._bumps: dict[tuple[str, Side], _Bump] = {}
         for side in SIDES:
             other: Side = "right" if side == "left" else "left"
@@ -281,32 +309,7 @@ class Renderer:
     # -- local warps ---------------------------------------------------------------------------
 
     def _close_eye(self, img: np.ndarray, side: Side, closure: float, lift_fraction: float) -> None:
-        """Lower the upper lid by ``closure`` of the opening and lift the lower lid by
-        ``lift_fraction`` of it, in place on ``img``."""
-        g = self._eyes[side]
-        a = g.upper
-        lift = min(lift_fraction, 0.6) * g.opening
-        b_new = g.lower - lift
-        a_new = a + closure * (b_new - a)
-        top = a - g.lid_skin
-        bottom = g.lower + g.below
-        y = g.ys[:, None]
-        src = y.copy()
-        skin = (y >= top) & (y < a_new)
-        src = np.where(skin, top + (y - top) * (a - top) / (a_new - top), src)
-        low = (y >= b_new) & (y < bottom)
-        src = np.where(low, g.lower + (y - b_new) * (bottom - g.lower) / (bottom - b_new), src)
-        map_y = src.astype(np.float32)
-        map_x = np.broadcast_to(g.xs[None, :], map_y.shape).astype(np.float32)
-        out = cv2.remap(img, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT101)
-        if closure > 0.02:
-            # The lash line on the lid's margin: a dark band just below the new margin.
-            d = (y - a_new - 0.4 * g.lash_width) / g.lash_width
-            shade = 1.0 - LASH_DARKENING * _smoothstep(np.array(closure * 1.5)) * np.exp(-d * d)
-            shade = np.where(g.opening[None, :] > 0.5, shade, 1.0)
-            out = (out.astype(np.float32) * shade[..., None].astype(np.float32)).clip(0, 255)
-        h, w = map_y.shape
-        img[g.y0 : g.y0 + h, g.x0 : g.x0 + w] = out.astype(np.uint8)
+        close_eye(img, self._eyes[side], closure, lift_fraction)
 
     def _shift_region(self, img: np.ndarray, bump: _Bump, amount: float) -> None:
         """Shift a region by ``amount`` of its full displacement, Gaussian-weighted, in place."""

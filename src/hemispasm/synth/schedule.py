@@ -385,11 +385,17 @@ def _tonic_pulse(rng: np.random.Generator) -> Pulse:
 
 
 def _spasm_group(
-    rng: np.random.Generator, side: Side, style: BlinkStyle, frame_s: float, group: int
+    rng: np.random.Generator,
+    side: Side,
+    style: BlinkStyle,
+    frame_s: float,
+    group: int,
+    *,
+    with_blinks: bool = True,
 ) -> list[Happening]:
     """One group of spasms laid out from time 0: a twitch, a partial closure, a clonic burst, a
-    tonic spasm, or a blink that sets off a tonic spasm or a burst."""
-    names = list(SPASM_GROUP_MIX)
+    tonic spasm, or (``with_blinks``) a blink that sets off a tonic spasm or a burst."""
+    names = [n for n in SPASM_GROUP_MIX if with_blinks or n != "after_blink"]
     weights = np.array([SPASM_GROUP_MIX[n] for n in names])
     kind = names[int(rng.choice(len(names), p=weights / weights.sum()))]
     if kind == "twitch":
@@ -412,6 +418,20 @@ def _spasm_group(
         stretch = 0.15 - overhang
         burst = [burst[0].stretched(stretch)] + [h.shifted(stretch) for h in burst[1:]]
     return [blink, *burst]
+
+
+def draw_spasm_group(
+    rng: np.random.Generator, side: Side, *, group: int = 0, frame_interval_s: float = 1.0 / 30
+) -> list[Happening]:
+    """One group of one-sided spasms (a twitch, a partial closure, a clonic burst or a tonic
+    spasm, as often as in :func:`make_schedule`) laid out from time 0, with no blink in it.
+
+    For putting spasms into a real video, whose own blinks are already there.
+    """
+    if side not in ("left", "right"):
+        raise InvalidParameterError(f"side must be 'left' or 'right', but got {side!r}")
+    style = BlinkStyle.draw(rng)
+    return _spasm_group(rng, side, style, frame_interval_s, group, with_blinks=False)
 
 
 def _burst(
@@ -541,5 +561,6 @@ __all__ = [
     "BlinkStyle",
     "Happening",
     "Schedule",
+    "draw_spasm_group",
     "make_schedule",
 ]
