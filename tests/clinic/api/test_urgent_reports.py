@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from hemispasm.clinic.db.models import AdverseEvent
+from hemispasm.clinic.db.treatment import WAITING_URGENT_SQL
 from hemispasm.clinic.services.actor import Actor
 from hemispasm.clinic.services.urgent import count_unacknowledged
 from tests.clinic.api.conftest import TODAY, World
@@ -148,3 +151,36 @@ def test_a_deleted_report_leaves_the_inbox(
     )
     assert r.status_code == 204, r.text
     assert inbox(client, world)["total"] == 0
+
+
+def test_the_migration_indexes_the_waiting_reports_as_the_model_does() -> None:
+    migration = importlib.import_module(
+        "hemispasm.clinic.migrations.versions.0006_urgent_acknowledged"
+    )
+    assert migration.WAITING_URGENT == WAITING_URGENT_SQL
+    assert "'swallowing_difficulty'" in WAITING_URGENT_SQL
+
+
+def test_the_count_reads_only_the_index_of_waiting_reports_on_sqlite(
+    db: Session, world: World
+) -> None:
+    if db.get_bind().dialect.name != "sqlite":
+        pytest.skip("the plan is SQLite's (PostgreSQL chooses by its statistics)")
+    sent: list[tuple[str, Any]] = []
+    conn = db.connection()
+
+    def note(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if "count(" in statement.lower():
+            sent.append((statement, parameters))
+
+    event.listen(conn, "before_cursor_execute", note)
+    try:
+        count_unacknowledged(db, actor_of(world, "clinician_a"))
+    finally:
+        event.remove(conn, "before_cursor_execute", note)
+    (statement, parameters) = sent[0]
+    plan = " ".join(
+        str(row[-1])
+        for row in db.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
+    )
+    assert "ix_adverse_events_waiting_urgent" in plan, plan

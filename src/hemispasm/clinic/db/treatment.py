@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hemispasm.clinic.db.base import Base, PatientOwned, enum_column
@@ -65,10 +65,27 @@ class InjectionSite(Base):
     deleted_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
+URGENT_EFFECT_SQL = "effect IN ({})".format(
+    ", ".join(f"'{e.value}'" for e in AdverseEffect if e.urgent)
+)
+"""The urgent effects as SQL with literal values: a query must say it in these words for the
+databases to use the partial index below (a bound parameter would not prove that it may)."""
+WAITING_URGENT_SQL = f"{URGENT_EFFECT_SQL} AND acknowledged_at IS NULL"
+
+
 class AdverseEvent(PatientOwned, Base):
     """A side effect after an injection, with its severity, onset and resolution."""
 
     __tablename__ = "adverse_events"
+    __table_args__ = (
+        # urgent effects nobody acknowledged yet: a handful of rows, counted on every page
+        Index(
+            "ix_adverse_events_waiting_urgent",
+            "patient_id",
+            sqlite_where=text(WAITING_URGENT_SQL),
+            postgresql_where=text(WAITING_URGENT_SQL),
+        ),
+    )
 
     session_id: Mapped[int | None] = mapped_column(
         ForeignKey("injection_sessions.id"), default=None

@@ -12,12 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, TextClause, func, select, text
 from sqlalchemy.orm import Session
 
 from hemispasm.clinic.db.base import utcnow
 from hemispasm.clinic.db.engine import reads_only
 from hemispasm.clinic.db.models import AdverseEvent, Patient
+from hemispasm.clinic.db.treatment import URGENT_EFFECT_SQL
 from hemispasm.clinic.domain.vocab import AdverseEffect, Reporter, Role, Severity
 from hemispasm.clinic.services.access import get_patient_for, refuse
 from hemispasm.clinic.services.actor import Actor
@@ -27,7 +28,6 @@ from hemispasm.errors import NotFoundError, PermissionDeniedError
 
 PART = "adverse_event"
 """The access part and audit entity of an acknowledgement (it changes a side effect)."""
-URGENT_EFFECTS = tuple(e for e in AdverseEffect if e.urgent)
 
 
 @dataclass(frozen=True)
@@ -47,15 +47,26 @@ class UrgentReport:
     acknowledged_by: int | None = None
 
 
-def _waiting(clinic_id: int) -> tuple[ColumnElement[bool], ...]:
+Condition = ColumnElement[bool] | TextClause
+
+
+def _waiting_reports() -> tuple[Condition, ...]:
+    """The conditions of an urgent report that nobody acknowledged yet (the effects in literal
+    SQL, so that the databases use the partial index of such reports)."""
+    return (
+        text(f"adverse_events.{URGENT_EFFECT_SQL}"),
+        AdverseEvent.acknowledged_at.is_(None),
+        AdverseEvent.reported_by == Reporter.PATIENT,
+        AdverseEvent.deleted_at.is_(None),
+    )
+
+
+def _waiting(clinic_id: int) -> tuple[Condition, ...]:
     """The conditions of an urgent report of the clinic that nobody acknowledged yet."""
     return (
+        *_waiting_reports(),
         Patient.clinic_id == clinic_id,
         Patient.deleted_at.is_(None),
-        AdverseEvent.deleted_at.is_(None),
-        AdverseEvent.effect.in_(URGENT_EFFECTS),
-        AdverseEvent.reported_by == Reporter.PATIENT,
-        AdverseEvent.acknowledged_at.is_(None),
     )
 
 
@@ -83,13 +94,18 @@ def count_unacknowledged(db: Session, actor: Actor) -> int:
     """
     if actor.role is not Role.CLINICIAN:
         return 0
-    with reads_only(db):
-        query = (
-            select(func.count())
-            .select_from(AdverseEvent)
-            .join(Patient, Patient.id == AdverseEvent.patient_id)
-            .where(*_waiting(actor.clinic_id))
+    of_clinic = (
+        select(Patient.id)
+        .where(
+            Patient.id == AdverseEvent.patient_id,
+            Patient.clinic_id == actor.clinic_id,
+            Patient.deleted_at.is_(None),
         )
+        .exists()
+    )
+    # the reports first, then their patients: the partial index holds only waiting reports
+    query = select(func.count()).select_from(AdverseEvent).where(*_waiting_reports(), of_clinic)
+    with reads_only(db):
         return db.scalar(query) or 0
 
 
