@@ -132,6 +132,9 @@ def test_an_urgent_report_reaches_the_clinician_who_acknowledges_it(
     # the clinician's header counts it on any page; the Urgent tab lists it
     tab.goto(server.url + f"/patients/{server.patients['2']}")
     assert header_count(tab) == before + 1
+    tab.goto(server.url + f"/patients/{server.patients['1']}")  # the banner offers it too
+    assert tab.locator(".urgent-acknowledge").get_by_role("button").first.is_visible()
+    check_page(tab, f"urgent-patient-page-{width}")
     tab.get_by_role("link", name=re.compile(r"^Urgent")).first.click()
     tab.wait_for_load_state()
     assert tab.url.endswith("/worklist/urgent")

@@ -159,3 +159,30 @@ def test_the_time_of_a_report_is_shown_in_the_clinics_time_zone(
     text = text_of(client.get("/worklist/urgent").text)
     assert format_moment(reported_at, "Asia/Kolkata", "en") in text
     assert format_moment(reported_at, "UTC", "en") not in text  # 5 h 30 min apart
+
+
+def test_the_patient_page_offers_to_acknowledge_and_comes_back_to_it(
+    client: TestClient, world: World
+) -> None:
+    record_id = report(client, world, "P1", "patient_p1", "breathing_difficulty")
+    report(client, world, "P1", "clinician_a", "swallowing_difficulty")  # the clinic knows
+    token = log_in(client, "clinician_a")
+    page = f"/patients/{world.patients['P1']}"
+    action = f"/worklist/urgent/{world.patients['P1']}/{record_id}/acknowledge"
+    html = client.get(page).text
+    assert html.count('class="urgent-acknowledge"') == 1 and f'action="{action}"' in html
+
+    response = client.post(action, data={"csrf_token": token, "back": page})
+    assert response.status_code == 303 and response.headers["location"] == page
+    html = client.get(page).text
+    assert 'class="urgent-acknowledge"' not in html and badge(html) == 0
+
+
+def test_an_acknowledgement_never_sends_the_browser_elsewhere(
+    client: TestClient, world: World
+) -> None:
+    record_id = report(client, world, "P1", "patient_p1", "breathing_difficulty")
+    token = log_in(client, "clinician_a")
+    action = f"/worklist/urgent/{world.patients['P1']}/{record_id}/acknowledge"
+    response = client.post(action, data={"csrf_token": token, "back": "https://example.org/"})
+    assert response.headers["location"].startswith("/worklist/urgent?acknowledged=")

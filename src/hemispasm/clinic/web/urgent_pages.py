@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse
 from hemispasm.clinic.api.deps import DbDep, PatientId, RecordId
 from hemispasm.clinic.services.clinics import clinic_time_zone
 from hemispasm.clinic.services.urgent import acknowledge, list_unacknowledged
-from hemispasm.clinic.web.pages import ClinicianActor, PageRoute, render
+from hemispasm.clinic.web.pages import ClinicianActor, FormDep, PageRoute, render
 from hemispasm.clinic.web.routes import WORKLIST_TABS
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -48,8 +48,11 @@ def urgent_reports(
 
 @router.post(URGENT + "/{patient_id}/{record_id}/acknowledge")
 def acknowledge_report(
-    actor: ClinicianActor, db: DbDep, patient_id: PatientId, record_id: RecordId
+    actor: ClinicianActor, db: DbDep, form: FormDep, patient_id: PatientId, record_id: RecordId
 ) -> Response:
-    """Acknowledge one report, then back to the tab (which no longer lists it)."""
+    """Acknowledge one report, then back to the tab (which no longer lists it), or to the
+    patient's page when the form came from there (``back``; no other address is followed)."""
     acknowledge(db, actor, patient_id, record_id)
+    if form.get("back") == f"/patients/{patient_id}":
+        return RedirectResponse(f"/patients/{patient_id}", status_code=303)
     return RedirectResponse(f"{URGENT}?acknowledged={record_id}#done", status_code=303)
