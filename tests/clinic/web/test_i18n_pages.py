@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, date, datetime
+from html import unescape
 from types import SimpleNamespace
 from typing import Any
 
@@ -208,9 +209,9 @@ def test_the_recording_script_gets_its_sentences_in_the_pages_language(
     log_in(client, "patient_p1")
     spanish(client)
     html = client.get("/me/record").text
-    block = re.search(r'<script type="application/json" id="script-text">(.*?)</script>', html)
+    block = re.search(r"<meta name=\"script-text\" content='([^']*)'>", html)
     assert block, "no sentences for record.js"
-    sentences = json.loads(block.group(1))
+    sentences = json.loads(unescape(block.group(1)))
     assert sentences["Starting the camera…"] == "Encendiendo la cámara…"
     assert sentences["Recording starts in %(seconds)s…"] == "La grabación empieza en %(seconds)s…"
     script = (STATIC / "record.js").read_text()

@@ -1,8 +1,9 @@
 """The sentences the pages' scripts show (``static/record.js``), in the page's language.
 
-A page that loads such a script puts ``{{ script_text() | tojson }}`` in a
-``<script type="application/json" id="script-text">`` block; the script looks each English sentence
-up there and falls back to it. ``%(name)s`` marks a number the script fills in.
+A page that loads such a script puts ``{{ script_text() | tojson }}`` in the ``content`` of a
+``<meta name="script-text">`` (single-quoted: ``tojson`` escapes ``'``; no inline script, as the
+page policy wants); the script looks each English sentence up there and falls back to it.
+``%(name)s`` marks a number the script fills in.
 """
 
 from __future__ import annotations

@@ -12,11 +12,12 @@
 
   // --- the page's language ----------------------------------------------------------------------
 
-  // The page gives each sentence in its language (#script-text, from script_text.py); English is
-  // the key and the fallback. "%(name)s" in a sentence is filled from ``values``.
+  // The page gives each sentence in its language (<meta name="script-text">, from
+  // script_text.py; no inline script under the page policy); English is the key and the fallback.
+  // "%(name)s" in a sentence is filled from ``values``.
   var TEXT = (function () {
-    var block = document.getElementById("script-text");
-    try { return block ? JSON.parse(block.textContent) : {}; } catch (ignored) { return {}; }
+    var meta = document.querySelector('meta[name="script-text"]');
+    try { return meta ? JSON.parse(meta.content) : {}; } catch (ignored) { return {}; }
   }());
 
   function t(english, values) {
