@@ -420,5 +420,5 @@ def test_the_schedule_says_how_far_off_each_date_is(client: TestClient, world: W
     _post(client, world, "P2", "sessions", _session(TODAY - timedelta(days=80)))
     log_in(client, "patient_p2")
     text = text_of(client.get("/me").text)
-    assert "Next injection due 2026-06-19 (in 4 days)" in text
-    assert "Last injection 2026-03-27 (80 days ago)" in text
+    assert "Next injection due 19 Jun 2026 (in 4 days)" in text
+    assert "Last injection 27 Mar 2026 (80 days ago)" in text

@@ -158,7 +158,7 @@ def test_a_rating_can_be_for_an_earlier_day_and_without_a_note(
         ({"score": ""}, "score", "Choose a number from 0"),
         ({"score": "seven"}, "score", "Choose a number from 0"),
         ({"score": "5", "rated_on": "2026-06-16"}, "rated_on", "2026-06-16 is in the future"),
-        ({"score": "5", "rated_on": "yesterday"}, "rated_on", "Enter a date, such as 2026-06-15"),
+        ({"score": "5", "rated_on": "yesterday"}, "rated_on", "Enter a date, such as 15 Jun 2026"),
         ({"score": "5", "rated_on": "1959-12-31"}, "rated_on", "before your birth date"),
         ({"score": "5", "note": "x" * 5001}, "note", "at most 5000 characters"),
     ],

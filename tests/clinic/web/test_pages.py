@@ -73,7 +73,7 @@ def test_the_worklist_shows_overdue_patients_of_the_own_clinic_only(
     log_in(client, "clinician_a")
     overdue = text_of(client.get("/worklist").text)
     assert "Demo Patient P1" in overdue and "Demo Patient P2" not in overdue
-    assert "2026-06-08" in overdue  # P1's next due date: last session + 84 days
+    assert "8 Jun 2026" in overdue  # P1's next due date: last session + 84 days
     soon = text_of(client.get("/worklist?due=due_soon").text)
     assert "Demo Patient P2" in soon and "Demo Patient P1" not in soon
     everyone = text_of(client.get("/worklist?due=").text)
@@ -116,7 +116,7 @@ def test_the_patient_page_shows_the_timeline_numbers(client: TestClient, history
     assert "Next injection due 8 Jun 2026" in text and "Earliest allowed 8 Jun 2026" in text
     assert "overdue" in text
     # the newest session: 7.5 units left, 1.5 right, 9 in all
-    assert "2026-03-16 onabotulinumtoxinA (Botox) 9 7.5 1.5 0" in text
+    assert "16 Mar 2026 onabotulinumtoxinA (Botox) 9 7.5 1.5 0" in text
     assert "80" in text and "75" in text and "70" in text  # effect days per cycle
     assert "-5.0 days per cycle" in text
     assert "1 Jun 2026 7" in text  # the self-rating

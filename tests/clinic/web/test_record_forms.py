@@ -409,7 +409,7 @@ def test_a_clinician_records_an_assessment(
     assert stored["notes"] == "seen with the patient's partner"
     assert stored["assessor_id"] == world["clinician_a"].user.id
     row = text_of(client.get(f"/patients/{p1}").text)
-    assert "2026-06-01 3 2 5 II 12 — Edit" in row
+    assert "1 Jun 2026 3 2 5 II 12 — Edit" in row
 
 
 @pytest.mark.parametrize(
@@ -477,7 +477,7 @@ def test_a_clinician_records_a_side_effect_after_a_session(
 ) -> None:
     session_id = _session(client, world, p1, "2026-05-01")
     page = client.get(f"/patients/{p1}/adverse-events/new")
-    option = f'<option value="{session_id}">2026-05-01 · onabotulinumtoxinA (Botox)</option>'
+    option = f'<option value="{session_id}">1 May 2026 · onabotulinumtoxinA (Botox)</option>'
     assert option in page.text
     assert "Difficulty breathing (urgent)</option>" in page.text
     assert form_of(page.text)["effect"] == [""]  # nothing chosen by default
@@ -494,7 +494,7 @@ def test_a_clinician_records_a_side_effect_after_a_session(
     assert stored["session_id"] == session_id and stored["reported_by"] == "clinician"
     assert stored["resolved_on"] is None and stored["urgent"] is False
     text = text_of(client.get(f"/patients/{p1}").text)
-    assert "Drooping upper eyelid (ptosis) Mild 2026-05-04 Not yet 2026-05-01 a clinician" in text
+    assert "Drooping upper eyelid (ptosis) Mild 4 May 2026 Not yet 1 May 2026 a clinician" in text
 
 
 def test_a_session_of_another_product_is_offered_by_the_name_recorded(
@@ -509,7 +509,7 @@ def test_a_session_of_another_product_is_offered_by_the_name_recorded(
     }
     session_id = api_post(client, world, f"/patients/{p1}/sessions", body)["id"]
     page = client.get(f"/patients/{p1}/adverse-events/new")
-    assert f'<option value="{session_id}">2026-05-01 · Demo toxin</option>' in page.text
+    assert f'<option value="{session_id}">1 May 2026 · Demo toxin</option>' in page.text
     assert "name it below" not in page.text  # no field to name a product follows here
 
 
@@ -599,7 +599,7 @@ def test_urgent_side_effects_stand_out_and_open_ones_come_first(
     page = client.get(f"/patients/{p1}")
     assert f'href="{path}/{urgent["id"]}/edit"' in page.text
     text = text_of(page.text)
-    assert "Not resolved: Difficulty breathing (urgent) since 2026-03-01" in text
+    assert "Not resolved: Difficulty breathing (urgent) since 1 Mar 2026" in text
     table = text[text.index("Side effects") :]
     breathing = table.index("Difficulty breathing (urgent) Severe")
     assert breathing < table.index("Drooping upper eyelid") < table.index("Watering eye")
@@ -704,7 +704,7 @@ def test_a_clinician_records_a_decompression_and_its_recurrence(
     assert after == stored | {"recurrence_on": "2024-02-01", "updated_at": after["updated_at"]}
     text = text_of(client.get(f"/patients/{p1}").text)
     assert (
-        "2021-03-01 Left Surgeon A Spasms gone 2024-02-01 Hearing loss, Leak of cerebrospinal"
+        "1 Mar 2021 Left Surgeon A Spasms gone 1 Feb 2024 Hearing loss, Leak of cerebrospinal"
         in text
     )
 

@@ -46,10 +46,10 @@ def test_the_clinicians_patient_page_says_who_reported_each_rating_and_cycle(
 
     text = text_of(client.get(f"/patients/{world.patients['P1']}").text)
 
-    assert "2026-06-02 6 the clinic" in text
-    assert "2026-06-01 4 the patient" in text
-    assert "2026-05-01 2026-05-04 — — — The patient" in text
-    assert "2026-02-02 2026-02-06 — — — The clinic" in text
+    assert "2 Jun 2026 6 the clinic" in text
+    assert "1 Jun 2026 4 the patient" in text
+    assert "1 May 2026 4 May 2026 — — — The patient" in text
+    assert "2 Feb 2026 6 Feb 2026 — — — The clinic" in text
 
 
 def test_the_patients_own_pages_say_what_the_clinic_recorded(
@@ -59,11 +59,11 @@ def test_the_patients_own_pages_say_what_the_clinic_recorded(
     log_in(client, "patient_p1")
 
     me = text_of(client.get("/me").text)
-    assert "2026-05-01 2026-05-04 — — — Me" in me
-    assert "2026-02-02 2026-02-06 — — — The clinic" in me
+    assert "1 May 2026 4 May 2026 — — — Me" in me
+    assert "2 Feb 2026 6 Feb 2026 — — — The clinic" in me
     diary = text_of(client.get("/me/diary").text)
-    assert "2026-06-02 6 of 10 Entered by the clinic" in diary
-    assert "2026-06-01 4 of 10 Entered" not in diary
+    assert "2 Jun 2026 6 of 10 Entered by the clinic" in diary
+    assert "1 Jun 2026 4 of 10 Entered" not in diary
 
 
 def test_the_diary_refuses_to_change_a_course_the_clinic_recorded_and_says_why(

@@ -57,7 +57,7 @@ def test_a_clinician_adds_a_vial_and_sees_its_concentration_and_the_wastage(
 
     assert r.status_code == 303 and r.headers["location"] == f"{page}#vials-h"
     text = text_of(client.get(page).text)
-    assert "C1234 2027-01-31 100 U 2.5 mL 4 U per 0.1 mL 10 U" in text
+    assert "C1234 31 Jan 2027 100 U 2.5 mL 4 U per 0.1 mL 10 U" in text
     assert "Drawn up 10 U Injected (the sites above) 5 U Wasted 5 U" in text
     (row,) = audit_rows(db, action="update", entity="session_records")
     assert detail_of(row)["changes"]["vials"]["before"] == []
@@ -147,7 +147,7 @@ def test_a_clinician_records_the_consent_with_its_kind_and_who_recorded_it(
 
     assert r.status_code == 303
     text = text_of(client.get(page).text)
-    assert "Given on 2026-04-20 Kind On file from an earlier visit Recorded by You" in text
+    assert "Given on 20 Apr 2026 Kind On file from an earlier visit Recorded by You" in text
     (row,) = db.scalars(select(SessionConsent)).all()
     assert row.recorded_by == world["clinician_a"].user.id
 

@@ -186,8 +186,8 @@ def test_a_finished_analysis_has_a_report_page_with_its_numbers(
 
     assert response.status_code == 200, response.text
     text = text_of(response.text)
-    assert "Video of 2026-06-15" in text and "Demo Patient P1" in text
-    assert "28 days after the injection of 2026-05-18" in text
+    assert "Video of 15 Jun 2026" in text and "Demo Patient P1" in text
+    assert "28 days after the injection of 18 May 2026" in text
     assert "Affected side Left" in text
     assert "Spasms per minute 20.0 4 spasms" in text
     assert "Blinks per minute 15.0 3 blinks" in text
@@ -480,12 +480,12 @@ def test_two_videos_side_by_side_show_both_and_the_change(client: TestClient, wo
     text = text_of(response.text)
     assert "recorded 28 days apart; the earlier one is on the left" in text
     # both were sent in through the API by a clinician, not analysed by the server: imported
-    assert "Earlier: 2026-05-15 84 days since the last injection · imported result" in text
-    assert "Later: 2026-06-12 25 days since the last injection · imported result" in text
-    assert "Measure 2026-05-15 2026-06-12 Change Which way" in text
+    assert "Earlier: 15 May 2026 84 days since the last injection · imported result" in text
+    assert "Later: 12 Jun 2026 25 days since the last injection · imported result" in text
+    assert "Measure 15 May 2026 12 Jun 2026 Change Which way" in text
     assert (
-        "Days since the last injection 84 injected 2026-02-20 25 injected 2026-05-18 "
-        "1 injection in between 2026-05-18"
+        "Days since the last injection 84 injected 20 Feb 2026 25 injected 18 May 2026 "
+        "1 injection in between 18 May 2026"
     ) in text
     # each change with the way it went: lower is better for the spasms
     assert "Spasms per minute 20.0 10.0 -10.0 (-50 %) better" in text
@@ -554,14 +554,14 @@ def test_a_video_recorded_on_an_injection_day_counts_as_taken_before_the_injecti
     report = text_of(client.get(f"/patients/{pid}/videos/{before}").text)
 
     assert (
-        "Days since the last injection 87 injected 2026-02-20 recorded on the day of an "
-        "injection, before it 25 injected 2026-05-18 1 injection in between 2026-05-18"
+        "Days since the last injection 87 injected 20 Feb 2026 recorded on the day of an "
+        "injection, before it 25 injected 18 May 2026 1 injection in between 18 May 2026"
     ) in compare
     assert "Days since the last injection: 0" not in compare
     assert (
-        "Recorded on the day of an injection, before it; 87 days after the injection of 2026-02-20"
+        "Recorded on the day of an injection, before it; 87 days after the injection of 20 Feb 2026"
     ) in report
-    assert "Days since the last injection 87 injected 2026-02-20; recorded on the day" in report
+    assert "Days since the last injection 87 injected 20 Feb 2026; recorded on the day" in report
 
 
 def test_a_video_recorded_on_the_day_of_the_first_injection_has_no_earlier_one(

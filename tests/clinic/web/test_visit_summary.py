@@ -16,6 +16,7 @@ from sqlalchemy import Connection, select
 
 from hemispasm.clinic.db.models import AuditEvent
 from hemispasm.clinic.services.calendar_file import build_calendar
+from hemispasm.clinic.web.i18n import format_day
 from tests.clinic.api.conftest import World
 from tests.clinic.bodies import session_body, site
 from tests.clinic.web.conftest import log_in, text_of
@@ -96,7 +97,7 @@ def test_the_summary_page_totals_each_product_per_side_and_never_across_products
     assert f"{XEOMIN} 5 U 2.5 U 7.5 U" in text
     assert "20 U" not in text  # units of two products are not added up
     assert "record number A-001" in text
-    assert f"Due on {NEXT_DUE.isoformat()}" in text
+    assert f"Due on {format_day(NEXT_DUE, 'en')}" in text
     assert "80 days" in text  # the March cycle's effect, from its onset to wear-off
     assert r.text.count('class="facemap-svg"') == 2  # one map per product
     assert len(set(re.findall(r'id="([^"]+)"', r.text))) == len(re.findall(r'id="', r.text))

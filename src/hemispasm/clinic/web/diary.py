@@ -34,7 +34,7 @@ from hemispasm.clinic.services.clinics import clinic_phone
 from hemispasm.clinic.services.records import create_record, list_records, update_record
 from hemispasm.clinic.services.timeline import patient_summary
 from hemispasm.clinic.services.treatment import ADVERSE_EVENTS, CYCLES, cycle_courses
-from hemispasm.clinic.web.i18n import N_, gettext
+from hemispasm.clinic.web.i18n import N_, format_day, gettext
 from hemispasm.clinic.web.pages import PageActor, PageRoute, own_record, render
 from hemispasm.clinic.web.vocab_labels import NOTES_LABELS, hints_of, labels_of
 from hemispasm.errors import ClinicalDataError, PermissionDeniedError
@@ -220,7 +220,7 @@ def _refused(
 ) -> Response:
     """The diary again with status 422 (or ``status_code``), nothing of the refused change kept."""
     db.rollback()  # the refused change's access audit goes too; the page's own reads are logged
-    problems = problems_of(exc, FORM_FIELDS[form], actor.on().isoformat())
+    problems = problems_of(exc, FORM_FIELDS[form], format_day(actor.on()))
     return _page(
         request,
         actor,

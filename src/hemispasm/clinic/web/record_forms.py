@@ -33,6 +33,7 @@ from hemispasm.clinic.web.forms import (
     domain_errors,
     raw_of,
 )
+from hemispasm.clinic.web.i18n import format_day
 from hemispasm.clinic.web.pages import ClinicianActor, FormDep, PageRoute, render
 from hemispasm.clinic.web.record_form_specs import PATIENT_FORM, RECORD_FORMS, RecordForm
 from hemispasm.clinic.web.vocab_labels import product_label
@@ -142,7 +143,7 @@ def _session_options(
     sessions = [
         Option(
             str(row.id),
-            f"{row.session_on.isoformat()} · {product_label(row.product, row.product_name)}",
+            f"{format_day(row.session_on)} · {product_label(row.product, row.product_name)}",
         )
         for row in _sessions_newest_first(db, actor, patient_id)
     ]

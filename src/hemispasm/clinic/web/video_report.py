@@ -13,6 +13,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from hemispasm.clinic.domain.vocab import AnalysisSource
+from hemispasm.clinic.web.i18n import format_day
 from hemispasm.clinic.web.video_timeline import SIDES, timeline
 from hemispasm.report.contract import AnalysisResult, Source
 from hemispasm.report.labels import (
@@ -101,7 +102,7 @@ def cycle_texts(cycle: Cycle) -> dict[str, str]:
     last = cycle.last_injection_on
     days = cycle.days_since
     since = (
-        f"{days} day{'s' if days != 1 else ''} after the injection of {last.isoformat()}"
+        f"{days} day{'s' if days != 1 else ''} after the injection of {format_day(last)}"
         if last is not None
         else ""
     )
@@ -116,7 +117,7 @@ def cycle_texts(cycle: Cycle) -> dict[str, str]:
     return {
         "sentence": sentence,
         "days": MISSING if days is None else str(days),
-        "since_note": f"injected {last.isoformat()}" if last else "none recorded before",
+        "since_note": f"injected {format_day(last)}" if last else "none recorded before",
         "same_day_note": SAME_DAY if cycle.injected_that_day else "",
     }
 
