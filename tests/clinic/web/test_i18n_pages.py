@@ -217,3 +217,16 @@ def test_the_recording_script_gets_its_sentences_in_the_pages_language(
     script = (STATIC / "record.js").read_text()
     for english in sentences:  # every sentence the page sends is one the script asks for
         assert f'"{english}"' in script, english
+
+
+def test_the_worklist_speaks_spanish_to_a_clinician_who_chose_it(
+    client: TestClient, world: Any
+) -> None:
+    log_in(client, "clinician_a")
+    spanish(client)
+    text = text_of(client.get("/worklist?due=").text)
+    for words in ("Lista de trabajo", "Con retraso", "Todos los pacientes", "Registrar un"):
+        assert words in text
+    assert re.search(r"\d+ pacientes?\. Hoy es \d{1,2} [a-z]{3,4} 20\d\d\.", text)
+    found = text_of(client.get("/worklist", params={"q": "A-001"}).text)
+    assert "1 paciente coincide con «A-001»" in found

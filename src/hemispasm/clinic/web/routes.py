@@ -27,7 +27,7 @@ from hemispasm.clinic.web.chart import build_timeline, chart_json, points
 from hemispasm.clinic.web.chart_columns import effect_columns
 from hemispasm.clinic.web.chart_measures import CLOSED, JANKOVIC, RATING, SPASMS
 from hemispasm.clinic.web.chart_svg import svg_timeline
-from hemispasm.clinic.web.i18n import current_locale, gettext
+from hemispasm.clinic.web.i18n import N_, current_locale, gettext
 from hemispasm.clinic.web.pages import (
     PageActor,
     PageRoute,
@@ -42,10 +42,10 @@ from hemispasm.errors import AuthenticationError, RateLimitedError
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 WORKLIST_TABS = (
-    ("overdue", "Overdue"),
-    ("due_soon", "Due soon"),
-    ("due_this_week", "Due this week"),
-    ("", "All patients"),
+    ("overdue", N_("Overdue")),
+    ("due_soon", N_("Due soon")),
+    ("due_this_week", N_("Due this week")),
+    ("", N_("All patients")),
 )
 WORKLIST_PAGE_SIZE = 25
 LATEST = 10
