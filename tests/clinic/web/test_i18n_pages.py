@@ -21,6 +21,10 @@ from hemispasm.clinic.web.i18n import using_locale
 from hemispasm.clinic.web.pages import STATIC_DIR as STATIC
 from hemispasm.clinic.web.video_pages import job_view
 from tests.clinic.web.conftest import log_in, text_of
+from tests.clinic.web.test_visit_summary import _summary_url as summary_url
+from tests.clinic.web.test_visit_summary import visit
+
+__all__ = ["visit"]  # the visit summary's fixture
 
 PATIENT_PAGES = ("/me", "/me/diary", "/me/record", "/me/videos")
 ENGLISH_LEFTOVERS = (
@@ -230,3 +234,16 @@ def test_the_worklist_speaks_spanish_to_a_clinician_who_chose_it(
     assert re.search(r"\d+ pacientes?\. Hoy es \d{1,2} [a-z]{3,4} 20\d\d\.", text)
     found = text_of(client.get("/worklist", params={"q": "A-001"}).text)
     assert "1 paciente coincide con «A-001»" in found
+
+
+def test_the_visit_summary_is_printed_in_spanish_for_a_spanish_reader(
+    client: TestClient, world: Any, visit: dict[str, int]
+) -> None:
+    log_in(client, "clinician_a")
+    spanish(client)
+    page = client.get(summary_url(world, visit["xeomin"]))
+    assert page.status_code == 200 and html_lang(page.text) == "es"
+    text = text_of(page.text)
+    for words in ("Resumen de la visita · 1 jun 2026", "Totales por producto", "Prevista el"):
+        assert words in text
+    assert "80 días" in text and "Visit summary" not in text and "Cycle history" not in text
