@@ -30,6 +30,9 @@ from hemispasm.analysis.types import Side, other_side
 PRE_WINDOW_S = 0.25
 """The level an eye starts from is read over this long before the episode starts (s)."""
 
+GAZE_PRE_WINDOW_S = 0.1
+"""Where the other eye was looking before an episode is read over this long before it (s)."""
+
 PRE_PERCENTILE = 25.0
 """... as this percentile, so a stray high frame does not lift it."""
 
@@ -164,12 +167,20 @@ def gaze_shift(
     window: tuple[float, float],
 ) -> float:
     """Largest distance the iris moved in ``window`` from where it was just before ``start_s``
-    (the median of the preceding 0.25 s), in the units of ``gaze`` (eye widths)."""
+    (the median of the preceding ``GAZE_PRE_WINDOW_S``, or of the last frame before it), in the
+    units of ``gaze`` (eye widths).
+
+    The reference is taken close to ``start_s``: a look elsewhere that ended before the lid began
+    to move did not take the lid with it.
+    """
     gx, gy = gaze
-    pre = (t >= start_s - PRE_WINDOW_S) & (t < start_s) & np.isfinite(gx) & np.isfinite(gy)
-    inside = (t >= window[0]) & (t <= window[1]) & np.isfinite(gx) & np.isfinite(gy)
-    if not pre.any() or not inside.any():
+    known = np.isfinite(gx) & np.isfinite(gy)
+    before = np.flatnonzero((t >= start_s - PRE_WINDOW_S) & (t < start_s) & known)
+    inside = (t >= window[0]) & (t <= window[1]) & known
+    if before.size == 0 or not inside.any():
         return 0.0
+    recent = before[t[before] >= start_s - GAZE_PRE_WINDOW_S]
+    pre = recent if recent.size else before[-1:]
     dx = gx[inside] - np.median(gx[pre])
     dy = gy[inside] - np.median(gy[pre])
     return float(np.max(np.hypot(dx, dy)))
