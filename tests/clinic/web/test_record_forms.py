@@ -600,7 +600,7 @@ def test_urgent_side_effects_stand_out_and_open_ones_come_first(
     assert f'href="{path}/{urgent["id"]}/edit"' in page.text
     text = text_of(page.text)
     assert "Not resolved: Difficulty breathing (urgent) since 1 Mar 2026" in text
-    table = text[text.index("Side effects") :]
+    table = text_of(page.text[page.text.index('id="adverse-events-h"') :])  # the full list
     breathing = table.index("Difficulty breathing (urgent) Severe")
     assert breathing < table.index("Drooping upper eyelid") < table.index("Watering eye")
     assert 'tr class="urgent"' in page.text

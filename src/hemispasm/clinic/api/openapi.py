@@ -25,6 +25,7 @@ from typing import Any, cast
 
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
+from fastapi.dependencies.utils import get_flat_params
 from fastapi.routing import APIRoute, iter_route_contexts
 from pydantic.json_schema import models_json_schema
 from starlette.routing import BaseRoute
@@ -72,8 +73,8 @@ def _has_body(route: APIRoute) -> bool:
 
 
 def _has_parameters(route: APIRoute) -> bool:
-    d = route.dependant
-    return bool(d.path_params or d.query_params or d.header_params or d.cookie_params)
+    # Path, query, header and cookie parameters, those read by a dependency (paging) included.
+    return bool(get_flat_params(route.dependant))
 
 
 def needs_login(route: APIRoute) -> bool:
