@@ -32,7 +32,7 @@ from hemispasm.clinic.web.session_form import (
     muscle_labels,
     stored_form,
 )
-from hemispasm.clinic.web.session_records_page import session_records_context
+from hemispasm.clinic.web.session_records_view import session_records_context
 from hemispasm.clinic.web.vocab_labels import product_label
 from hemispasm.errors import ClinicalDataError
 

@@ -8,9 +8,8 @@ the service's (``services.session_records``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import RedirectResponse
@@ -18,41 +17,20 @@ from sqlalchemy.orm import Session
 
 from hemispasm.clinic.api.deps import DbDep, PatientId, RecordId
 from hemispasm.clinic.api.schemas.common import MAX_ID
-from hemispasm.clinic.domain.vials import CONSENT_LABELS, ConsentKind, Vial
+from hemispasm.clinic.domain.vials import ConsentKind, Vial
 from hemispasm.clinic.services import session_records as svc
 from hemispasm.clinic.services.actor import Actor
 from hemispasm.clinic.web.pages import ClinicianActor, FormDep, PageRoute
+from hemispasm.clinic.web.session_pages import session_page
+from hemispasm.clinic.web.session_records_view import PENDING, RecordsForm
 from hemispasm.errors import ClinicalDataError
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
-VialId = Annotated[int, Path(ge=1, le=MAX_ID, description="vial id")]
-PENDING = "session_records_form"
-"""``request.state`` key: the refused form, for the session page shown again."""
 VIAL_FIELDS = ("vial_units", "lot", "expiry_on", "diluent_ml", "units_drawn_up")
 CONSENT_FIELDS = ("consented_on", "kind", "notes")
 
-
-@dataclass
-class RecordsForm:
-    """A form of the include as posted: its values as typed, and the message per field."""
-
-    name: str
-    """"vial" or "consent"."""
-    values: dict[str, str] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)
-
-
-def session_records_context(
-    request: Request, db: Session, actor: Actor, patient_id: int, session_id: int
-) -> dict[str, Any]:
-    """What ``_session_records.html`` needs: the stored records and any refused form."""
-    pending: RecordsForm | None = getattr(request.state, PENDING, None)
-    return {
-        "records": svc.read_session_records(db, actor, patient_id, session_id),
-        "records_form": pending,
-        "consent_labels": CONSENT_LABELS,
-    }
+VialId = Annotated[int, Path(ge=1, le=MAX_ID, description="vial id")]
 
 
 def _text(form: FormDep, name: str) -> str:
@@ -102,8 +80,6 @@ def _refused(
     request: Request, actor: Actor, db: Session, patient_id: int, session_id: int, form: RecordsForm
 ) -> Response:
     """The session page again, with the refused form (422)."""
-    from hemispasm.clinic.web.session_pages import session_page  # imports this module
-
     setattr(request.state, PENDING, form)
     response = session_page(request, actor, db, patient_id, session_id)
     response.status_code = 422
