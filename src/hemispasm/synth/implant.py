@@ -13,12 +13,15 @@ videos.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 
+from hemispasm.analysis.facemesh import BROW, CHEEK, EYE_CORNERS
 from hemispasm.analysis.landmarks import Landmarks
-from hemispasm.analysis.types import SIDES, Side
+from hemispasm.analysis.types import SIDES, Side, SidePair
 from hemispasm.errors import InvalidParameterError
 from hemispasm.synth.face import BaseFace
 from hemispasm.synth.render import LOWER_LID_LIFT, close_eye, eye_geometry
@@ -98,9 +101,7 @@ def plan_spasms(
     count = 0
     failures = 0
     while count < wanted and failures < 20:
-        group = draw_spasm_group(
-            rng, side, group=len(happenings) + 1, frame_interval_s=frame_s
-        )
+        group = draw_spasm_group(rng, side, group=len(happenings) + 1, frame_interval_s=frame_s)
         a = min(h.t0_s for h in group)
         b = max(h.t1_s for h in group)
         need = int(np.ceil((b - a) / _GRID_S)) + 1
@@ -122,13 +123,137 @@ def plan_spasms(
     return Schedule(duration_s=duration, side=side, spasms=True, happenings=tuple(happenings))
 
 
+@dataclass(frozen=True, eq=False)
+class EyeDonor:
+    """One eye as it looked in one frame of the video's own blinks: a closed (or closing) lid to
+    paste over the open eye of another frame."""
+
+    closure: float
+    """The eye's measured closure in that frame (0 open, about 0.8-1 shut)."""
+    patch: np.ndarray
+    """(h, w, 3) uint8, the picture around the eye."""
+    anchors: np.ndarray
+    """(k, 2) float, the eye's corners, brow and cheek landmarks in the patch's pixels."""
+
+
+def _anchors(points: np.ndarray, side: Side) -> np.ndarray:
+    idx = [*EYE_CORNERS[side], *BROW[side], *CHEEK[side]]
+    return np.asarray(points[idx, :2], dtype=np.float64)
+
+
+def _eye_box(points: np.ndarray, side: Side, shape: tuple[int, ...]) -> tuple[int, int, int, int]:
+    """(x0, y0, x1, y1) of the region pasted around one eye: its width and a half either side,
+    from above the brow to below the lower lid."""
+    a, b = (points[i, :2] for i in EYE_CORNERS[side])
+    w = float(np.linalg.norm(a - b))
+    c = 0.5 * (a + b)
+    x0, x1 = int(c[0] - 0.95 * w), int(c[0] + 0.95 * w) + 1
+    y0, y1 = int(c[1] - 0.8 * w), int(c[1] + 0.55 * w) + 1
+    return max(0, x0), max(0, y0), min(shape[1], x1), min(shape[0], y1)
+
+
+def collect_donors(
+    src: str | Path,
+    *,
+    landmarks: Landmarks,
+    closure: SidePair,
+    spans: Sequence[tuple[float, float]],
+    margin_s: float = 0.1,
+) -> dict[Side, list[EyeDonor]]:
+    """The eyes of ``src`` in the frames of ``spans`` (its labelled blinks) and ``margin_s``
+    around them, with their measured ``closure`` (of the same video), per side."""
+    t = landmarks.timestamps_s
+    keep = np.zeros(t.size, bool)
+    for lo, hi in spans:
+        keep |= (t >= lo - margin_s) & (t <= hi + margin_s)
+    keep &= landmarks.valid
+    donors: dict[Side, list[EyeDonor]] = {s: [] for s in SIDES}
+    for i, (_, rgb) in enumerate(iter_frames(src)):
+        if i >= keep.size or not keep[i]:
+            continue
+        for s in SIDES:
+            c = float(closure.side(s)[i])
+            if not np.isfinite(c):
+                continue
+            x0, y0, x1, y1 = _eye_box(landmarks.points[i], s, rgb.shape)
+            donors[s].append(
+                EyeDonor(
+                    closure=c,
+                    patch=rgb[y0:y1, x0:x1].copy(),
+                    anchors=_anchors(landmarks.points[i], s) - (x0, y0),
+                )
+            )
+    return donors
+
+
+def _similarity(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """The 2x3 similarity (rotation, scale, shift) taking ``src`` points nearest ``dst`` in the
+    least-squares sense (Umeyama's method; deterministic, unlike OpenCV's robust estimators)."""
+    mu_s, mu_d = src.mean(axis=0), dst.mean(axis=0)
+    a, b = src - mu_s, dst - mu_d
+    u, sig, vt = np.linalg.svd(b.T @ a / len(src))
+    d = np.diag([1.0, np.sign(np.linalg.det(u @ vt))])
+    rot = u @ d @ vt
+    scale = float(np.trace(np.diag(sig) @ d) / max(a.var(axis=0).sum(), 1e-12))
+    return np.hstack([scale * rot, (mu_d - scale * rot @ mu_s)[:, None]])
+
+
+def paste_eye(img: np.ndarray, points: np.ndarray, side: Side, donor: EyeDonor) -> None:
+    """Put ``donor``'s eye over ``side``'s eye of ``img`` (in place), aligned on the eye corners,
+    brow and cheek landmarks (``points``, the frame's own) by a similarity transform, with a
+    feathered edge."""
+    m = _similarity(donor.anchors, _anchors(points, side))
+    x0, y0, x1, y1 = _eye_box(points, side, img.shape)
+    if x1 - x0 < 4 or y1 - y0 < 4:
+        return
+    shift = np.array([[1.0, 0.0, -x0], [0.0, 1.0, -y0]])
+    to_roi = shift @ np.vstack([m, [0.0, 0.0, 1.0]])
+    size = (x1 - x0, y1 - y0)
+    warped = cv2.warpAffine(donor.patch, to_roi, size, flags=cv2.INTER_LINEAR)
+    ph, pw = donor.patch.shape[:2]
+    inner = np.zeros((ph, pw), np.float32)
+    cv2.ellipse(
+        inner,
+        (pw // 2, round(0.56 * ph)),
+        (max(1, round(0.4 * pw)), max(1, round(0.36 * ph))),
+        0,
+        0,
+        360,
+        (1.0,),
+        -1,
+    )
+    soft = cv2.GaussianBlur(inner, (0, 0), sigmaX=max(1.0, 0.06 * pw))
+    alpha = cv2.warpAffine(soft, to_roi, size, flags=cv2.INTER_LINEAR)[..., None]
+    roi = img[y0:y1, x0:x1].astype(np.float32)
+    img[y0:y1, x0:x1] = (
+        (roi + alpha * (warped.astype(np.float32) - roi)).clip(0, 255).astype(np.uint8)
+    )
+
+
+def _donor_for(donors: list[EyeDonor], level: float) -> EyeDonor:
+    """The donor whose closure is nearest ``level`` of the most closed donor's."""
+    full = max(d.closure for d in donors)
+    want = level * full
+    return min(donors, key=lambda d: abs(d.closure - want))
+
+
 def implant_spasms(
-    src: str | Path, dst: str | Path, *, landmarks: Landmarks, schedule: Schedule
+    src: str | Path,
+    dst: str | Path,
+    *,
+    landmarks: Landmarks,
+    schedule: Schedule,
+    donors: dict[Side, list[EyeDonor]] | None = None,
 ) -> Path:
     """Write ``dst``: the frames of ``src`` with the spasms of ``schedule`` drawn on one eye.
 
     ``landmarks`` are those of ``src`` (one row per decoded frame, in the frame's pixels), as
     :func:`hemispasm.pipeline.analyze_video` returns them. Frames keep their presentation times.
+
+    With ``donors`` (:func:`collect_donors`: the same eye in the video's own blinks), each frame's
+    eye is replaced by the donor frame whose closure is nearest the spasm's, aligned on that
+    frame's landmarks: a real lid, which the face model reads as it reads a blink. Without, the
+    lid is warped down as in the synthetic renderer (:func:`hemispasm.synth.render.close_eye`).
     """
     info = probe_video(src)
     acts = schedule.activations(landmarks.timestamps_s)
@@ -142,15 +267,22 @@ def implant_spasms(
                 )
             closing = {s: float(acts.closure.side(s)[i]) for s in SIDES}
             if landmarks.valid[i] and any(c > 1e-4 for c in closing.values()):
-                face = BaseFace(
-                    image=rgb,
-                    landmarks=landmarks.points[i, :, :2].astype(np.float64),
-                    offset=(0.0, 0.0),
-                    size=(rgb.shape[1], rgb.shape[0]),
-                )
+                points = landmarks.points[i].astype(np.float64)
                 for s in SIDES:
-                    if closing[s] > 1e-4:
-                        lift = LOWER_LID_LIFT * float(acts.cheek.side(s)[i])
-                        close_eye(rgb, eye_geometry(face, s), min(closing[s], 1.0), lift)
+                    level = min(closing[s], 1.0)
+                    if level <= 1e-4:
+                        continue
+                    if donors and donors.get(s):
+                        if level >= 0.05:
+                            paste_eye(rgb, points, s, _donor_for(donors[s], level))
+                        continue
+                    face = BaseFace(
+                        image=rgb,
+                        landmarks=points[:, :2],
+                        offset=(0.0, 0.0),
+                        size=(rgb.shape[1], rgb.shape[0]),
+                    )
+                    lift = LOWER_LID_LIFT * float(acts.cheek.side(s)[i])
+                    close_eye(rgb, eye_geometry(face, s), level, lift)
             writer.write(rgb, timestamp_s=t)
     return dst
