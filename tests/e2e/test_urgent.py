@@ -127,7 +127,8 @@ def test_an_urgent_report_reaches_the_clinician_who_acknowledges_it(
         assert box and box["height"] >= 44 and box["x"] >= 0 and box["x"] + box["width"] <= width
     assert_fits(page, width, "diary after an urgent report")
     check_page(page, f"urgent-patient-{width}")
-    alert.screenshot(path=str(screenshot(page, f"urgent-patient-{width}").with_suffix(".alert.png")))
+    alert_png = screenshot(page, f"urgent-patient-{width}").with_suffix(".alert.png")
+    alert.screenshot(path=str(alert_png))
 
     # the clinician's header counts it on any page; the Urgent tab lists it
     tab.goto(server.url + f"/patients/{server.patients['2']}")
