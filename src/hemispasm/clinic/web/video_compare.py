@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from hemispasm.clinic.domain.corrections import ReviewedEvent
+from hemispasm.clinic.web.video_events import polylines
 from hemispasm.clinic.web.video_report import MEASURES, ROMAN, Measure
 from hemispasm.report.contract import AnalysisResult
 from hemispasm.report.labels import METRICS
@@ -135,19 +136,7 @@ def recording_trace(
     ok = np.asarray(usable, dtype=bool)
 
     def lines(values: np.ndarray) -> list[str]:
-        v = np.asarray(values, dtype=np.float64)
-        out: list[str] = []
-        points: list[str] = []
-        for i in range(0, t.size, step):
-            if ok[i] and math.isfinite(v[i]):
-                points.append(f"{x(t[i])},{y(v[i])}")
-                continue
-            if points:
-                out.append(" ".join(points))
-            points = []
-        if points:
-            out.append(" ".join(points))
-        return out
+        return polylines(range(0, t.size, step), t, values, ok, x, y)
 
     tick_step = next(
         s for s in (1, 2, 5, 10, 15, 30, 60, 120, 300, 600) if end / s <= 8 or s == 600

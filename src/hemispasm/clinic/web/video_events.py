@@ -8,7 +8,7 @@ the template with attributes and classes only (no inline style), like the time l
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -59,6 +59,31 @@ TYPE_CHOICES = (
     *((t, EVENT_TYPES_TEXT[t]) for t in SPASM_TYPES),
     *((t, EVENT_TYPES_TEXT[t]) for t in BLINK_TYPES),
 )
+
+
+def polylines(
+    indices: Iterable[int],
+    t: np.ndarray,
+    values: np.ndarray,
+    usable: np.ndarray,
+    x: Callable[[float], float],
+    y: Callable[[float], float],
+) -> list[str]:
+    """SVG polyline ``points`` strings of ``values`` at frames ``indices``: a new line wherever a
+    frame is unusable or its value unknown, so a gap is drawn as a gap."""
+    v = np.asarray(values, dtype=np.float64)
+    out: list[str] = []
+    points: list[str] = []
+    for i in indices:
+        if usable[i] and math.isfinite(v[i]):
+            points.append(f"{x(t[i])},{y(v[i])}")
+            continue
+        if points:
+            out.append(" ".join(points))
+        points = []
+    if points:
+        out.append(" ".join(points))
+    return out
 
 
 def what(kind: str, side: str) -> str:
@@ -112,19 +137,7 @@ def trace(
     ok = np.asarray(usable, dtype=bool)
 
     def lines(values: np.ndarray) -> list[str]:
-        v = np.asarray(values, dtype=np.float64)
-        out: list[str] = []
-        points: list[str] = []
-        for i in np.flatnonzero(inside):
-            if ok[i] and math.isfinite(v[i]):
-                points.append(f"{x(t[i])},{y(v[i])}")
-                continue
-            if points:
-                out.append(" ".join(points))
-            points = []
-        if points:
-            out.append(" ".join(points))
-        return out
+        return polylines(np.flatnonzero(inside), t, values, ok, x, y)
 
     step = 0.5 if span <= 4 else (1.0 if span <= 10 else 5.0)
     first = math.ceil(t0 / step) * step
