@@ -57,7 +57,9 @@ def implanted_copy(
     if not dst.exists():
         blinks = [(e.start_s, e.end_s) for e in events if e.kind == "blink"]
         donors = collect_donors(video, landmarks=lm, closure=original.closure, spans=blinks)
-        implant_spasms(video, dst, landmarks=lm, schedule=schedule, donors=donors)
+        implant_spasms(
+            video, dst, landmarks=lm, schedule=schedule, donors=donors, closure=original.closure
+        )
     truth = tuple(sorted((*events, *schedule.events), key=lambda e: e.start_s))
     return ImplantedVideo(
         path=dst, side=side, truth=outside_spans(truth, excluded), excluded=excluded

@@ -230,10 +230,14 @@ def paste_eye(img: np.ndarray, points: np.ndarray, side: Side, donor: EyeDonor) 
     )
 
 
-def _donor_for(donors: list[EyeDonor], level: float) -> EyeDonor:
-    """The donor whose closure is nearest ``level`` of the most closed donor's."""
+def _donor_for(donors: list[EyeDonor], level: float, now: float) -> EyeDonor | None:
+    """The donor whose closure is nearest ``level`` of the most closed donor's, or None when the
+    eye is already that closed in the frame (``now``, its own measured closure): a spasm adds to
+    what the real lid does, it does not open an eye the face was narrowing."""
     full = max(d.closure for d in donors)
     want = level * full
+    if want <= now + 0.02:
+        return None
     return min(donors, key=lambda d: abs(d.closure - want))
 
 
@@ -244,6 +248,7 @@ def implant_spasms(
     landmarks: Landmarks,
     schedule: Schedule,
     donors: dict[Side, list[EyeDonor]] | None = None,
+    closure: SidePair | None = None,
 ) -> Path:
     """Write ``dst``: the frames of ``src`` with the spasms of ``schedule`` drawn on one eye.
 
@@ -252,8 +257,10 @@ def implant_spasms(
 
     With ``donors`` (:func:`collect_donors`: the same eye in the video's own blinks), each frame's
     eye is replaced by the donor frame whose closure is nearest the spasm's, aligned on that
-    frame's landmarks: a real lid, which the face model reads as it reads a blink. Without, the
-    lid is warped down as in the synthetic renderer (:func:`hemispasm.synth.render.close_eye`).
+    frame's landmarks: a real lid, which the face model reads as it reads a blink. Where the eye
+    is already as closed in the frame (its measured ``closure``, of ``src``), it is left as it is.
+    Without donors, the lid is warped down as in the synthetic renderer
+    (:func:`hemispasm.synth.render.close_eye`).
     """
     info = probe_video(src)
     acts = schedule.activations(landmarks.timestamps_s)
@@ -273,8 +280,10 @@ def implant_spasms(
                     if level <= 1e-4:
                         continue
                     if donors and donors.get(s):
-                        if level >= 0.05:
-                            paste_eye(rgb, points, s, _donor_for(donors[s], level))
+                        now = 0.0 if closure is None else float(closure.side(s)[i])
+                        donor = _donor_for(donors[s], level, now if np.isfinite(now) else 0.0)
+                        if level >= 0.05 and donor is not None:
+                            paste_eye(rgb, points, s, donor)
                         continue
                     face = BaseFace(
                         image=rgb,
