@@ -63,8 +63,15 @@ class Server:
             return json.loads(response.read() or b"null")
 
 
-SERVER_SETTINGS = {"environment": "test", "argon2_time_cost": 1, "argon2_memory_kib": 8}
-"""Fast password hashing; the rest as in production (SQLite file, SQLite queue, embedded worker)."""
+SERVER_SETTINGS = {
+    "environment": "test",
+    "argon2_time_cost": 1,
+    "argon2_memory_kib": 8,
+    "login_rate_limit": "200/minute",
+}
+"""Fast password hashing, and room for every browser suite's logins from the one test address
+(the limit itself is tested in tests/clinic/web/test_login_limit.py); the rest as in production
+(SQLite file, SQLite queue, embedded worker)."""
 
 
 def _server_env(data_dir: Path) -> dict[str, str]:
