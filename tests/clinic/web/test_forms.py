@@ -102,7 +102,7 @@ PROBE = FormSpec(
                     "score",
                     "Score",
                     widget="radio",
-                    options=scale("None: nothing.", "Some: a bit."),
+                    options=scale(("None", "Nothing."), ("Some", "A bit.")),
                 ),
                 Ask("side", "Side", option_hints={"left": "the subject's left"}),
             ),
@@ -261,15 +261,21 @@ def test_a_stored_choice_no_longer_offered_stays_selectable() -> None:
 
 
 def test_scale_options_name_each_level_and_say_what_it_means() -> None:
-    assert scale("None: no spasms.", "Mild: twitches.") == (
-        Option("0", "0 · None", "No spasms."),
-        Option("1", "1 · Mild", "Twitches."),
+    assert scale(("None", "No spasms."), ("Mild", "Twitches.")) == (
+        Option("0", "None", "No spasms.", number="0"),
+        Option("1", "Mild", "Twitches.", number="1"),
     )
-    assert scale("Eye: eye only.", first=1, numerals=("I",))[0] == Option(
-        "1", "I · Eye", "Eye only."
+    assert scale(("Eye", "Eye only."), first=1, numerals=("I",))[0] == Option(
+        "1", "Eye", "Eye only.", number="I"
     )
     with pytest.raises(ValueError, match="numerals must name each of the 2 anchors"):
-        scale("A: a.", "B: b.", numerals=("I",))
+        scale(("A", "A."), ("B", "B."), numerals=("I",))
+
+
+def test_a_scale_is_shown_with_each_levels_number_before_its_name() -> None:
+    sections, _ = build_view(PROBE, defaults(PROBE, TODAY), {}, today=TODAY)
+    score = _field(sections, "score").options
+    assert score[:2] == (Option("0", "0 · None", "Nothing."), Option("1", "1 · Some", "A bit."))
 
 
 # --- posted form -> values or messages -------------------------------------------------------

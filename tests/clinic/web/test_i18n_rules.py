@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 
-from hemispasm.clinic.web.catalog import extract_catalog, read_catalog
+from hemispasm.clinic.web.catalog import drift, extract_catalog, read_catalog
 from hemispasm.clinic.web.i18n import (
     choose_locale,
     format_day,
@@ -81,10 +82,22 @@ def test_english_is_the_text_itself_and_spanish_translates_it() -> None:
 
 
 def test_the_spanish_catalog_has_every_message_the_pages_use_and_no_other() -> None:
-    used = {message.id for message in extract_catalog() if message.id}
-    spanish = {message.id for message in read_catalog("es") if message.id}
-    assert sorted(map(str, used - spanish)) == [], "run python -m hemispasm.clinic.web.catalog"
-    assert sorted(map(str, spanish - used)) == [], "run python -m hemispasm.clinic.web.catalog"
+    missing, unused = drift(extract_catalog(), read_catalog("es"))
+    assert missing == [], "run python -m hemispasm.clinic.web.catalog"
+    assert unused == [], "run python -m hemispasm.clinic.web.catalog"
+
+
+def test_the_drift_check_finds_a_marked_python_sentence_the_catalog_lacks(tmp_path: Path) -> None:
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "page.html").write_text('<p>{{ _("My diary") }}</p>')
+    (tmp_path / "labels.py").write_text(
+        "from hemispasm.clinic.web.i18n import N_, gettext\n"
+        'LABEL = N_("A label no catalog has yet")\n'
+        "def message() -> str:\n"
+        '    return gettext("A message no catalog has yet")\n'
+    )
+    missing, _unused = drift(extract_catalog(tmp_path), read_catalog("es"))
+    assert missing == ["A label no catalog has yet", "A message no catalog has yet"]
 
 
 def test_every_spanish_translation_keeps_the_placeholders_of_its_english() -> None:
@@ -107,7 +120,7 @@ def test_every_patient_page_message_is_translated_into_spanish() -> None:
         "base.html", "login.html", "error.html", "me.html", "education.html", "diary",
         "video_record.html", "video_upload_form.html", "video_crumbs.html", "video_note.html",
         "_schedule.html", "_cycles.html", "_ratings.html", "_videos.html", "_chart.html",
-        "_clinic_phone.html", "diary.py",
+        "_clinic_phone.html", "diary.py", "refusals.py",
     )  # fmt: skip
     untranslated = [
         str(message.id)

@@ -1,7 +1,8 @@
 """Keep the message catalogs in step with the text of the pages (a development tool).
 
 ``python -m hemispasm.clinic.web.catalog`` extracts every string the templates wrap in ``_()``
-and the web modules in ``gettext()``/``N_()``, and merges them into each language's ``.po``: new
+and the web modules in ``gettext()``/``N_()`` (labels, hints, choices and messages made in
+Python as well as the templates' text), and merges them into each language's ``.po``: new
 strings arrive untranslated, strings no page uses any more are dropped, translations are kept.
 A translator then fills in the new entries; the server compiles the ``.po`` files when it starts
 answering in that language (``i18n.translations``). The tests fail when a catalog and the pages
@@ -18,7 +19,6 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
 from hemispasm.clinic.domain.schedule import DueStatus
-from hemispasm.clinic.web import vocab_labels
 from hemispasm.clinic.web.chart_measures import CLOSED, JANKOVIC, RATING, SPASMS
 from hemispasm.clinic.web.i18n import DEFAULT_LOCALE, DOMAIN, LOCALE_DIR, SUPPORTED_LOCALES
 from hemispasm.clinic.web.video_timeline import SIDES
@@ -36,11 +36,12 @@ KEYWORDS = {
 }
 
 
-def extract_catalog() -> Catalog:
-    """Every message the pages use, with where each is used (no translations)."""
+def extract_catalog(web_dir: Path = WEB_DIR) -> Catalog:
+    """Every message the pages use (the templates' and the Python modules' of ``web_dir``), with
+    where each is used (no translations)."""
     catalog = Catalog(domain=DOMAIN, project="hemispasm", charset="utf-8", fuzzy=False)
     found = extract_from_dir(
-        str(WEB_DIR), method_map=METHODS, keywords=KEYWORDS, options_map={}, strip_comment_tags=True
+        str(web_dir), method_map=METHODS, keywords=KEYWORDS, options_map={}, strip_comment_tags=True
     )
     for filename, lineno, message, comments, context in found:
         catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
@@ -52,24 +53,23 @@ def extract_catalog() -> Catalog:
 
 
 def _vocabulary_words() -> list[tuple[str, list[str]]]:
-    """Words kept in Python tables that pages translate as they show them: every vocabulary
-    value's (``vocab_labels``) and the chart's measures'."""
-    tables = {
-        "LABELS": vocab_labels.LABELS,
-        "PATIENT_LABELS": vocab_labels.PATIENT_LABELS,
-        "PATIENT_HINTS": vocab_labels.PATIENT_HINTS,
-        "NAMED_BELOW": vocab_labels.NAMED_BELOW,
-    }
+    """Words kept outside the web modules, or made from values, that pages translate as they
+    show them: the chart's measures, the due statuses, the report's labels, the sides. (The
+    vocabularies' words in ``vocab_labels`` are marked with ``N_`` and extracted like the rest.)"""
     return [
-        (name, [word for by_value in table.values() for word in by_value.values() if word])
-        for name, table in tables.items()
-    ] + [
-        ("NOTES_LABELS", list(vocab_labels.NOTES_LABELS.values())),
         ("chart_measures", [m.label for m in (RATING, JANKOVIC, SPASMS, CLOSED)]),
         ("DueStatus", [status.value.replace("_", " ") for status in DueStatus]),
         ("report.labels", [PCT_CLOSED.label]),
         ("sides", [side_name(side) for side in (*SIDES, "both", None)]),
     ]
+
+
+def drift(used: Catalog, translated: Catalog) -> tuple[list[str], list[str]]:
+    """Where a language's catalog and the pages disagree: the messages the pages use that it
+    lacks, and those it holds that no page uses (each sorted)."""
+    used_ids = {str(message.id) for message in used if message.id}
+    translated_ids = {str(message.id) for message in translated if message.id}
+    return sorted(used_ids - translated_ids), sorted(translated_ids - used_ids)
 
 
 def catalog_path(locale: str) -> Path:

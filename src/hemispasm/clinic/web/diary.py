@@ -11,7 +11,6 @@ sent back (303) to the diary with a short confirmation.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -36,6 +35,7 @@ from hemispasm.clinic.services.timeline import patient_summary
 from hemispasm.clinic.services.treatment import ADVERSE_EVENTS, CYCLES, cycle_courses
 from hemispasm.clinic.web.i18n import N_, format_day, gettext
 from hemispasm.clinic.web.pages import PageActor, PageRoute, own_record, render
+from hemispasm.clinic.web.refusals import refusal_text
 from hemispasm.clinic.web.vocab_labels import NOTES_LABELS, hints_of, labels_of
 from hemispasm.errors import ClinicalDataError, PermissionDeniedError
 
@@ -66,14 +66,15 @@ CHOOSE = {
     "severity": N_("Choose how bad it is."),
 }
 """What to say when a choice field holds no valid choice."""
-_DATE_NAMES = {
-    "effect_began_on": "the day it started working",
-    "effect_peak_on": "the day it worked best",
-    "wore_off_on": "the day it wore off",
-    "injected_on": "the injection",
-    "birth_date": "your birth date",
+DATE_NAMES = {
+    "effect_began_on": N_("the day it started working"),
+    "effect_peak_on": N_("the day it worked best"),
+    "wore_off_on": N_("the day it wore off"),
+    "injected_on": N_("the injection"),
+    "the injection": N_("the injection"),
+    "birth_date": N_("your birth date"),
 }
-_DATE_NAME = re.compile(r"\b(" + "|".join(_DATE_NAMES) + r")\b")
+"""The dates a service's refusal may name, in the patient's words."""
 SAVED = {
     "rating": N_("Thank you. Your rating is saved."),
     "began": N_("Saved: the day your injection started working."),
@@ -103,8 +104,8 @@ class Problem:
 
 
 def plain_message(message: str) -> str:
-    """A service's message with the column names put in words."""
-    return _DATE_NAME.sub(lambda m: _DATE_NAMES[m.group(1)], message)
+    """A service's message in the patient's words and language."""
+    return refusal_text(message, {name: gettext(words) for name, words in DATE_NAMES.items()})
 
 
 def problems_of(
@@ -122,6 +123,9 @@ def problems_of(
                     message += " " + gettext("(%(value)s is not one of them.)") % {"value": wrong}
             elif name.endswith("_on"):
                 message = gettext("Enter a date, such as %(date)s.") % {"date": today}
+            elif error["type"] == "string_too_long":
+                limit = (error.get("ctx") or {}).get("max_length")
+                message = gettext("Please write at most %(count)s characters.") % {"count": limit}
             else:
                 message = str(error["msg"]).removeprefix("Value error, ")
             found.setdefault(name if name in fields else fields[0], message)

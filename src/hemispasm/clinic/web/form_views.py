@@ -1,8 +1,9 @@
 """What the form pages get: a ``forms.FormSpec`` drawn as fields with their values and messages.
 
 ``build_view`` fills the fields of a form from the entries (as typed, or stored) and its messages;
-``form_view`` adds what the page is about (``Target``) and its titles. Nothing here reads a
-database or renders a page.
+``form_view`` adds what the page is about (``Target``) and its titles. The form's words, marked
+where the form is described, are put in the page's language here. Nothing here reads a database
+or renders a page.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from hemispasm.clinic.web.forms import (
     shape_of,
     widget_of,
 )
+from hemispasm.clinic.web.i18n import gettext
 from hemispasm.clinic.web.vocab_labels import vocab_label
 
 
@@ -97,12 +99,14 @@ def build_view(
             value = raw.get(ask.name, "")
             options = options_of(ask, shape, widget, (dynamic or {}).get(ask.name, ()))
             if widget == "select" and value and value not in {o.value for o in options}:
-                options.append(Option(value, f"{value} (no longer listed)"))
+                options.append(
+                    Option(value, gettext("%(value)s (no longer listed)") % {"value": value})
+                )
             view = FieldView(
                 name=ask.name,
                 id=f"f-{ask.name}",
-                label=ask.label,
-                hint=ask.hint,
+                label=gettext(ask.label),
+                hint=gettext(ask.hint),
                 widget=widget,
                 required=shape.required,
                 optional=not shape.required and shape.default is None,
@@ -119,7 +123,14 @@ def build_view(
             fields.append(view)
             if view.error:
                 summary.append((view.anchor, view.label, view.error))
-        sections.append(SectionView(section.title, section.hint, tuple(fields), section.total))
+        sections.append(
+            SectionView(
+                gettext(section.title),
+                gettext(section.hint),
+                tuple(fields),
+                gettext(section.total),
+            )
+        )
     if errors.get(""):
         summary.insert(0, ("", "", errors[""]))
     return tuple(sections), tuple(summary)
@@ -150,17 +161,19 @@ def form_view(
     sections, summary = build_view(spec, raw, errors, today=today, dynamic=target.dynamic)
     stored = target.stored or {}
     return FormView(
-        title=spec.edit_title if target.editing else spec.new_title,
+        title=gettext(spec.edit_title if target.editing else spec.new_title),
         action=target.action,
         cancel=target.cancel,
-        submit="Save changes" if target.editing else spec.submit,
+        submit=gettext("Save changes") if target.editing else gettext(spec.submit),
         sections=sections,
         errors=summary,
         patient=target.patient,
-        intro=spec.intro,
-        notice=spec.notice,
-        alert=spec.alert(raw),
+        intro=gettext(spec.intro),
+        notice=gettext(spec.notice),
+        alert=gettext(spec.alert(raw)),
         facts=tuple(
-            (label, vocab_label(stored[col])) for col, label in spec.shown if col in stored
+            (gettext(label), gettext(vocab_label(stored[col])))
+            for col, label in spec.shown
+            if col in stored
         ),
     )

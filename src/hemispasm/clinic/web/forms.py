@@ -6,6 +6,10 @@ default does not fit. Entries are checked by the same models (and its Update mod
 correcting), and refusals, the schema's or a service's, become a message beside the field at
 fault. ``form_views`` turns a form and its entries into what the templates draw. Nothing here
 reads a database or renders a page.
+
+The words of a form (labels, hints, titles, choices) are English marked with ``N_`` where they
+are defined, and put in the page's language where they are shown (``options_of`` here,
+``form_views``); messages are made in the page's language as a request is answered.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 
 from hemispasm.clinic.api.schemas.common import Input, PartialInput
+from hemispasm.clinic.web.i18n import N_, gettext
+from hemispasm.clinic.web.refusals import refusal_text
 from hemispasm.clinic.web.vocab_labels import labels_of
 from hemispasm.errors import ClinicalDataError, ConflictError
 
@@ -36,6 +42,8 @@ class Option:
     value: str
     label: str
     hint: str = ""
+    number: str = ""
+    """The number (or numeral) of a point of a scale, shown before its label."""
 
 
 @dataclass(frozen=True)
@@ -83,24 +91,35 @@ class FormSpec:
     """A warning that depends on the entries (an urgent effect)."""
     shown: tuple[tuple[str, str], ...] = ()
     """Stored values shown, not edited, on the edit form: (column, label)."""
-    submit: str = "Save"
+    submit: str = N_("Save")
 
     @property
     def asks(self) -> tuple[Ask, ...]:
         return tuple(a for section in self.sections for a in section.asks)
 
 
-def scale(*anchors: str, first: int = 0, numerals: Sequence[str] = ()) -> tuple[Option, ...]:
-    """Options of an integer scale from anchors ``"Name: what it means."``: the number (or
-    numeral) and the name as label, the meaning as hint."""
+def scale(
+    *anchors: tuple[str, str], first: int = 0, numerals: Sequence[str] = ()
+) -> tuple[Option, ...]:
+    """Options of an integer scale from anchors ``(name, what it means)``: the name as label
+    (after the number or numeral), the meaning as hint."""
     if numerals and len(numerals) != len(anchors):
         raise ValueError(f"numerals must name each of the {len(anchors)} anchors, got {numerals}")
     options = []
-    for i, text in enumerate(anchors):
-        name, _, hint = text.partition(": ")
+    for i, (name, meaning) in enumerate(anchors):
         shown = numerals[i] if numerals else str(first + i)
-        options.append(Option(str(first + i), f"{shown} · {name}", hint[:1].upper() + hint[1:]))
+        options.append(Option(str(first + i), name, meaning, number=shown))
     return tuple(options)
+
+
+def shown_option(option: Option) -> Option:
+    """``option`` as a page shows it: its words in the page's language, its number first."""
+    label = gettext(option.label)
+    return Option(
+        option.value,
+        f"{option.number} · {label}" if option.number else label,
+        gettext(option.hint),
+    )
 
 
 # --- what a schema field is ------------------------------------------------------------------
@@ -177,15 +196,16 @@ def widget_of(shape: Shape) -> str:
     return "text"
 
 
-YES_NO = (Option("yes", "Yes"), Option("no", "No"), Option("", "Not stated"))
-NOT_RECORDED = Option("", "Not recorded")
+YES_NO = (Option("yes", N_("Yes")), Option("no", N_("No")), Option("", N_("Not stated")))
+NOT_RECORDED = Option("", N_("Not recorded"))
 
 
 def options_of(ask: Ask, shape: Shape, widget: str, dynamic: Sequence[Option] = ()) -> list[Option]:
-    """The choices a field offers: its scale, ``dynamic`` ones, or its vocabulary's values,
-    with an empty choice where the field may be left empty (or a list must be chosen from)."""
+    """The choices a field offers, in the page's language: its scale, ``dynamic`` ones (made in
+    the page's language already), or its vocabulary's values, with an empty choice where the
+    field may be left empty (or a list must be chosen from)."""
     if widget == "yesno":
-        return list(YES_NO)
+        return [shown_option(o) for o in YES_NO]
     found = ask.options or tuple(dynamic)
     enum_cls = shape.item if shape.base is list else shape.base
     if not found and _is_enum(enum_cls):
@@ -193,13 +213,14 @@ def options_of(ask: Ask, shape: Shape, widget: str, dynamic: Sequence[Option] = 
             Option(m.value, label, ask.option_hints.get(m.value, ""))
             for m, label in labels_of(enum_cls).items()
         )
-    choices = list(found)
+    choices = list(found) if dynamic and not ask.options else [shown_option(o) for o in found]
     may_be_empty = not shape.required and shape.default is None and shape.base is not list
     if widget == "radio" and may_be_empty:
-        choices.append(Option("", "Not rated") if ask.options else NOT_RECORDED)
+        choices.append(shown_option(Option("", N_("Not rated")) if ask.options else NOT_RECORDED))
     elif widget == "select" and not dynamic and (may_be_empty or shape.required):
         # A required list starts empty too: a first choice taken by mistake would be stored.
-        choices.insert(0, NOT_RECORDED if may_be_empty else Option("", "Choose one"))
+        empty = NOT_RECORDED if may_be_empty else Option("", N_("Choose one"))
+        choices.insert(0, shown_option(empty))
     return choices
 
 
@@ -305,32 +326,39 @@ def check_entries(spec: FormSpec, form: FormData, *, stored: Mapping[str, Any] |
 # --- messages --------------------------------------------------------------------------------
 
 _NAMED = re.compile(r"^([a-z_][a-z0-9_]*): (.+)$", re.DOTALL)
-FIELD_WORDS = {"birth_date": "the date of birth"}
+FIELD_WORDS = {"birth_date": N_("the date of birth")}
 """Names of fields a rule may mention that are not on the form itself."""
 
 
 def friendly_message(error: Mapping[str, Any], shape: Shape | None, widget: str) -> str:
-    """One of Pydantic's errors in the form's words."""
+    """One of Pydantic's errors in the form's words and the page's language."""
     kind, ctx = error["type"], error.get("ctx", {})
     if kind == "missing" or error["msg"].endswith("cannot be null"):
         if widget in ("radio", "select", "yesno"):
-            return "Choose one of the options."
-        return "Enter a date." if widget == "date" else "This cannot be left empty."
+            return gettext("Choose one of the options.")
+        return (
+            gettext("Enter a date.") if widget == "date" else gettext("This cannot be left empty.")
+        )
     if kind.startswith("date_"):
-        return "Enter a real date as year-month-day, for example 2026-06-15."
+        return gettext("Enter a real date as year-month-day, for example 2026-06-15.")
     if kind.startswith("int_"):
-        return "Enter a whole number."
+        return gettext("Enter a whole number.")
     if kind in ("greater_than_equal", "less_than_equal") and shape is not None:
-        return f"Enter a number from {shape.ge} to {shape.le}."
+        return gettext("Enter a number from %(low)s to %(high)s.") % {
+            "low": shape.ge,
+            "high": shape.le,
+        }
     if kind == "enum" or kind.startswith("bool_"):
-        return "Choose one of the options listed."
+        return gettext("Choose one of the options listed.")
     if kind == "string_too_long":
-        return f"Shorten this to {ctx.get('max_length')} characters or fewer."
+        return gettext("Shorten this to %(count)s characters or fewer.") % {
+            "count": ctx.get("max_length")
+        }
     if kind == "string_too_short":
-        return "This cannot be left empty."
+        return gettext("This cannot be left empty.")
     if kind == "too_long":
-        return f"Choose at most {ctx.get('max_length')}."
-    return str(error["msg"]).removeprefix("Value error, ")
+        return gettext("Choose at most %(count)s.") % {"count": ctx.get("max_length")}
+    return refusal_text(str(error["msg"]).removeprefix("Value error, "))
 
 
 def validation_errors(spec: FormSpec, exc: ValidationError) -> dict[str, str]:
@@ -350,11 +378,10 @@ def validation_errors(spec: FormSpec, exc: ValidationError) -> dict[str, str]:
 
 
 def domain_errors(spec: FormSpec, exc: ClinicalDataError | ConflictError) -> dict[str, str]:
-    """A service's refusal, beside the field it names, in the form's words."""
+    """A service's refusal, beside the field it names, in the form's words and the page's
+    language."""
     message = str(exc).removeprefix(f"{exc.field}: ")
-    words = {a.name: a.label.lower() for a in spec.asks} | FIELD_WORDS
-    message = re.sub(
-        r"\b(" + "|".join(map(re.escape, words)) + r")\b", lambda m: words[m.group(1)], message
-    )
+    words = {a.name: gettext(a.label).lower() for a in spec.asks}
+    words |= {name: gettext(w) for name, w in FIELD_WORDS.items()}
     name = exc.field if exc.field in {a.name for a in spec.asks} else ""
-    return {name: message}
+    return {name: refusal_text(message, words)}

@@ -17,6 +17,7 @@ from hemispasm.clinic.services.clinical import ASSESSMENTS, DIAGNOSES, MRI_STUDI
 from hemispasm.clinic.services.records import RecordKind
 from hemispasm.clinic.services.treatment import ADVERSE_EVENTS
 from hemispasm.clinic.web.forms import Ask, FormSpec, Section, scale
+from hemispasm.clinic.web.i18n import N_
 from hemispasm.clinic.web.vocab_labels import NOTES_LABELS
 
 
@@ -34,7 +35,7 @@ class RecordForm(FormSpec):
 def _urgent_effect(raw: Mapping[str, Any]) -> str:
     effect = raw.get("effect")
     if effect in {e.value for e in AdverseEffect if e.urgent}:
-        return (
+        return N_(
             "Difficulty swallowing or breathing after an injection can mean the toxin has spread "
             "beyond the injected muscles. The patient needs a medical assessment today; do not "
             "wait for the next visit."
@@ -44,121 +45,167 @@ def _urgent_effect(raw: Mapping[str, Any]) -> str:
 
 NOTES = Ask("notes", NOTES_LABELS["clinician"], widget="textarea")
 PATIENT_FORM = FormSpec(
-    new_title="Register a patient",
-    edit_title="Correct the patient's details",
-    submit="Register",
+    new_title=N_("Register a patient"),
+    edit_title=N_("Correct the patient's details"),
+    submit=N_("Register"),
     create=PatientCreate,
     update=PatientUpdate,
     sections=(
         Section(
-            "Identity",
+            N_("Identity"),
             (
-                Ask("mrn", "Record number", "The clinic's own number; no two patients share one."),
-                Ask("name", "Name"),
-                Ask("birth_date", "Date of birth"),
-                Ask("sex", "Sex", "As recorded by the clinic."),
+                Ask(
+                    "mrn",
+                    N_("Record number"),
+                    N_("The clinic's own number; no two patients share one."),
+                ),
+                Ask("name", N_("Name")),
+                Ask("birth_date", N_("Date of birth")),
+                Ask("sex", N_("Sex"), N_("As recorded by the clinic.")),
             ),
         ),
         Section(
-            "Contact",
+            N_("Contact"),
             (
-                Ask("phone", "Telephone", widget="tel"),
-                Ask("email", "E-mail address", widget="email"),
-                Ask("address", "Postal address", widget="textarea"),
+                Ask("phone", N_("Telephone"), widget="tel"),
+                Ask("email", N_("E-mail address"), widget="email"),
+                Ask("address", N_("Postal address"), widget="textarea"),
             ),
         ),
     ),
 )
 DIAGNOSIS_FORM = RecordForm(
-    new_title="Record the diagnosis",
-    edit_title="Correct the diagnosis",
+    new_title=N_("Record the diagnosis"),
+    edit_title=N_("Correct the diagnosis"),
     create=s.DiagnosisCreate,
     update=s.DiagnosisUpdate,
     slug="diagnoses",
     kind=DIAGNOSES,
     anchor="diagnoses",
-    intro="Hemifacial spasm. The ICD-10-CM code follows from the side; SNOMED CT 13753008 "
-    "applies to every side.",
+    intro=N_(
+        "Hemifacial spasm. The ICD-10-CM code follows from the side; SNOMED CT 13753008 "
+        "applies to every side."
+    ),
     sections=(
         Section(
-            "Diagnosis",
+            N_("Diagnosis"),
             (
                 Ask(
                     "affected_side",
-                    "Affected side",
-                    "The patient's own side.",
+                    N_("Affected side"),
+                    N_("The patient's own side."),
                     option_hints={
                         side.value: f"ICD-10-CM {icd10_code(side)}" for side in AffectedSide
                     },
                 ),
-                Ask("onset_on", "First spasms noticed", "An approximate date is fine."),
-                Ask("diagnosed_on", "Date of diagnosis"),
-                Ask("idiopathic", "Idiopathic", "No other disease (such as a tumour) explains it."),
+                Ask("onset_on", N_("First spasms noticed"), N_("An approximate date is fine.")),
+                Ask("diagnosed_on", N_("Date of diagnosis")),
+                Ask(
+                    "idiopathic",
+                    N_("Idiopathic"),
+                    N_("No other disease (such as a tumour) explains it."),
+                ),
                 NOTES,
             ),
         ),
     ),
-    shown=(("icd10", "ICD-10-CM code"), ("snomed", "SNOMED CT code")),
+    shown=(("icd10", N_("ICD-10-CM code")), ("snomed", N_("SNOMED CT code"))),
 )
 ASSESSMENT_FORM = RecordForm(
-    new_title="Record an assessment",
-    edit_title="Correct an assessment",
+    new_title=N_("Record an assessment"),
+    edit_title=N_("Correct an assessment"),
     create=s.AssessmentCreate,
     update=s.AssessmentUpdate,
     slug="assessments",
     kind=ASSESSMENTS,
     anchor="assessments-h",
     sections=(
-        Section("When", (Ask("assessed_on", "Date of the assessment", today_by_default=True),)),
         Section(
-            "Jankovic rating scale",
+            N_("When"), (Ask("assessed_on", N_("Date of the assessment"), today_by_default=True),)
+        ),
+        Section(
+            N_("Jankovic rating scale"),
             (
                 Ask(
                     "jankovic_severity",
-                    "Severity",
+                    N_("Severity"),
                     widget="radio",
                     in_total=True,
                     options=scale(
-                        "None: no spasms.",
-                        "Minimal: more blinking, but only when provoked (bright light, wind, "
-                        "stress).",
-                        "Mild: twitching that others can see, without true spasm; not disabling.",
-                        "Moderate: spasms that are clearly visible and hinder daily life a little.",
-                        "Severe: spasms that disable (reading or driving become impossible).",
+                        (N_("None"), N_("No spasms.")),
+                        (
+                            N_("Minimal"),
+                            N_(
+                                "More blinking, but only when provoked (bright light, wind, "
+                                "stress)."
+                            ),
+                        ),
+                        (
+                            N_("Mild"),
+                            N_("Twitching that others can see, without true spasm; not disabling."),
+                        ),
+                        (
+                            N_("Moderate"),
+                            N_("Spasms that are clearly visible and hinder daily life a little."),
+                        ),
+                        (
+                            N_("Severe"),
+                            N_("Spasms that disable (reading or driving become impossible)."),
+                        ),
                     ),
                 ),
                 Ask(
                     "jankovic_frequency",
-                    "Frequency",
+                    N_("Frequency"),
                     widget="radio",
                     in_total=True,
                     options=scale(
-                        "None: no spasms.",
-                        "Slight: blinks a little more often than usual.",
-                        "Fluttering: twitches that last under a second.",
-                        "Spasms: closures longer than a second; the eye is open more than half "
-                        "of the waking day.",
-                        "Eye shut: spasms keep the eye closed more than half of the waking day "
-                        "(functionally blind on that side).",
+                        (N_("None"), N_("No spasms.")),
+                        (N_("Slight"), N_("Blinks a little more often than usual.")),
+                        (N_("Fluttering"), N_("Twitches that last under a second.")),
+                        (
+                            N_("Spasms"),
+                            N_(
+                                "Closures longer than a second; the eye is open more than half "
+                                "of the waking day."
+                            ),
+                        ),
+                        (
+                            N_("Eye shut"),
+                            N_(
+                                "Spasms keep the eye closed more than half of the waking day "
+                                "(functionally blind on that side)."
+                            ),
+                        ),
                     ),
                 ),
             ),
-            hint="Rate severity and frequency from 0 to 4 each; the total runs from 0 to 8.",
-            total="Jankovic total (severity + frequency, 0–8)",
+            hint=N_("Rate severity and frequency from 0 to 4 each; the total runs from 0 to 8."),
+            total=N_(
+                "Jankovic total (severity + frequency, 0–8)",
+            ),
         ),
         Section(
-            "SMC grade",
+            N_("SMC grade"),
             (
                 Ask(
                     "smc_grade",
-                    "Samsung Medical Center grade",
+                    N_("Samsung Medical Center grade"),
                     widget="radio",
                     options=scale(
-                        "Eye only: spasms stay around the eye.",
-                        "Spread: spasms reach other muscles of the same side (cheek, mouth, "
-                        "forehead, neck).",
-                        "Tonic: frequent sustained spasms that get in the way of seeing.",
-                        "Asymmetry: the face is visibly distorted on that side.",
+                        (N_("Eye only"), N_("Spasms stay around the eye.")),
+                        (
+                            N_("Spread"),
+                            N_(
+                                "Spasms reach other muscles of the same side (cheek, mouth, "
+                                "forehead, neck)."
+                            ),
+                        ),
+                        (
+                            N_("Tonic"),
+                            N_("Frequent sustained spasms that get in the way of seeing."),
+                        ),
+                        (N_("Asymmetry"), N_("The face is visibly distorted on that side.")),
                         first=1,
                         numerals=("I", "II", "III", "IV"),
                     ),
@@ -166,114 +213,128 @@ ASSESSMENT_FORM = RecordForm(
             ),
         ),
         Section(
-            "Questionnaire totals",
+            N_("Questionnaire totals"),
             (
-                Ask("hfs7_total", "HFS-7 total", "The sum of the completed form, 0 to 28."),
-                Ask("hfs30_total", "HFS-30 total", "The sum of the completed form, 0 to 120."),
+                Ask("hfs7_total", N_("HFS-7 total"), N_("The sum of the completed form, 0 to 28.")),
+                Ask(
+                    "hfs30_total",
+                    N_("HFS-30 total"),
+                    N_("The sum of the completed form, 0 to 120."),
+                ),
             ),
-            hint="Totals only: the questionnaires' items are licensed and are not kept here.",
+            hint=N_("Totals only: the questionnaires' items are licensed and are not kept here."),
         ),
         Section("", (NOTES,)),
     ),
 )
 ADVERSE_EVENT_FORM = RecordForm(
-    new_title="Record a side effect",
-    edit_title="Update a side effect",
+    new_title=N_("Record a side effect"),
+    edit_title=N_("Update a side effect"),
     create=s.AdverseEventCreate,
     update=s.AdverseEventUpdate,
     slug="adverse-events",
     kind=ADVERSE_EVENTS,
     anchor="adverse-events-h",
-    notice="Difficulty swallowing or breathing after an injection is urgent: it can mean the "
-    "toxin has spread. Record it, and make sure the patient is seen by a doctor today.",
+    notice=N_(
+        "Difficulty swallowing or breathing after an injection is urgent: it can mean the "
+        "toxin has spread. Record it, and make sure the patient is seen by a doctor today."
+    ),
     alert=_urgent_effect,
     sections=(
         Section(
-            "Side effect",
+            N_("Side effect"),
             (
-                Ask("effect", "Effect"),  # urgent effects say so in their label
-                Ask("severity", "Severity"),
-                Ask("onset_on", "Began on"),
-                Ask("resolved_on", "Resolved on", "Leave empty while the effect lasts."),
+                Ask("effect", N_("Effect")),  # urgent effects say so in their label
+                Ask("severity", N_("Severity")),
+                Ask("onset_on", N_("Began on")),
+                Ask("resolved_on", N_("Resolved on"), N_("Leave empty while the effect lasts.")),
                 Ask(
                     "session_id",
-                    "After the injection session of",
-                    "The session the effect followed, if known.",
+                    N_("After the injection session of"),
+                    N_("The session the effect followed, if known."),
                     widget="select",
                 ),
                 NOTES,
             ),
         ),
     ),
-    shown=(("reported_by", "Reported by"),),
+    shown=(("reported_by", N_("Reported by")),),
 )
 MRI_FORM = RecordForm(
-    new_title="Record an MRI study",
-    edit_title="Correct an MRI study",
+    new_title=N_("Record an MRI study"),
+    edit_title=N_("Correct an MRI study"),
     create=s.MriCreate,
     update=s.MriUpdate,
     slug="mri-studies",
     kind=MRI_STUDIES,
     anchor="mri-h",
-    intro="Vessel contact is also seen in about one in five facial nerves of people without "
-    "spasms: a finding supports, and does not prove, the cause.",
+    intro=N_(
+        "Vessel contact is also seen in about one in five facial nerves of people without "
+        "spasms: a finding supports, and does not prove, the cause."
+    ),
     sections=(
         Section(
-            "Study",
+            N_("Study"),
             (
-                Ask("study_on", "Date of the study"),
+                Ask("study_on", N_("Date of the study")),
                 Ask(
                     "sequences",
-                    "Sequences",
-                    "Separate them with commas, for example: 3D-TOF, 3D-CISS.",
+                    N_("Sequences"),
+                    N_("Separate them with commas, for example: 3D-TOF, 3D-CISS."),
                 ),
             ),
         ),
         Section(
-            "Findings",
+            N_("Findings"),
             (
-                Ask("compression_found", "Vessel found at the facial nerve"),
-                Ask("vessels", "Vessels", "Choose every vessel seen."),
-                Ask("site", "Where along the nerve"),
-                Ask("contact", "Contact or compression"),
-                Ask("dolichoectasia", "Dolichoectasia (elongated, widened artery)"),
-                Ask("other_lesion", "Other lesion", "A tumour or other cause, if one was seen."),
+                Ask("compression_found", N_("Vessel found at the facial nerve")),
+                Ask("vessels", N_("Vessels"), N_("Choose every vessel seen.")),
+                Ask("site", N_("Where along the nerve")),
+                Ask("contact", N_("Contact or compression")),
+                Ask("dolichoectasia", N_("Dolichoectasia (elongated, widened artery)")),
+                Ask(
+                    "other_lesion",
+                    N_("Other lesion"),
+                    N_("A tumour or other cause, if one was seen."),
+                ),
                 NOTES,
             ),
         ),
     ),
 )
 SURGERY_FORM = RecordForm(
-    new_title="Record a microvascular decompression",
-    edit_title="Correct a microvascular decompression",
+    new_title=N_("Record a microvascular decompression"),
+    edit_title=N_("Correct a microvascular decompression"),
     create=s.SurgeryCreate,
     update=s.SurgeryUpdate,
     slug="surgeries",
     kind=SURGERIES,
     anchor="surgeries-h",
-    intro="Microvascular decompression of the facial nerve.",
+    intro=N_("Microvascular decompression of the facial nerve."),
     sections=(
         Section(
-            "Operation",
+            N_("Operation"),
             (
-                Ask("surgery_on", "Date of the operation"),
-                Ask("surgeon", "Surgeon"),
-                Ask("side", "Side"),
-                Ask("vessels", "Vessels found", "Choose every vessel decompressed."),
-                Ask("findings", "Findings"),
+                Ask("surgery_on", N_("Date of the operation")),
+                Ask("surgeon", N_("Surgeon")),
+                Ask("side", N_("Side")),
+                Ask("vessels", N_("Vessels found"), N_("Choose every vessel decompressed.")),
+                Ask("findings", N_("Findings")),
                 Ask(
                     "monitoring",
-                    "Monitoring during the operation",
-                    "For example, whether the lateral spread response went away.",
+                    N_("Monitoring during the operation"),
+                    N_("For example, whether the lateral spread response went away."),
                 ),
             ),
         ),
         Section(
-            "Result",
+            N_("Result"),
             (
-                Ask("outcome", "Outcome"),
-                Ask("recurrence_on", "Spasms came back on", "Leave empty if they have not."),
-                Ask("complications", "Complications"),
+                Ask("outcome", N_("Outcome")),
+                Ask(
+                    "recurrence_on", N_("Spasms came back on"), N_("Leave empty if they have not.")
+                ),
+                Ask("complications", N_("Complications")),
                 NOTES,
             ),
         ),

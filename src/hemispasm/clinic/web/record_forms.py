@@ -33,7 +33,7 @@ from hemispasm.clinic.web.forms import (
     domain_errors,
     raw_of,
 )
-from hemispasm.clinic.web.i18n import format_day
+from hemispasm.clinic.web.i18n import format_day, gettext
 from hemispasm.clinic.web.pages import ClinicianActor, FormDep, PageRoute, render
 from hemispasm.clinic.web.record_form_specs import PATIENT_FORM, RECORD_FORMS, RecordForm
 from hemispasm.clinic.web.vocab_labels import product_label
@@ -143,15 +143,18 @@ def _session_options(
     sessions = [
         Option(
             str(row.id),
-            f"{format_day(row.session_on)} · {product_label(row.product, row.product_name)}",
+            f"{format_day(row.session_on)} · "
+            f"{gettext(product_label(row.product, row.product_name))}",
         )
         for row in _sessions_newest_first(db, actor, patient_id)
     ]
-    followed = [Option(FOLLOWED_SESSION, "The latest session on or before the day it began")]
+    followed = [
+        Option(FOLLOWED_SESSION, gettext("The latest session on or before the day it began"))
+    ]
     return {
         "session_id": [
             *(followed if creating and sessions else []),
-            Option("", "Not linked to a session"),
+            Option("", gettext("Not linked to a session")),
             *sessions,
         ]
     }

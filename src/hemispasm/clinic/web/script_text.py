@@ -1,9 +1,10 @@
-"""The sentences the pages' scripts show (``static/record.js``), in the page's language.
+"""The sentences the pages' scripts show, in the page's language.
 
-A page that loads such a script puts ``{{ script_text() | tojson }}`` in the ``content`` of a
-``<meta name="script-text">`` (single-quoted: ``tojson`` escapes ``'``; no inline script, as the
-page policy wants); the script looks each English sentence up there and falls back to it.
-``%(name)s`` marks a number the script fills in.
+``static/record.js``: a page that loads it puts ``{{ script_text() | tojson }}`` in the
+``content`` of a ``<meta name="script-text">`` (single-quoted: ``tojson`` escapes ``'``; no inline
+script, as the page policy wants). ``static/facemap.js`` finds ``script_text(FACEMAP_TEXT)`` under
+``text`` in the session form's JSON data block. Either script looks each English sentence up
+there and falls back to it; ``%(name)s`` marks a value the script fills in.
 """
 
 from __future__ import annotations
@@ -51,6 +52,30 @@ SCRIPT_TEXT = (
 )
 
 
-def script_text() -> dict[str, str]:
-    """Each of the scripts' sentences in the current locale, keyed by its English."""
-    return {message: gettext(message) for message in SCRIPT_TEXT}
+FACEMAP_TEXT = (
+    N_("Left %(muscle)s"),
+    N_("Right %(muscle)s"),
+    N_("Remove this row"),
+    N_("Remove"),
+    N_("Remove %(what)s"),
+    N_("row %(row)s"),
+    N_("the row"),
+    N_("Muscle, row %(row)s"),
+    N_("Patient's side, row %(row)s"),
+    N_("Units, row %(row)s"),
+    N_("%(units)s U is above this clinic's limit of %(limit)s U per site"),
+    N_("%(units)s U is above this clinic's limit of %(limit)s U per session"),
+    N_("another product"),
+    N_("of %(product)s"),
+    N_("Removed %(what)s from the table."),
+    N_("Added %(what)s. Enter its units in the table."),
+    N_("Back on the map at %(what)s."),
+    N_("Removed %(what)s."),
+)
+"""The sentences of the session form's face map (``static/facemap.js``)."""
+
+
+def script_text(sentences: tuple[str, ...] = SCRIPT_TEXT) -> dict[str, str]:
+    """Each of a script's sentences in the current locale, keyed by its English (by default
+    ``record.js``'s)."""
+    return {message: gettext(message) for message in sentences}

@@ -4,7 +4,8 @@ Pure: no database and no request. The rows of the sites table are posted as
 ``sites-<n>-muscle``, ``-side`` and ``-units``; blank rows are dropped and the others renumbered
 in their order on the page, so that every error names a row the clinician can see. Values are
 checked by the API's own ``SessionCreate``; the services' domain errors are mapped to the same
-field names.
+field names. Labels are marked (``N_``) where they are defined and translated where shown;
+messages are made in the page's language as the request is answered.
 """
 
 from __future__ import annotations
@@ -20,26 +21,28 @@ from starlette.datastructures import FormData
 from hemispasm.clinic.api.schemas.records import SessionCreate
 from hemispasm.clinic.domain.dosing import SiteDose
 from hemispasm.clinic.domain.vocab import InjectionSide, Muscle
+from hemispasm.clinic.web.i18n import N_, gettext
+from hemispasm.clinic.web.refusals import refusal_text
 from hemispasm.clinic.web.vocab_labels import NOTES_LABELS
 from hemispasm.errors import ClinicalDataError
 
 FIELD_LABELS = {
-    "session_on": "Date",
-    "product": "Product",
-    "product_name": "Name of the product",
-    "lot": "Lot",
-    "expiry_on": "Expiry date",
-    "dilution_units_per_0_1_ml": "Dilution",
-    "injector_id": "Injector",
-    "early_reason": "Reason for an early session",
+    "session_on": N_("Date"),
+    "product": N_("Product"),
+    "product_name": N_("Name of the product"),
+    "lot": N_("Lot"),
+    "expiry_on": N_("Expiry date"),
+    "dilution_units_per_0_1_ml": N_("Dilution"),
+    "injector_id": N_("Injector"),
+    "early_reason": N_("Reason for an early session"),
     "notes": NOTES_LABELS["clinician"],
-    "sites": "Injected sites",
-    "doses_confirmed": "Doses above the clinic's limits",
-    "effect_began_on": "Effect began",
-    "effect_peak_on": "Effect peaked",
-    "wore_off_on": "Effect wore off",
+    "sites": N_("Injected sites"),
+    "doses_confirmed": N_("Doses above the clinic's limits"),
+    "effect_began_on": N_("Effect began"),
+    "effect_peak_on": N_("Effect peaked"),
+    "wore_off_on": N_("Effect wore off"),
 }
-SITE_PART_LABELS = {"muscle": "Muscle", "side": "Side", "units": "Units"}
+SITE_PART_LABELS = {"muscle": N_("Muscle"), "side": N_("Side"), "units": N_("Units")}
 TEXT_FIELDS = ("session_on", "product", "product_name", "lot", "expiry_on", "early_reason", "notes")
 FIELD_ORDER = (
     "session_on",
@@ -59,7 +62,7 @@ _SITE_KEY = re.compile(r"^sites-(\d{1,4})-(muscle|side|units)$")
 _SITE_PARTS = ("muscle", "side", "units")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 _SERVICE_SITE_FIELD = re.compile(r"^sites\[(\d+)\]\.(muscle|side|units)$")
-_NOT_A_NUMBER = "must be a number such as 2.5 (use a point)"
+_NOT_A_NUMBER = N_("must be a number such as 2.5 (use a point)")
 
 
 @dataclass
@@ -127,7 +130,7 @@ def request_body(form: SessionForm) -> dict[str, Any]:
     if dilution:
         value = number(dilution)
         if value is None:
-            form.error("dilution_units_per_0_1_ml", _NOT_A_NUMBER)
+            form.error("dilution_units_per_0_1_ml", gettext(_NOT_A_NUMBER))
         else:
             body["dilution_units_per_0_1_ml"] = value
     injector = form.values.get("injector_id", "")
@@ -135,10 +138,10 @@ def request_body(form: SessionForm) -> dict[str, Any]:
         if injector.isdigit():
             body["injector_id"] = int(injector)
         else:
-            form.error("injector_id", "choose the injector from the list")
+            form.error("injector_id", gettext("choose the injector from the list"))
     body["sites"] = [_site_entry(form, i, row) for i, row in enumerate(form.rows)]
     if not form.rows:
-        form.error("sites", "add at least one injected site (click the map or fill a row)")
+        form.error("sites", gettext("add at least one injected site (click the map or fill a row)"))
     return body
 
 
@@ -146,41 +149,45 @@ def _site_entry(form: SessionForm, position: int, row: SiteRow) -> dict[str, Any
     """One row as the API's site object; its empty or malformed boxes recorded as errors."""
     if not row.muscle:
         form.error(
-            site_field(position, "muscle"), "choose the muscle, or clear the row to leave it out"
+            site_field(position, "muscle"),
+            gettext("choose the muscle, or clear the row to leave it out"),
         )
     if not row.side:
-        form.error(site_field(position, "side"), "choose left or right")
+        form.error(site_field(position, "side"), gettext("choose left or right"))
     units = number(row.units) if row.units else None
     if not row.units:
         form.error(
-            site_field(position, "units"), "enter the units, or clear the row to leave it out"
+            site_field(position, "units"),
+            gettext("enter the units, or clear the row to leave it out"),
         )
     elif units is None:
-        form.error(site_field(position, "units"), _NOT_A_NUMBER)
+        form.error(site_field(position, "units"), gettext(_NOT_A_NUMBER))
     return {"muscle": row.muscle, "side": row.side, "units": units}
 
 
 def _message(error: Mapping[str, Any]) -> str:
-    """A short message for one Pydantic error, in the form's words."""
+    """A short message for one Pydantic error, in the form's words and the page's language."""
     kind, ctx, loc = error["type"], error.get("ctx") or {}, error["loc"]
     if kind == "missing":
-        return "is required"
+        return gettext("is required")
     if kind == "enum":
         what = str(loc[-1])
         if what == "muscle":
-            return f"unknown muscle {error['input']!r}: choose one from the list"
+            return gettext("unknown muscle %(value)s: choose one from the list") % {
+                "value": repr(error["input"])
+            }
         if what == "side":
-            return "choose left or right"
-        return "choose one of the listed values"
+            return gettext("choose left or right")
+        return gettext("choose one of the listed values")
     if kind.startswith("date"):
-        return "must be a date such as 2026-06-15"
+        return gettext("must be a date such as 2026-06-15")
     if kind == "greater_than":
-        return f"must be more than {ctx['gt']:g}"
+        return gettext("must be more than %(limit)s") % {"limit": f"{ctx['gt']:g}"}
     if kind == "less_than_equal":
-        return f"must be at most {ctx['le']:g}"
+        return gettext("must be at most %(limit)s") % {"limit": f"{ctx['le']:g}"}
     if kind == "string_too_long":
-        return f"must be at most {ctx['max_length']} characters"
-    return str(error["msg"]).removeprefix("Value error, ")
+        return gettext("must be at most %(count)s characters") % {"count": ctx["max_length"]}
+    return refusal_text(str(error["msg"]).removeprefix("Value error, "))
 
 
 def validate(form: SessionForm) -> SessionCreate | None:
@@ -209,11 +216,13 @@ def service_field(name: str) -> str:
 
 
 def readable(message: str) -> str:
-    """A service's message with the field names it mentions in the form's words."""
-    for name, label in FIELD_LABELS.items():
-        if "_" in name:
-            message = re.sub(rf"\b{name}\b", f"the {label.lower()}", message)
-    return message
+    """A service's message in the form's words and the page's language."""
+    words = {
+        name: gettext("the %(field)s") % {"field": gettext(label).lower()}
+        for name, label in FIELD_LABELS.items()
+        if "_" in name
+    }
+    return refusal_text(message, words)
 
 
 def note_service_error(form: SessionForm, exc: ClinicalDataError) -> None:
@@ -226,7 +235,9 @@ def ask_to_confirm_doses(form: SessionForm, *, warned: bool) -> None:
     if warned and not form.confirmed:
         form.error(
             "doses_confirmed",
-            "tick \u201cI intend these doses\u201d to save them as they are, or change them",
+            gettext(
+                "tick \u201cI intend these doses\u201d to save them as they are, or change them"
+            ),
         )
 
 

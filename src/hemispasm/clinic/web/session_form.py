@@ -36,7 +36,9 @@ from hemispasm.clinic.services.treatment import (
     clinic_limits,
     summarise_session,
 )
+from hemispasm.clinic.web.i18n import gettext
 from hemispasm.clinic.web.pages import ClinicianActor, FormDep, PageRoute, render
+from hemispasm.clinic.web.script_text import FACEMAP_TEXT, script_text
 from hemispasm.clinic.web.session_entries import (
     FIELD_LABELS,
     SITE_PART_LABELS,
@@ -61,8 +63,8 @@ EMPTY_ROWS = 3
 
 
 def muscle_labels() -> dict[str, str]:
-    """The muscles' words by stored value, as the templates look them up."""
-    return {m.value: label for m, label in labels_of(Muscle).items()}
+    """The muscles' words by stored value, in the page's language, as the templates look them up."""
+    return {m.value: gettext(label) for m, label in labels_of(Muscle).items()}
 
 
 def summary_of(
@@ -124,8 +126,8 @@ def limits_data(limits: Mapping[Product, DoseLimits]) -> dict[str, Any]:
         },
         "lower_face": [m.value for m in Muscle if m.is_lower_face],
         # the script puts the side first ("Left corrugator"): the words as they read mid-line
-        "labels": {m.value: label.lower() for m, label in labels_of(Muscle).items()},
-        "products": {p.value: label for p, label in labels_of(Product).items()},
+        "labels": {m.value: gettext(label).lower() for m, label in labels_of(Muscle).items()},
+        "products": {p.value: gettext(label) for p, label in labels_of(Product).items()},
     }
 
 
@@ -134,9 +136,9 @@ def site_warnings(summary: SessionSummary | None) -> dict[str, str]:
     out: dict[str, str] = {}
     for w in summary.warnings if summary else []:
         if w.scope.startswith("site:"):
-            out[w.scope.removeprefix("site:")] = (
-                f"{w.units:g} U is above this clinic's limit of {w.limit:g} U per site"
-            )
+            out[w.scope.removeprefix("site:")] = gettext(
+                "%(units)s U is above this clinic's limit of %(limit)s U per site"
+            ) % {"units": f"{w.units:g}", "limit": f"{w.limit:g}"}
     return out
 
 
@@ -144,7 +146,9 @@ def session_warning(summary: SessionSummary | None) -> str | None:
     """The warning about the whole session, if any."""
     for w in summary.warnings if summary else []:
         if w.scope == "session":
-            return f"{w.units:g} U is above this clinic's limit of {w.limit:g} U per session"
+            return gettext(
+                "%(units)s U is above this clinic's limit of %(limit)s U per session"
+            ) % {"units": f"{w.units:g}", "limit": f"{w.limit:g}"}
     return None
 
 
@@ -167,11 +171,13 @@ def injector_choices(
     choices = []
     for user in clinicians:
         name = user.display_name or user.email
-        choices.append((str(user.id), f"{name} (you)" if user.id == actor.user_id else name))
+        you = gettext("%(name)s (you)") % {"name": name}
+        choices.append((str(user.id), you if user.id == actor.user_id else name))
     if not chosen:
-        choices.insert(0, ("", "Not recorded"))
+        choices.insert(0, ("", gettext("Not recorded")))
     elif chosen not in {value for value, _ in choices}:
-        choices.append((chosen, f"{chosen} (not a clinician of this clinic)"))
+        unknown = gettext("%(value)s (not a clinician of this clinic)") % {"value": chosen}
+        choices.append((chosen, unknown))
     return choices
 
 
@@ -231,12 +237,16 @@ def form_page(
         injector=injector,
         injectors=injector_choices(actor, list_clinicians(db, actor), injector),
         muscle_labels=muscle_labels(),
-        product_labels={p.value: label for p, label in labels_of(Product, name_below=True).items()},
-        product=product_label(form.values.get("product", ""), form.values.get("product_name")),
+        product_labels={
+            p.value: gettext(label) for p, label in labels_of(Product, name_below=True).items()
+        },
+        product=gettext(
+            product_label(form.values.get("product", ""), form.values.get("product_name"))
+        ),
         field_labels=FIELD_LABELS,
         site_part_labels=SITE_PART_LABELS,
         map_marked=marked,
-        facemap_data=limits_data(limits),
+        facemap_data=limits_data(limits) | {"text": script_text(FACEMAP_TEXT)},
     )
 
 

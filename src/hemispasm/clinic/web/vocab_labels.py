@@ -33,120 +33,135 @@ from hemispasm.clinic.domain.vocab import (
     SurgeryOutcome,
     Vessel,
 )
+from hemispasm.clinic.web.i18n import N_
 
 E = TypeVar("E", bound=StrEnum)
 Reader = Literal["clinician", "patient"]
 NOT_RECORDED = "—"
 """What stands for a value that was not recorded."""
-NOTES_LABELS: dict[Reader, str] = {"clinician": "Notes", "patient": "Note"}
+NOTES_LABELS: dict[Reader, str] = {"clinician": N_("Notes"), "patient": N_("Note")}
 """The name of a record's free-text field for each reader (the "other" choices point to it)."""
 
 LABELS: dict[type[StrEnum], dict[str, str]] = {
-    Sex: {"female": "Female", "male": "Male", "other": "Other", "unknown": "Not recorded"},
-    AffectedSide: {"left": "Left", "right": "Right", "bilateral": "Both sides (bilateral)"},
-    InjectionSide: {"left": "Left", "right": "Right"},
-    Severity: {"mild": "Mild", "moderate": "Moderate", "severe": "Severe"},
-    Reporter: {"patient": "the patient", "clinician": "a clinician"},
-    AnalysisSource: {
-        "analysis": "Analysed by the clinic's server",
-        "imported": "Imported result (not analysed by the clinic's server)",
+    Sex: {
+        "female": N_("Female"),
+        "male": N_("Male"),
+        "other": N_("Other"),
+        "unknown": N_("Not recorded"),
     },
-    Role: {"admin": "Administrator", "clinician": "Clinician", "patient": "Patient"},
+    AffectedSide: {
+        "left": N_("Left"),
+        "right": N_("Right"),
+        "bilateral": N_("Both sides (bilateral)"),
+    },
+    InjectionSide: {"left": N_("Left"), "right": N_("Right")},
+    Severity: {"mild": N_("Mild"), "moderate": N_("Moderate"), "severe": N_("Severe")},
+    Reporter: {"patient": N_("the patient"), "clinician": N_("a clinician")},
+    AnalysisSource: {
+        "analysis": N_("Analysed by the clinic's server"),
+        "imported": N_("Imported result (not analysed by the clinic's server)"),
+    },
+    Role: {"admin": N_("Administrator"), "clinician": N_("Clinician"), "patient": N_("Patient")},
     Product: {
         # The generic name first (units differ between products), the brand name to recognise it.
-        "onabotulinumtoxinA": "onabotulinumtoxinA (Botox)",
-        "abobotulinumtoxinA": "abobotulinumtoxinA (Dysport)",
-        "incobotulinumtoxinA": "incobotulinumtoxinA (Xeomin)",
-        "other": "Other product",
+        "onabotulinumtoxinA": N_("onabotulinumtoxinA (Botox)"),
+        "abobotulinumtoxinA": N_("abobotulinumtoxinA (Dysport)"),
+        "incobotulinumtoxinA": N_("incobotulinumtoxinA (Xeomin)"),
+        "other": N_("Other product"),
     },
     Muscle: {
         # The part of the orbicularis oculi first: a narrow select still tells the rows apart.
-        "orbicularis_oculi_pretarsal_upper": "Upper lid, pretarsal (orbicularis oculi)",
-        "orbicularis_oculi_pretarsal_lower": "Lower lid, pretarsal (orbicularis oculi)",
-        "orbicularis_oculi_preseptal": "Preseptal (orbicularis oculi)",
-        "orbicularis_oculi_orbital_lateral_canthus": "Lateral canthus, orbital (orbicularis oculi)",
-        "corrugator": "Corrugator",
-        "procerus": "Procerus",
-        "frontalis": "Frontalis",
-        "zygomaticus_major": "Zygomaticus major",
-        "zygomaticus_minor": "Zygomaticus minor",
-        "risorius": "Risorius",
-        "levator_labii_superioris": "Levator labii superioris",
-        "orbicularis_oris": "Orbicularis oris",
-        "depressor_anguli_oris": "Depressor anguli oris",
-        "mentalis": "Mentalis",
-        "buccinator": "Buccinator",
-        "platysma": "Platysma",
-        "masseter": "Masseter",
+        "orbicularis_oculi_pretarsal_upper": N_("Upper lid, pretarsal (orbicularis oculi)"),
+        "orbicularis_oculi_pretarsal_lower": N_("Lower lid, pretarsal (orbicularis oculi)"),
+        "orbicularis_oculi_preseptal": N_("Preseptal (orbicularis oculi)"),
+        "orbicularis_oculi_orbital_lateral_canthus": N_(
+            "Lateral canthus, orbital (orbicularis oculi)"
+        ),
+        "corrugator": N_("Corrugator"),
+        "procerus": N_("Procerus"),
+        "frontalis": N_("Frontalis"),
+        "zygomaticus_major": N_("Zygomaticus major"),
+        "zygomaticus_minor": N_("Zygomaticus minor"),
+        "risorius": N_("Risorius"),
+        "levator_labii_superioris": N_("Levator labii superioris"),
+        "orbicularis_oris": N_("Orbicularis oris"),
+        "depressor_anguli_oris": N_("Depressor anguli oris"),
+        "mentalis": N_("Mentalis"),
+        "buccinator": N_("Buccinator"),
+        "platysma": N_("Platysma"),
+        "masseter": N_("Masseter"),
     },
     AdverseEffect: {
-        "ptosis": "Drooping upper eyelid (ptosis)",
-        "lip_or_lower_face_weakness": "Weakness of the lip or lower face",
-        "diplopia": "Double vision (diplopia)",
-        "incomplete_lid_closure_dry_eye": "Eyelid does not close fully, dry eye",
-        "tearing": "Watering eye (tearing)",
-        "bruising": "Bruising where injected",
-        "brow_asymmetry": "Uneven eyebrows",
-        "swallowing_difficulty": "Difficulty swallowing (urgent)",
-        "breathing_difficulty": "Difficulty breathing (urgent)",
-        "other": "Other (describe it in the notes)",
+        "ptosis": N_("Drooping upper eyelid (ptosis)"),
+        "lip_or_lower_face_weakness": N_("Weakness of the lip or lower face"),
+        "diplopia": N_("Double vision (diplopia)"),
+        "incomplete_lid_closure_dry_eye": N_("Eyelid does not close fully, dry eye"),
+        "tearing": N_("Watering eye (tearing)"),
+        "bruising": N_("Bruising where injected"),
+        "brow_asymmetry": N_("Uneven eyebrows"),
+        "swallowing_difficulty": N_("Difficulty swallowing (urgent)"),
+        "breathing_difficulty": N_("Difficulty breathing (urgent)"),
+        "other": N_("Other (describe it in the notes)"),
     },
     Vessel: {
-        "aica": "AICA (anterior inferior cerebellar artery)",
-        "pica": "PICA (posterior inferior cerebellar artery)",
-        "vertebral": "Vertebral artery",
-        "basilar": "Basilar artery",
-        "vein": "A vein",
-        "several": "Several vessels",
-        "none": "No vessel",
+        "aica": N_("AICA (anterior inferior cerebellar artery)"),
+        "pica": N_("PICA (posterior inferior cerebellar artery)"),
+        "vertebral": N_("Vertebral artery"),
+        "basilar": N_("Basilar artery"),
+        "vein": N_("A vein"),
+        "several": N_("Several vessels"),
+        "none": N_("No vessel"),
     },
-    CompressionSite: {"root_exit_zone": "Root exit zone", "other": "Elsewhere along the nerve"},
+    CompressionSite: {
+        "root_exit_zone": N_("Root exit zone"),
+        "other": N_("Elsewhere along the nerve"),
+    },
     ContactKind: {
-        "contact": "Contact: the vessel touches the nerve",
-        "compression": "Compression: the vessel dents or displaces the nerve",
+        "contact": N_("Contact: the vessel touches the nerve"),
+        "compression": N_("Compression: the vessel dents or displaces the nerve"),
     },
     SurgeryOutcome: {
-        "complete": "Spasms gone",
-        "partial": "Spasms fewer or milder",
-        "none": "No change",
-        "pending": "Too early to judge",
+        "complete": N_("Spasms gone"),
+        "partial": N_("Spasms fewer or milder"),
+        "none": N_("No change"),
+        "pending": N_("Too early to judge"),
     },
     SurgeryComplication: {
-        "hearing_loss": "Hearing loss",
-        "facial_palsy": "Facial weakness (palsy)",
-        "csf_leak": "Leak of cerebrospinal fluid (CSF)",
-        "other": "Other (describe it in the notes)",
+        "hearing_loss": N_("Hearing loss"),
+        "facial_palsy": N_("Facial weakness (palsy)"),
+        "csf_leak": N_("Leak of cerebrospinal fluid (CSF)"),
+        "other": N_("Other (describe it in the notes)"),
     },
 }
 """Clinicians' words for every value of every vocabulary."""
 
 PATIENT_LABELS: dict[type[StrEnum], dict[str, str]] = {
     AdverseEffect: {
-        "ptosis": "Drooping eyelid",
-        "lip_or_lower_face_weakness": "Weak lip or lower face (drooling, uneven smile)",
-        "diplopia": "Seeing double",
-        "incomplete_lid_closure_dry_eye": "Eye does not close all the way, or dry eye",
-        "tearing": "Watery eye",
-        "bruising": "Bruise where the needle went in",
-        "brow_asymmetry": "Eyebrows at different heights",
-        "swallowing_difficulty": "Trouble swallowing (urgent)",
-        "breathing_difficulty": "Trouble breathing (urgent)",
-        "other": "Something else (say what in the note)",
+        "ptosis": N_("Drooping eyelid"),
+        "lip_or_lower_face_weakness": N_("Weak lip or lower face (drooling, uneven smile)"),
+        "diplopia": N_("Seeing double"),
+        "incomplete_lid_closure_dry_eye": N_("Eye does not close all the way, or dry eye"),
+        "tearing": N_("Watery eye"),
+        "bruising": N_("Bruise where the needle went in"),
+        "brow_asymmetry": N_("Eyebrows at different heights"),
+        "swallowing_difficulty": N_("Trouble swallowing (urgent)"),
+        "breathing_difficulty": N_("Trouble breathing (urgent)"),
+        "other": N_("Something else (say what in the note)"),
     },
 }
 """Patients' words where they differ from the clinicians' (a whole vocabulary at a time)."""
 
 PATIENT_HINTS: dict[type[StrEnum], dict[str, str]] = {
     Severity: {
-        "mild": "I notice it, but it does not get in my way",
-        "moderate": "It gets in the way of some things I do",
-        "severe": "It stops me doing things",
+        "mild": N_("I notice it, but it does not get in my way"),
+        "moderate": N_("It gets in the way of some things I do"),
+        "severe": N_("It stops me doing things"),
     },
 }
 """What a value means, as a patient would say it (shown beside a choice)."""
 
 NAMED_BELOW: dict[type[StrEnum], dict[str, str]] = {
-    Product: {"other": "Other product (name it below)"},
+    Product: {"other": N_("Other product (name it below)")},
 }
 """Words of a choice on a form where a field to name it follows (``labels_of(name_below=True)``)."""
 

@@ -22,8 +22,18 @@
   var confirmBox = document.getElementById("doses_confirmed");
   var NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
   var MAX_DILUTION = 50;
-  var PART_LABELS = { muscle: "Muscle", side: "Patient's side", units: "Units" };
+  var PART_LABELS = { muscle: "Muscle, row %(row)s", side: "Patient's side, row %(row)s", units: "Units, row %(row)s" };
   var confirmHadError = confirmBlock && confirmBlock.classList.contains("has-error");
+
+  /* A sentence in the page's language: the page gives each one (``text`` in the data block,
+   * from script_text.py), keyed by its English, which is also the fallback. "%(name)s" in a
+   * sentence is filled from ``values``. */
+  function t(english, values) {
+    var text = (data.text && data.text[english]) || english;
+    return text.replace(/%\((\w+)\)s/g, function (whole, name) {
+      return values && Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : whole;
+    });
+  }
 
   function num(text) {
     text = (text || "").trim();
@@ -56,7 +66,8 @@
   }
 
   function siteName(muscle, side) {
-    return side.charAt(0).toUpperCase() + side.slice(1) + " " + (data.labels[muscle] || muscle);
+    var words = { muscle: data.labels[muscle] || muscle };
+    return side === "left" ? t("Left %(muscle)s", words) : t("Right %(muscle)s", words);
   }
 
   function siteLimit(muscle) {
@@ -121,11 +132,11 @@
     var button = document.createElement("button");
     button.type = "button";
     button.className = "icon-button remove-row";
-    button.title = "Remove this row";
+    button.title = t("Remove this row");
     button.textContent = "\u2715";
     var word = document.createElement("span");
     word.className = "remove-word";
-    word.textContent = " Remove";
+    word.textContent = " " + t("Remove");
     button.appendChild(word);
     cell.appendChild(button);
   }
@@ -154,18 +165,18 @@
       var limit = b.muscle.value ? siteLimit(b.muscle.value) : null;
       var text = "";
       if (good && limit !== null && u > limit) {
-        text = fmt(u) + " U is above this clinic's limit of " + fmt(limit) + " U per site";
+        text = t("%(units)s U is above this clinic's limit of %(limit)s U per site", { units: fmt(u), limit: fmt(limit) });
         warned = true;
       }
       setWarning(tr.querySelector(".site-warning"), text);
       ["muscle", "side", "units"].forEach(function (part) {
         var label = tr.querySelector("label[for='" + b[part].id + "']");
-        if (label) label.textContent = PART_LABELS[part] + ", row " + (k + 1);
+        if (label) label.textContent = t(PART_LABELS[part], { row: k + 1 });
       });
       var remove = tr.querySelector(".remove-row");
       if (remove) {
-        var what = b.muscle.value && b.side.value ? siteName(b.muscle.value, b.side.value) : "row " + (k + 1);
-        remove.setAttribute("aria-label", "Remove " + what);
+        var what = b.muscle.value && b.side.value ? siteName(b.muscle.value, b.side.value) : t("row %(row)s", { row: k + 1 });
+        remove.setAttribute("aria-label", t("Remove %(what)s", { what: what }));
       }
     });
 
@@ -176,14 +187,14 @@
     var total = units.right + units.left;
     document.getElementById("total-units").textContent = fmt(total);
     document.getElementById("total-ml").textContent = dilutionOk ? fmt(ml.right + ml.left) : "—";
-    var name = product.value === "other" ? productName.value.trim() || "another product" : (data.products[product.value] || product.value);
-    document.getElementById("totals-product").textContent = product.value ? "of " + name : "";
+    var name = product.value === "other" ? productName.value.trim() || t("another product") : (data.products[product.value] || product.value);
+    document.getElementById("totals-product").textContent = product.value ? t("of %(product)s", { product: name }) : "";
 
     var limits = data.limits[product.value];
     var sessionWarning = document.getElementById("session-warning");
     if (limits && total > limits.session) {
       document.getElementById("session-warning-text").textContent =
-        fmt(total) + " U is above this clinic's limit of " + fmt(limits.session) + " U per session";
+        t("%(units)s U is above this clinic's limit of %(limit)s U per session", { units: fmt(total), limit: fmt(limits.session) });
       sessionWarning.hidden = false;
       warned = true;
     } else {
@@ -226,7 +237,7 @@
       matching.forEach(removeRow);
       update();
       showName(g);
-      say("Removed " + name + " from the table.");
+      say(t("Removed %(what)s from the table.", { what: name }));
       return;
     }
     var tr = rows().filter(isBlank)[0] || addRow();
@@ -235,7 +246,7 @@
     b.side.value = side;
     update();
     showName(g);
-    say("Added " + name + ". Enter its units in the table.");
+    say(t("Added %(what)s. Enter its units in the table.", { what: name }));
     b.units.focus();
   }
 
@@ -311,7 +322,7 @@
     var g = map.querySelector('.fm-site[data-muscle="' + b.muscle.value + '"][data-side="' + b.side.value + '"]')
       || map.querySelector('.fm-site[tabindex="0"]') || sites()[0];
     focusSite(g);
-    say("Back on the map at " + siteName(g.getAttribute("data-muscle"), g.getAttribute("data-side")) + ".");
+    say(t("Back on the map at %(what)s.", { what: siteName(g.getAttribute("data-muscle"), g.getAttribute("data-side")) }));
   });
   map.addEventListener("mouseover", function (event) { showName(siteOf(event.target)); });
   map.addEventListener("mouseleave", function () { showName(null); });
@@ -323,10 +334,10 @@
     if (!button) return;
     var tr = button.closest("tr");
     var b = boxes(tr);
-    var what = b.muscle.value && b.side.value ? siteName(b.muscle.value, b.side.value) : "the row";
+    var what = b.muscle.value && b.side.value ? siteName(b.muscle.value, b.side.value) : t("the row");
     var next = removeRow(tr);
     update();
-    say("Removed " + what + ".");
+    say(t("Removed %(what)s.", { what: what }));
     if (next) boxes(next).muscle.focus();
   });
 
