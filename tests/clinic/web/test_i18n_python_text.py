@@ -6,22 +6,26 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from html import unescape
 
 import pytest
 from fastapi.testclient import TestClient
+from icalendar import Calendar
 
+from hemispasm.clinic.services.calendar_file import CalendarWords, build_calendar
 from hemispasm.clinic.web.i18n import using_locale
 from hemispasm.clinic.web.pages import STATIC_DIR
 from hemispasm.clinic.web.refusals import refusal_text
 from hemispasm.clinic.web.script_text import FACEMAP_TEXT
+from hemispasm.clinic.web.visit_pages import CALENDAR_TEXT, calendar_words
 from tests.clinic.api.conftest import TODAY, World
 from tests.clinic.web.conftest import log_in, text_of
 from tests.clinic.web.test_diary import LATEST, _field_error, _post, sessions
 from tests.clinic.web.test_record_forms import error_of
+from tests.clinic.web.test_visit_summary import visit
 
-__all__ = ["sessions"]  # the diary's fixture: P1 injected 140 and 40 days ago
+__all__ = ["sessions", "visit"]  # fixtures: the diary's injections; a visit with a due date
 
 
 def spanish(client: TestClient) -> None:
@@ -221,3 +225,58 @@ def test_every_sentence_the_map_is_sent_is_one_its_script_asks_for() -> None:
     script = (STATIC_DIR / "facemap.js").read_text()
     for english in FACEMAP_TEXT:
         assert f'"{english}"' in script, english
+
+
+# --- the calendar file -----------------------------------------------------------------------
+
+
+def test_the_calendar_files_english_sentences_are_the_services_own() -> None:
+    english = CalendarWords()
+    with using_locale("en"):
+        words = calendar_words()
+    for name in CALENDAR_TEXT:
+        assert getattr(words, name) == getattr(english, name), name
+    assert words.language == "en"
+
+
+def test_a_spanish_reader_downloads_the_next_injection_in_spanish(
+    client: TestClient, world: World, visit: dict[str, int]
+) -> None:
+    log_in(client, "patient_p1")
+    spanish(client)
+    response = client.get("/me/next-injection.ics")
+    assert response.status_code == 200
+    [event] = Calendar.from_ical(response.content).walk("VEVENT")
+    assert str(event["summary"]) == "Toca la inyección de toxina botulínica"
+    assert event["summary"].params["LANGUAGE"] == "es"
+    assert str(event["description"]) == (
+        "Este día le toca la próxima inyección de toxina botulínica. Para pedir cita, llame a "
+        "Clinic A."
+    )
+
+
+def test_a_spanish_due_window_names_its_days_as_the_pages_do() -> None:
+    with using_locale("es"):
+        content = build_calendar(
+            first_day=date(2026, 8, 10),
+            last_day=date(2026, 8, 24),
+            uid="x@hemispasm",
+            stamp=datetime(2026, 6, 15, 9, 0, tzinfo=UTC),
+            clinic_name="Clínica A",
+            clinic_phone="+34 910 000 000",
+            words=calendar_words(),
+        )
+    [event] = Calendar.from_ical(content).walk("VEVENT")
+    assert str(event["description"]) == (
+        "La próxima inyección de toxina botulínica le toca entre el 10 ago 2026 y el 24 ago 2026. "
+        "Para pedir cita, llame a Clínica A al +34 910 000 000."
+    )
+
+
+def test_an_english_reader_gets_the_calendar_file_in_english(
+    client: TestClient, world: World, visit: dict[str, int]
+) -> None:
+    log_in(client, "patient_p1")
+    [event] = Calendar.from_ical(client.get("/me/next-injection.ics").content).walk("VEVENT")
+    assert str(event["summary"]) == "Botulinum toxin injection due"
+    assert str(event["description"]).startswith("Your next botulinum toxin injection is due")

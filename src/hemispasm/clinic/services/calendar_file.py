@@ -6,11 +6,15 @@ injection is due, with the clinic's name and phone, and carries nothing else of 
 name, record number, diagnosis, doses or product). The UID is a hash, not the record's id,
 and stays the same for the same patient and due date, so that importing the file again updates
 the event instead of adding a second one. Every download is audited.
+
+The event's words are the reader's: a ``CalendarWords`` in their language (the pages give the
+request's; English by default, as the API answers).
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -28,6 +32,29 @@ ENTITY = "next_injection_calendar"
 """The audit log's name for the download."""
 PRODID = "-//hemispasm//next injection//EN"
 SUMMARY = "Botulinum toxin injection due"
+
+
+@dataclass(frozen=True)
+class CalendarWords:
+    """What the event says, in one language; ``%(name)s`` marks a value filled in."""
+
+    language: str = "en"
+    """The language's tag, given to the event's summary and description."""
+    summary: str = SUMMARY
+    due_on_the_day: str = (
+        "Your next botulinum toxin injection is due on this day. To book, %(call)s."
+    )
+    due_between: str = (
+        "Your next botulinum toxin injection is due between %(first)s and %(last)s. "
+        "To book, %(call)s."
+    )
+    call: str = "call %(clinic)s"
+    call_on: str = "call %(clinic)s on %(phone)s"
+    day: Callable[[date], str] = date.isoformat
+    """A date in the language's words."""
+
+
+ENGLISH = CalendarWords()
 
 
 @dataclass(frozen=True)
@@ -54,25 +81,32 @@ def build_calendar(
     stamp: datetime,
     clinic_name: str,
     clinic_phone: str | None,
+    words: CalendarWords = ENGLISH,
 ) -> bytes:
-    """One all-day event from ``first_day`` to ``last_day`` (inclusive) as iCalendar bytes."""
+    """One all-day event from ``first_day`` to ``last_day`` (inclusive) as iCalendar bytes, in
+    the language of ``words``."""
     if last_day < first_day:
         raise ValueError(f"last_day {last_day} is before first_day {first_day}")
-    call = f"call {clinic_name}" + (f" on {clinic_phone}" if clinic_phone else "")
-    if first_day == last_day:
-        description = f"Your next botulinum toxin injection is due on this day. To book, {call}."
+    if clinic_phone:
+        call = words.call_on % {"clinic": clinic_name, "phone": clinic_phone}
     else:
-        description = (
-            f"Your next botulinum toxin injection is due between {first_day.isoformat()} and "
-            f"{last_day.isoformat()}. To book, {call}."
-        )
+        call = words.call % {"clinic": clinic_name}
+    if first_day == last_day:
+        description = words.due_on_the_day % {"call": call}
+    else:
+        description = words.due_between % {
+            "first": words.day(first_day),
+            "last": words.day(last_day),
+            "call": call,
+        }
+    language = {"LANGUAGE": words.language}
     event = Event()
     event.add("uid", uid)
     event.add("dtstamp", stamp.astimezone(UTC))
     event.add("dtstart", first_day)
     event.add("dtend", last_day + timedelta(days=1))  # DTEND of an all-day event is exclusive
-    event.add("summary", SUMMARY)
-    event.add("description", description)
+    event.add("summary", words.summary, parameters=language)
+    event.add("description", description, parameters=language)
     event.add("location", clinic_name)
     event.add("transp", "TRANSPARENT")  # a reminder, not a busy appointment
     calendar = Calendar()
@@ -82,8 +116,11 @@ def build_calendar(
     return calendar.to_ical()
 
 
-def next_injection_calendar(db: Session, actor: Actor, patient_id: int) -> CalendarFile:
-    """The patient's next due date as an .ics file (the care team's or the patient's own).
+def next_injection_calendar(
+    db: Session, actor: Actor, patient_id: int, *, words: CalendarWords = ENGLISH
+) -> CalendarFile:
+    """The patient's next due date as an .ics file (the care team's or the patient's own), in
+    the language of ``words``.
 
     The event runs from the earliest allowed date to the due date when the clinic's rules leave
     such a window, else it is the due date alone.
@@ -116,6 +153,7 @@ def next_injection_calendar(db: Session, actor: Actor, patient_id: int) -> Calen
         stamp=datetime.now(UTC),
         clinic_name=clinic.name,
         clinic_phone=clinic.phone,
+        words=words,
     )
     record_event(
         db,

@@ -2,7 +2,7 @@
 as a calendar file, from the clinician's patient page and the patient's own page.
 
 Each is a download of patient data: the services check who asks and audit it; a refusal is a
-4xx page like any other.
+4xx page like any other. The calendar file speaks the reader's language (``calendar_words``).
 """
 
 from __future__ import annotations
@@ -15,8 +15,13 @@ from markupsafe import Markup
 
 from hemispasm.clinic.api.deps import DbDep, PatientId, RecordId
 from hemispasm.clinic.domain.vocab import InjectionSide, Muscle
-from hemispasm.clinic.services.calendar_file import CalendarFile, next_injection_calendar
+from hemispasm.clinic.services.calendar_file import (
+    CalendarFile,
+    CalendarWords,
+    next_injection_calendar,
+)
 from hemispasm.clinic.services.visit_summary import VisitSummary, visit_summary
+from hemispasm.clinic.web.i18n import N_, current_locale, format_day, gettext
 from hemispasm.clinic.web.pages import PageActor, PageRoute, own_record, render, templates
 from hemispasm.clinic.web.visit_pdf import summary_pdf
 from hemispasm.clinic.web.vocab_labels import labels_of, product_label
@@ -144,6 +149,27 @@ def summary_pdf_download(
     return _attachment(content, "application/pdf", re.sub(r"[^A-Za-z0-9._-]", "_", name))
 
 
+CALENDAR_TEXT = {
+    "summary": N_("Botulinum toxin injection due"),
+    "due_on_the_day": N_(
+        "Your next botulinum toxin injection is due on this day. To book, %(call)s."
+    ),
+    "due_between": N_(
+        "Your next botulinum toxin injection is due between %(first)s and %(last)s. "
+        "To book, %(call)s."
+    ),
+    "call": N_("call %(clinic)s"),
+    "call_on": N_("call %(clinic)s on %(phone)s"),
+}
+"""The calendar event's sentences (``CalendarWords``), marked for the catalog."""
+
+
+def calendar_words() -> CalendarWords:
+    """The calendar event's words in the request's language, dates as the pages write them."""
+    sentences = {name: gettext(english) for name, english in CALENDAR_TEXT.items()}
+    return CalendarWords(language=current_locale(), day=format_day, **sentences)
+
+
 def _calendar(calendar: CalendarFile) -> Response:
     return _attachment(calendar.content, "text/calendar; charset=utf-8", calendar.filename)
 
@@ -151,10 +177,10 @@ def _calendar(calendar: CalendarFile) -> Response:
 @router.get("/patients/{patient_id}/next-injection.ics")
 def patient_calendar(actor: PageActor, db: DbDep, patient_id: PatientId) -> Response:
     """The patient's next injection as a calendar file (the care team, or the patient)."""
-    return _calendar(next_injection_calendar(db, actor, patient_id))
+    return _calendar(next_injection_calendar(db, actor, patient_id, words=calendar_words()))
 
 
 @router.get("/me/next-injection.ics")
 def my_calendar(actor: PageActor, db: DbDep) -> Response:
-    """My next injection as a calendar file."""
-    return _calendar(next_injection_calendar(db, actor, own_record(actor)))
+    """My next injection as a calendar file, in my language."""
+    return _calendar(next_injection_calendar(db, actor, own_record(actor), words=calendar_words()))
