@@ -1,5 +1,6 @@
-"""The clinician's pages whose text goes through gettext, opened in Spanish in a real browser:
-``<html lang="es">`` and axe with no serious or critical finding, on a phone and a desktop."""
+"""The clinician's pages whose text goes through gettext, opened in English and Spanish in a real
+browser: ``<html lang>`` names the language, and axe finds no serious or critical finding, on a
+phone, a tablet and a desktop, with the record forms refused as well as empty."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import Server, check_page, log_in
+from tests.e2e.test_languages import WIDTHS
 from tests.e2e.test_session_records import session_url
 
 pytestmark = pytest.mark.xdist_group("browser")  # one server and one browser per run
@@ -43,6 +45,8 @@ def clinician_pages(server: Server) -> dict[str, str]:
     report, compare = imported_videos(server)
     return {
         "patient": patient,
+        "side-effect-new": patient + "/adverse-events/new",
+        "assessment-new": patient + "/assessments/new",
         "session-new": patient + "/sessions/new",
         "session": session,
         "session-print": session + "/print",
@@ -53,14 +57,37 @@ def clinician_pages(server: Server) -> dict[str, str]:
     }
 
 
-def test_the_clinicians_pages_in_spanish_say_so_and_pass_axe(page: Any, server: Server) -> None:
+def test_the_clinicians_pages_in_both_languages_say_so_and_pass_axe(
+    page: Any, server: Server
+) -> None:
     log_in(page, server, "clinician@example.org")  # once: logins are rate-limited
-    page.context.add_cookies([{"name": "lang", "value": "es", "url": server.url}])
     pages = clinician_pages(server)
-    for width in (375, 1280):
-        page.set_viewport_size({"width": width, "height": 900})
-        for name, url in pages.items():
-            response = page.goto(url)
-            assert response is not None and response.ok, (name, response and response.status)
-            assert page.locator("html").get_attribute("lang") == "es", name
-            check_page(page, f"es-{width}-clinician-{name}")
+    for locale in ("en", "es"):
+        page.context.add_cookies([{"name": "lang", "value": locale, "url": server.url}])
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 900})
+            for name, url in pages.items():
+                response = page.goto(url)
+                assert response is not None and response.ok, (name, response and response.status)
+                assert page.locator("html").get_attribute("lang") == locale, name
+                check_page(page, f"{locale}-{width}-clinician-{name}")
+            submit = {"side-effect-new": ".record-form", "session-new": "#session-form"}
+            for name, form in submit.items():  # sent as they open: the messages shown
+                page.goto(pages[name])
+                page.locator(f"{form} button[type=submit]").click()
+                page.wait_for_load_state()
+                assert page.locator(".error-summary").count() == 1, name
+                page.console_errors.clear()  # the 422 of the refusal, expected
+                check_page(page, f"{locale}-{width}-clinician-{name}-refused")
+
+
+def test_the_face_map_speaks_the_pages_language(page: Any, server: Server) -> None:
+    log_in(page, server, "clinician@example.org")
+    page.context.add_cookies([{"name": "lang", "value": "es", "url": server.url}])
+    page.goto(f"{server.url}/patients/{server.patients['1']}/sessions/new")
+    page.locator('.fm-site[data-muscle="corrugator"][data-side="left"]').click()
+    status = page.locator("#facemap-status")
+    status.filter(has_text="Se añadió").wait_for(timeout=5000)
+    assert "izquierdo" in status.inner_text() and "Added" not in status.inner_text()
+    row = page.locator("tr.site-row").filter(has=page.locator("option[value=corrugator]:checked"))
+    assert row.locator(".remove-row").get_attribute("aria-label").startswith("Quitar ")
