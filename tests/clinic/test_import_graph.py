@@ -20,9 +20,15 @@ import hemispasm.clinic
 CLINIC_DIR = Path(hemispasm.clinic.__file__).parent
 PREFIX = "hemispasm.clinic"
 
-WEB_MAY_USE_FROM_API = ("api.deps", "api.errors", "api.schemas", "api.video_form")
+WEB_MAY_USE_FROM_API = (
+    "api.deps",
+    "api.errors",
+    "api.schemas",
+    "api.upload_form",
+    "api.video_form",
+)
 """What the pages share with the API: dependencies, the error model, request and response
-models, and the streaming upload form."""
+models, and the streaming upload forms (a video's, a photo's)."""
 
 
 def _module_name(path: Path) -> str:

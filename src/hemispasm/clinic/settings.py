@@ -73,6 +73,8 @@ class Settings(BaseSettings):
     """Run one analysis worker inside the server process (no other service needed)."""
     max_upload_bytes: int = Field(default=200_000_000, gt=0)
     """The largest video accepted for upload."""
+    max_photo_bytes: int = Field(default=10_000_000, gt=0)
+    """The largest photo (JPEG or PNG) accepted for attaching to an injection session."""
     delete_raw_videos_after_analysis: bool = False
     """Clinic policy: delete an uploaded video once analysed, keeping its results and report."""
     job_retries: int = Field(default=2, ge=0, le=20)

@@ -33,6 +33,7 @@ from hemispasm.clinic.settings import Settings
 from tests.clinic.api.conftest import PASSWORD, TODAY, World
 from tests.clinic.conftest import session_on
 from tests.clinic.jobs.helpers import video_bytes
+from tests.clinic.photos import jpeg
 from tests.clinic.reviews import attach_report
 
 API = "/api/v1"
@@ -196,6 +197,19 @@ POLICY: dict[str, Rule] = {
     **record_routes("sessions", Rule.CARE_TEAM),
     "GET /patients/{patient_id}/sessions/{record_id}/records": Rule.CARE_TEAM,
     "PUT /patients/{patient_id}/sessions/{record_id}/records": Rule.CARE_TEAM,
+    # a session's photos: the clinic attaches and deletes them; the patient may see their own
+    "POST /patients/{patient_id}/sessions/{record_id}/photos": Rule.CARE_TEAM,
+    "GET /patients/{patient_id}/sessions/{record_id}/photos": Rule.CARE_TEAM_AND_PATIENT,
+    "GET /patients/{patient_id}/sessions/{record_id}/photos/{photo_id}": (
+        Rule.CARE_TEAM_AND_PATIENT
+    ),
+    "GET /patients/{patient_id}/sessions/{record_id}/photos/{photo_id}/image": (
+        Rule.CARE_TEAM_AND_PATIENT
+    ),
+    "GET /patients/{patient_id}/sessions/{record_id}/photos/{photo_id}/thumbnail": (
+        Rule.CARE_TEAM_AND_PATIENT
+    ),
+    "DELETE /patients/{patient_id}/sessions/{record_id}/photos/{photo_id}": Rule.CARE_TEAM,
     "GET /patients/{patient_id}/dose-history": Rule.CARE_TEAM,
     **record_routes("cycles", Rule.CARE_TEAM_AND_PATIENT, "list read"),
     **record_routes("cycles", Rule.CARE_TEAM_AND_REPORTER, "update"),
@@ -334,6 +348,9 @@ BODIES: dict[str, dict[str, Any]] = {
 """A valid body for every route that takes one (logging in is per caller: ``body_of``)."""
 FILES: dict[str, dict[str, tuple[str, bytes, str]]] = {
     "POST /patients/{patient_id}/videos": {"file": ("clip.mp4", video_bytes(), "video/mp4")},
+    "POST /patients/{patient_id}/sessions/{record_id}/photos": {
+        "file": ("face.jpg", jpeg(), "image/jpeg")
+    },
 }
 """A valid multipart body for every upload route (sent instead of JSON)."""
 
@@ -410,6 +427,8 @@ class Scene:
             kind = path.split("/")[3]
             owner = f"{target.record_of} by clinic" if target.by_clinic else target.record_of
             values["record_id"] = self.records[kind, owner]
+            if "{photo_id}" in path:  # a photo of that session
+                values["photo_id"] = self.records["photos", owner]
         if target.user is not None:
             values["user_id"] = self.world[target.user].user.id
         if missing:
@@ -504,6 +523,13 @@ def scene(client: TestClient, world: World, connection: Connection, settings: Se
             assert r.status_code == 201, f"{author} could not add {kind} of {key}: {r.text}"
             records[kind, key] = r.json()["id"]
         records["cycles", key] = records["sessions", key]
+        r = client.post(
+            f"{API}/patients/{world.patients[key]}/sessions/{records['sessions', key]}/photos",
+            files=FILES["POST /patients/{patient_id}/sessions/{record_id}/photos"],
+            headers=world[clinician].headers,
+        )
+        assert r.status_code == 201, f"{clinician} could not attach a photo: {r.text}"
+        records["photos", key] = r.json()["id"]
         if key == "P1":
             records |= clinic_entered_records(client, world)
         r = client.post(

@@ -6,7 +6,7 @@ this module knows neither the pages nor the worker."""
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from datetime import date
 from typing import Any, Protocol
@@ -31,6 +31,7 @@ from hemispasm.clinic.api.routes import (
     fhir,
     patients,
     records,
+    session_photos,
     session_records,
     system,
     urgent,
@@ -77,20 +78,29 @@ class ServerTiming:
 
 
 class BodySizeLimit:
-    """Refuse request bodies over ``max_bytes`` (declared or streamed) with 413; video uploads
-    (POST to a path ending in ``/videos``) may be up to ``upload_max_bytes``."""
+    """Refuse request bodies over ``max_bytes`` (declared or streamed) with 413; uploads (POST to
+    a path ending in one of ``upload_limits``' suffixes: ``/videos``, ``/photos``) may be up to
+    that suffix's limit."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int, upload_max_bytes: int | None = None) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, upload_limits: Mapping[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
-        self.upload_max_bytes = upload_max_bytes or max_bytes
+        self.upload_limits = dict(upload_limits or {})
+
+    def _limit(self, scope: Scope) -> int:
+        if scope["method"] == "POST":
+            for suffix, limit in self.upload_limits.items():
+                if scope["path"].endswith(suffix):
+                    return limit
+        return self.max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        upload = scope["method"] == "POST" and scope["path"].endswith(videos.UPLOAD_PATH_SUFFIX)
-        limit = self.upload_max_bytes if upload else self.max_bytes
+        limit = self._limit(scope)
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
@@ -205,6 +215,7 @@ def create_api(
         session_records,
         analyses,
         videos,
+        session_photos,
         corrections,
         urgent,
         fhir,
@@ -213,7 +224,10 @@ def create_api(
     app.add_middleware(
         BodySizeLimit,
         max_bytes=settings.max_body_bytes,
-        upload_max_bytes=videos.upload_body_limit(settings),
+        upload_limits={
+            videos.UPLOAD_PATH_SUFFIX: videos.upload_body_limit(settings),
+            session_photos.UPLOAD_PATH_SUFFIX: session_photos.upload_body_limit(settings),
+        },
     )
     # no-store, nosniff and (behind HTTPS) HSTS on every answer, a 413 or an unknown path too
     app.add_middleware(SecurityHeaders, hsts=settings.cookie_secure)

@@ -3,143 +3,21 @@ and the upload form of the pages."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from datetime import date
 
-from fastapi import Request
-from python_multipart.exceptions import FormParserError
-from python_multipart.multipart import MultipartParser, parse_options_header
-from starlette.concurrency import run_in_threadpool
-
-from hemispasm.clinic.services import uploads as svc
+from hemispasm.clinic.api.upload_form import StreamedForm
 from hemispasm.errors import ClinicalDataError
 
-FIELD_MAX_BYTES = 100
-FLUSH_BYTES = 1 << 20
 TRUE = frozenset({"true", "1", "on", "yes"})
 FALSE = frozenset({"false", "0", "off", "no", ""})
 
 
-class VideoForm:
-    """A multipart/form-data body read as it streams in: the part ``file`` goes to an
-    ``IncomingVideo`` on disk, the short fields ``recorded_on`` and ``mirrored`` to memory.
+class VideoForm(StreamedForm):
+    """A video upload's body: the part ``file`` goes to an ``IncomingVideo`` on disk, the short
+    fields ``recorded_on`` and ``mirrored`` to memory (``StreamedForm``)."""
 
-    ``extra_fields`` names more short plain fields to accept (a page's form sends its
-    ``csrf_token``); like the others they land in ``fields``, each at most once. Fields sent
-    before the file are in ``fields`` by the time ``make_incoming`` is called.
-    """
-
-    def __init__(
-        self,
-        make_incoming: Callable[[str | None], svc.IncomingVideo],
-        max_bytes: int,
-        *,
-        extra_fields: Iterable[str] = (),
-    ):
-        self.make_incoming = make_incoming
-        self.max_bytes = max_bytes
-        self.field_names = ("recorded_on", "mirrored", *extra_fields)
-        if "file" in self.field_names:
-            raise ValueError("extra_fields: 'file' is the video's part, not a plain field")
-        self.incoming: svc.IncomingVideo | None = None
-        self.fields: dict[str, str] = {}
-        self._file_bytes = 0
-        self._pending: list[bytes] = []
-        self._pending_bytes = 0
-        self._headers: dict[bytes, bytes] = {}
-        self._header_name = b""
-        self._header_value = b""
-        self._name: str | None = None
-        self._value = bytearray()
-
-    # parser callbacks
-    def _on_part_begin(self) -> None:
-        self._headers, self._name, self._value = {}, None, bytearray()
-
-    def _on_header_field(self, data: bytes, start: int, end: int) -> None:
-        self._header_name += data[start:end]
-
-    def _on_header_value(self, data: bytes, start: int, end: int) -> None:
-        self._header_value += data[start:end]
-
-    def _on_header_end(self) -> None:
-        self._headers[self._header_name.lower()] = self._header_value
-        self._header_name, self._header_value = b"", b""
-
-    def _on_headers_finished(self) -> None:
-        _, options = parse_options_header(self._headers.get(b"content-disposition", b""))
-        name = options.get(b"name", b"").decode("utf-8", "replace")
-        if name == "file":
-            if self.incoming is not None:
-                raise ClinicalDataError("file", "send one video per request")
-            filename = options.get(b"filename")
-            self.incoming = self.make_incoming(
-                filename.decode("utf-8", "replace") if filename is not None else None
-            )
-        elif name not in self.field_names:
-            *others, last = ("file", *self.field_names)
-            raise ClinicalDataError(
-                "body", f"unknown part {name[:40]!r}: send {', '.join(others)} and {last} only"
-            )
-        elif name in self.fields:
-            raise ClinicalDataError(name, "sent twice")
-        self._name = name
-
-    def _on_part_data(self, data: bytes, start: int, end: int) -> None:
-        if self._name == "file":
-            self._file_bytes += end - start
-            if self._file_bytes > self.max_bytes:
-                raise svc.UploadTooLargeError(self.max_bytes)
-            self._pending.append(data[start:end])
-            self._pending_bytes += end - start
-        else:
-            self._value += data[start:end]
-            if len(self._value) > FIELD_MAX_BYTES:
-                raise ClinicalDataError(str(self._name), f"longer than {FIELD_MAX_BYTES} bytes")
-
-    def _on_part_end(self) -> None:
-        if self._name is not None and self._name != "file":
-            self.fields[self._name] = self._value.decode("utf-8", "replace").strip()
-
-    def _flush(self) -> None:
-        assert self.incoming is not None  # data is only pending after the file part began
-        for piece in self._pending:
-            self.incoming.write(piece)
-        self._pending.clear()
-        self._pending_bytes = 0
-
-    async def receive(self, request: Request) -> None:
-        """Read the whole body; file data is written in the thread pool, a megabyte at a time."""
-        kind, params = parse_options_header(request.headers.get("content-type", ""))
-        boundary = params.get(b"boundary")
-        if kind != b"multipart/form-data" or not boundary:
-            raise ClinicalDataError(
-                "file", "send the video as multipart/form-data, in a part named file"
-            )
-        parser = MultipartParser(
-            boundary,
-            {
-                "on_part_begin": self._on_part_begin,
-                "on_part_data": self._on_part_data,
-                "on_part_end": self._on_part_end,
-                "on_header_field": self._on_header_field,
-                "on_header_value": self._on_header_value,
-                "on_header_end": self._on_header_end,
-                "on_headers_finished": self._on_headers_finished,
-            },
-        )
-        try:
-            async for chunk in request.stream():
-                parser.write(chunk)
-                if self._pending_bytes >= FLUSH_BYTES:
-                    await run_in_threadpool(self._flush)
-            parser.finalize()
-        except FormParserError:
-            raise ClinicalDataError("file", "the multipart/form-data body is malformed") from None
-        if self._pending:
-            await run_in_threadpool(self._flush)
-        if self.incoming is None:
-            raise ClinicalDataError("file", "missing: send the video in a part named file")
+    noun = "video"
+    short_fields = ("recorded_on", "mirrored")
 
     def recorded_on(self) -> date | None:
         """The ``recorded_on`` field, if sent."""
@@ -161,8 +39,3 @@ class VideoForm:
         if text in FALSE:
             return False
         raise ClinicalDataError("mirrored", f"must be true or false, not {text[:20]!r}")
-
-    def discard(self) -> None:
-        """Remove the temporary file, if any."""
-        if self.incoming is not None:
-            self.incoming.discard()

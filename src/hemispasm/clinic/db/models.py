@@ -6,6 +6,7 @@ from hemispasm.clinic.db.base import Base
 from hemispasm.clinic.db.corrections import EventCorrection
 from hemispasm.clinic.db.jobs import AnalysisJob, JobState, Upload
 from hemispasm.clinic.db.patients import Diagnosis, MriStudy, Patient
+from hemispasm.clinic.db.session_photos import SessionPhoto
 from hemispasm.clinic.db.session_records import SessionConsent, SessionVial
 from hemispasm.clinic.db.surgery import Surgery
 from hemispasm.clinic.db.treatment import AdverseEvent, InjectionSession, InjectionSite
@@ -28,6 +29,7 @@ __all__ = [
     "Patient",
     "SelfRating",
     "SessionConsent",
+    "SessionPhoto",
     "SessionVial",
     "Surgery",
     "Upload",

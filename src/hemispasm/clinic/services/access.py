@@ -21,7 +21,9 @@ from hemispasm.clinic.services.actor import Actor
 from hemispasm.clinic.services.audit import Refusal, note_refusal, record_event
 from hemispasm.errors import ClinicalDataError, NotFoundError, PermissionDeniedError
 
-PATIENT_READABLE = frozenset({"summary", "self_rating", "cycle", "video_analysis", "adverse_event"})
+PATIENT_READABLE = frozenset(
+    {"summary", "self_rating", "cycle", "video_analysis", "adverse_event", "session_photo"}
+)
 """Parts of their own record a patient can read."""
 PATIENT_WRITABLE = frozenset({"self_rating", "cycle", "video_analysis", "adverse_event"})
 """Parts of their own record a patient can add to and change (only what they reported)."""

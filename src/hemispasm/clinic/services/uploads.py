@@ -6,17 +6,12 @@ uploaded twice is one file, and no name a client sent ever becomes a path.
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import logging
 import math
-import os
-import re
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -27,66 +22,31 @@ from hemispasm.clinic.domain.dates import check_not_future
 from hemispasm.clinic.services.access import get_patient_for
 from hemispasm.clinic.services.actor import Actor
 from hemispasm.clinic.services.records import Page
+from hemispasm.clinic.services.stored_files import INCOMING_FOLDER as INCOMING_FOLDER
+from hemispasm.clinic.services.stored_files import UPLOADS_FOLDER as UPLOADS_FOLDER
+from hemispasm.clinic.services.stored_files import (
+    FileTooLargeError,
+    IncomingFile,
+    clean_filename,
+    place_file,
+    stored_path,
+)
 from hemispasm.errors import ClinicalDataError, HemispasmError, NotFoundError
 
 log = logging.getLogger(__name__)
 
-UPLOADS_FOLDER = "uploads"
-INCOMING_FOLDER = ".incoming"
 PART = "video_analysis"
 """Uploads and their jobs count as video analyses for access and the audit log."""
 
 
-class UploadTooLargeError(HemispasmError):
-    """The video is larger than the server accepts."""
-
-    def __init__(self, max_bytes: int) -> None:
-        super().__init__(f"file: the video is larger than the limit of {max_bytes} bytes")
-        self.field = "file"
-        self.max_bytes = max_bytes
+UploadTooLargeError = FileTooLargeError
+"""The video is larger than the server accepts (``HEMISPASM_MAX_UPLOAD_BYTES``)."""
 
 
-class IncomingVideo:
-    """A video being received: written to a private temporary file in the data folder, counted
-    and hashed on the way. ``discard()`` removes what is left of it."""
+class IncomingVideo(IncomingFile):
+    """A video being received (``stored_files.IncomingFile``)."""
 
-    def __init__(self, data_dir: Path, *, max_bytes: int, filename: str | None = None) -> None:
-        self.max_bytes = max_bytes
-        self.filename = filename
-        self.size_bytes = 0
-        self._digest = hashlib.sha256()
-        data_dir.mkdir(parents=True, exist_ok=True)
-        folder = data_dir / UPLOADS_FOLDER / INCOMING_FOLDER
-        folder.parent.mkdir(mode=0o700, exist_ok=True)  # patients' videos: private
-        folder.mkdir(mode=0o700, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix="upload-", dir=folder)  # mode 0600
-        self.path = Path(name)
-        self._file = os.fdopen(fd, "wb")
-
-    def write(self, data: bytes) -> None:
-        """Append ``data``; refuse past the size limit."""
-        if self.size_bytes + len(data) > self.max_bytes:
-            raise UploadTooLargeError(self.max_bytes)
-        self._file.write(data)
-        self._digest.update(data)
-        self.size_bytes += len(data)
-
-    def finish(self) -> None:
-        """Flush the file to disk; no more writes."""
-        if not self._file.closed:
-            self._file.flush()
-            os.fsync(self._file.fileno())
-            self._file.close()
-
-    @property
-    def sha256(self) -> str:
-        """The SHA-256 of what was written, in hex."""
-        return self._digest.hexdigest()
-
-    def discard(self) -> None:
-        """Close and remove the temporary file (a no-op once it is gone)."""
-        self._file.close()
-        self.path.unlink(missing_ok=True)
+    noun = "video"
 
 
 @dataclass(frozen=True)
@@ -157,29 +117,6 @@ def detect_video_type(path: Path, *, label: str = "file") -> VideoType:
     return kind
 
 
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f]")
-
-
-def clean_filename(name: str | None) -> str | None:
-    """The client's file name as plain text to show: last path part, no control characters."""
-    if not name:
-        return None
-    text = _UNSAFE.sub("", PurePosixPath(name.replace("\\", "/")).name).strip()
-    return text[:255] or None
-
-
-def stored_path(sha256: str, extension: str) -> str:
-    """Where content with this hash is kept, relative to the data folder."""
-    return f"{UPLOADS_FOLDER}/{sha256[:2]}/{sha256}.{extension}"
-
-
-def _place(incoming: IncomingVideo, target: Path) -> None:
-    """Give the received file its content-hash name, unless that file exists already."""
-    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    with contextlib.suppress(FileExistsError):  # already stored: the same content
-        os.link(incoming.path, target)  # atomic, and never replaces what is there
-
-
 def check_may_upload(db: Session, actor: Actor, patient_id: int) -> None:
     """Refuse, before any of the body is read, a caller who may not add videos for the patient.
 
@@ -197,7 +134,7 @@ def accept_upload(
     *,
     data_dir: Path,
     patient_id: int,
-    incoming: IncomingVideo,
+    incoming: IncomingFile,
     recorded_on: date | None,
     mirrored: bool,
     enqueue: Callable[[int], None],
@@ -212,7 +149,7 @@ def accept_upload(
     kind = detect_video_type(incoming.path)
     relative = stored_path(incoming.sha256, kind.extension)
     target = data_dir / relative
-    _place(incoming, target)
+    place_file(incoming, target)
     patient = get_patient_for(db, actor, patient_id, part=PART, action="create")
     upload = Upload(
         patient_id=patient.id,
@@ -237,7 +174,7 @@ def accept_upload(
     db.commit()
     # An analysis of the same content may have deleted the file (by policy) before this upload
     # was committed; it cannot any more, so put it back now.
-    _place(incoming, target)
+    place_file(incoming, target)
     try:
         enqueue(job.id)
     except Exception as exc:  # the job is stored: a worker's recovery queues it later

@@ -14,6 +14,7 @@ from hemispasm.clinic.web import (
     record_forms,
     session_form,
     session_pages,
+    session_photo_pages,
     session_records_page,
     urgent_pages,
     video_pages,
@@ -34,6 +35,7 @@ def install_web(app: FastAPI) -> None:
     for pages in (
         session_form,
         session_pages,
+        session_photo_pages,
         session_records_page,
         dose_history_page,
         record_forms,

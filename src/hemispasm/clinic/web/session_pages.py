@@ -32,6 +32,7 @@ from hemispasm.clinic.web.session_form import (
     muscle_labels,
     stored_form,
 )
+from hemispasm.clinic.web.session_photos_view import session_photos_context
 from hemispasm.clinic.web.session_records_view import session_records_context
 from hemispasm.clinic.web.vocab_labels import product_label
 from hemispasm.errors import ClinicalDataError
@@ -85,6 +86,7 @@ def _session_page(
             None,
         ),
         **session_records_context(request, db, actor, patient_id, session_id),
+        **session_photos_context(request, db, actor, patient_id, session_id),
     )
 
 

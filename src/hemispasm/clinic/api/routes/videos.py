@@ -23,6 +23,7 @@ from hemispasm.clinic.api.deps import (
 )
 from hemispasm.clinic.api.errors import BodyTooLargeError
 from hemispasm.clinic.api.schemas.common import Output, Page
+from hemispasm.clinic.api.upload_form import body_limit
 from hemispasm.clinic.api.video_form import VideoForm
 from hemispasm.clinic.db.models import JobState
 from hemispasm.clinic.jobs.queue import get_queue
@@ -33,13 +34,11 @@ router = APIRouter(prefix="/patients/{patient_id}", tags=["videos"])
 
 UPLOAD_PATH_SUFFIX = "/videos"
 """Request paths ending so carry a video: the app lets their bodies be as large as a video."""
-MULTIPART_ALLOWANCE_BYTES = 64 * 1024
-"""Room for the multipart boundaries, part headers and the short fields beside the video."""
 
 
 def upload_body_limit(settings: Settings) -> int:
     """The largest request body an upload route accepts."""
-    return settings.max_upload_bytes + MULTIPART_ALLOWANCE_BYTES
+    return body_limit(settings.max_upload_bytes)
 
 
 class VideoTooLargeError(BodyTooLargeError):
