@@ -159,3 +159,17 @@ def test_only_the_patient_themselves_may_open_their_photo(client: TestClient, wo
     assert client.get(thumbnail).status_code == 200
     assert client.get(thumbnail.replace("/thumbnail", "/image")).status_code == 200
     assert client.get(thumbnail.removesuffix("/thumbnail")).status_code == 403  # the clinic's page
+
+
+def test_the_photos_speak_spanish_to_a_spanish_reader(client: TestClient, world: World) -> None:
+    page = a_session(client, world)
+    token = log_in(client, "clinician_a")
+    attach(client, page, token, jpeg())
+    client.cookies.set("lang", "es")
+
+    text = text_of(client.get(page).text)
+    printed = text_of(client.get(f"{page}/print").text)
+
+    assert "Fotos" in text and "Adjuntar la foto" in text and "Borrar" in text
+    assert "Photo file" not in text and "Attach the photo" not in text
+    assert "1 foto adjunta a esta sesión (no se imprime)." in printed
