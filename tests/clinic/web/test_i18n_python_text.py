@@ -23,6 +23,8 @@ from tests.clinic.api.conftest import TODAY, World
 from tests.clinic.web.conftest import log_in, text_of
 from tests.clinic.web.test_diary import LATEST, _field_error, _post, sessions
 from tests.clinic.web.test_record_forms import error_of
+from tests.clinic.web.test_visit_summary import _pdf_text as pdf_text
+from tests.clinic.web.test_visit_summary import _summary_url as summary_url
 from tests.clinic.web.test_visit_summary import visit
 
 __all__ = ["sessions", "visit"]  # fixtures: the diary's injections; a visit with a due date
@@ -280,3 +282,39 @@ def test_an_english_reader_gets_the_calendar_file_in_english(
     [event] = Calendar.from_ical(client.get("/me/next-injection.ics").content).walk("VEVENT")
     assert str(event["summary"]) == "Botulinum toxin injection due"
     assert str(event["description"]).startswith("Your next botulinum toxin injection is due")
+
+
+# --- the visit summary's PDF, the choice of two videos -----------------------------------------
+
+
+def test_the_visit_summary_pdf_is_printed_in_the_readers_language(
+    client: TestClient, world: World, visit: dict[str, int]
+) -> None:
+    log_in(client, "clinician_a")
+    url = summary_url(world, visit["botox"], suffix=".pdf")
+    english = " ".join(pdf_text(client.get(url).content).split())
+    for words in ("Visit summary · 1 Jun 2026", "Totals per product and side", "page 1 of"):
+        assert words in english
+    spanish(client)
+    text = " ".join(pdf_text(client.get(url).content).split())
+    for words in (
+        "Resumen de la visita · 1 jun 2026",
+        "Totales por producto y lado",
+        "Próxima inyección",
+        "Historial de ciclos (el más reciente primero)",
+        "página 1 de",
+    ):
+        assert words in text
+    for english_words in ("Visit summary", "Totals per product", "Next injection", "page 1 of"):
+        assert english_words not in text
+
+
+def test_a_wrong_choice_of_two_videos_is_explained_in_spanish(
+    client: TestClient, world: World
+) -> None:
+    log_in(client, "patient_p1")
+    spanish(client)
+    response = client.get("/me/videos/compare", params={"a": "x", "b": ""})
+    assert response.status_code == 422
+    assert "Elija un vídeo de la lista." in text_of(response.text)
+    assert "Choose a video" not in text_of(response.text)

@@ -31,7 +31,7 @@ from hemispasm.clinic.services.videos import (
     list_analysis_summaries,
 )
 from hemispasm.clinic.settings import Settings
-from hemispasm.clinic.web.i18n import N_, format_moment
+from hemispasm.clinic.web.i18n import N_, format_moment, gettext
 from hemispasm.clinic.web.pages import PageActor, PageRoute, render
 from hemispasm.clinic.web.video_compare_page import compare_context
 from hemispasm.clinic.web.video_place import Place, my_place, patient_place
@@ -231,9 +231,9 @@ def _compare_page(
     request: Request, db: Session, actor: Actor, place: Place, settings: Settings, a: str, b: str
 ) -> Response:
     chosen = {"a": _id_or_none(a.strip()), "b": _id_or_none(b.strip())}
-    errors = {k: "Choose a video from the list." for k, v in chosen.items() if v is None}
+    errors = {k: gettext("Choose a video from the list.") for k, v in chosen.items() if v is None}
     if not errors and chosen["a"] == chosen["b"]:
-        errors["b"] = "Choose a different video from the first one."
+        errors["b"] = gettext("Choose a different video from the first one.")
     if errors:  # back to the choice, with the problem next to the field
         return _videos_page(
             request,

@@ -2,7 +2,9 @@
 
 The face map is the page's own SVG, given the colours the site's stylesheet gives it as an
 embedded stylesheet of single-class rules (the kind fpdf2's SVG reader applies). Text is set in
-DejaVu Sans, the font matplotlib ships, so that any name prints, not only Latin-1 ones.
+DejaVu Sans, the font matplotlib ships, so that any name prints, not only Latin-1 ones. The words
+are the page's, in the request's language (``gettext`` as the PDF is drawn), and dates follow
+the pages' rule (``format_day``).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from fpdf.fonts import FontFace
 from markupsafe import Markup
 
 from hemispasm.clinic.services.visit_summary import VisitSummary
+from hemispasm.clinic.web.i18n import N_, format_day, gettext, ngettext
 
 FONT = "dejavu"
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
@@ -28,7 +31,7 @@ MAP_WIDTH_MM = 78.0
 MAP_VIEWBOX = (440.0, 620.0)
 CYCLES_SHOWN = 12
 """The newest cycles the PDF lists (a long history would fill pages; the page lists them all)."""
-ESTIMATE_NOTE = (
+ESTIMATE_NOTE = N_(
     "Video measures are estimates made by software from a short recording. They support the "
     "clinician's judgement; they do not replace an examination."
 )
@@ -80,13 +83,14 @@ def _units(value: float) -> str:
 
 
 def _day(value: date | None) -> str:
-    return value.isoformat() if value else "-"
+    return format_day(value) if value else "-"
 
 
 class _SummaryPDF(FPDF):
     def __init__(self, footer_text: str) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
         self.footer_text = footer_text
+        self.page_words = gettext("page %(page)s of %(pages)s")
         self.set_margins(15, 15, 15)
         self.set_auto_page_break(auto=True, margin=16)
         self.add_font(FONT, "", FONT_DIR / "DejaVuSans.ttf")
@@ -97,7 +101,8 @@ class _SummaryPDF(FPDF):
         self.set_y(-12)
         self.set_font(FONT, "", 8)
         self.set_text_color(90)
-        self.cell(0, 5, f"{self.footer_text} · page {self.page_no()} of {{nb}}", align="C")
+        page = self.page_words % {"page": self.page_no(), "pages": "{nb}"}
+        self.cell(0, 5, f"{self.footer_text} · {page}", align="C")
         self.set_text_color(0)
 
     def heading(self, text: str) -> None:
@@ -145,30 +150,35 @@ def summary_pdf(
 ) -> bytes:
     """The PDF of the visit summary: ``words`` and ``maps`` as the page shows them."""
     p = summary.patient
-    pdf = _SummaryPDF(f"Visit summary of {p.name}, record number {p.mrn}")
+    footer = gettext("Visit summary of %(name)s, record number %(mrn)s")
+    pdf = _SummaryPDF(footer % {"name": p.name, "mrn": p.mrn})
     pdf.add_page()
-    pdf.set_title(f"Visit summary {summary.visit_on.isoformat()}")
+    title = f"{gettext('Visit summary')} · {_day(summary.visit_on)}"
+    pdf.set_title(title)
     pdf.set_author(summary.clinic_name)
     pdf.set_creator("hemispasm")
 
     pdf.set_font(FONT, "B", 16)
-    pdf.cell(0, 8, f"Visit summary · {summary.visit_on.isoformat()}", new_x="LMARGIN", new_y="NEXT")
-    born = f" · born {p.birth_date.isoformat()}" if p.birth_date else ""
-    pdf.line_text(f"{p.name} · record number {p.mrn}{born}", size=11, style="B")
-    phone = f" · phone {summary.clinic_phone}" if summary.clinic_phone else ""
-    pdf.line_text(f"{summary.clinic_name}{phone}")
+    pdf.cell(0, 8, title, new_x="LMARGIN", new_y="NEXT")
+    born = f" · {gettext('born %(date)s') % {'date': _day(p.birth_date)}}" if p.birth_date else ""
+    pdf.line_text(f"{p.name} · {gettext('record number')} {p.mrn}{born}", size=11, style="B")
+    phone = gettext("phone %(number)s") % {"number": summary.clinic_phone}
+    pdf.line_text(summary.clinic_name + (f" · {phone}" if summary.clinic_phone else ""))
+    per_ml = gettext("%(units)s U per 0.1 mL")
     products = "; ".join(
-        f"{name}, {dilution:g} U per 0.1 mL"
+        f"{name}, {per_ml % {'units': f'{dilution:g}'}}"
         for name, dilution in zip(words["products"], summary.dilutions, strict=True)
     )
-    pdf.line_text(f"Product: {products}")
+    pdf.line_text(f"{gettext('Product:')} {products}")
     if summary.affected_side:
-        side = summary.affected_side
-        pdf.line_text(
-            "Spasms on both sides" if side == "bilateral" else f"Spasms on the {side} side"
-        )
+        spasms_on = {
+            "bilateral": N_("Spasms on both sides"),
+            "left": N_("Spasms on the left side"),
+            "right": N_("Spasms on the right side"),
+        }
+        pdf.line_text(gettext(spasms_on.get(summary.affected_side, summary.affected_side)))
 
-    pdf.heading("Injected sites")
+    pdf.heading(gettext("Injected sites"))
     top = pdf.get_y()
     map_height = MAP_WIDTH_MM * MAP_VIEWBOX[1] / MAP_VIEWBOX[0]
     if pdf.will_page_break(map_height + 8):
@@ -178,7 +188,8 @@ def summary_pdf(
         x = pdf.l_margin + n * (MAP_WIDTH_MM + 6)
         pdf.set_xy(x, top)
         pdf.set_font(FONT, "B", 9)
-        pdf.cell(MAP_WIDTH_MM, 5, product if len(maps) > 1 else "Front view: the patient faces you")
+        facing = gettext("Front view: the patient faces you")
+        pdf.cell(MAP_WIDTH_MM, 5, product if len(maps) > 1 else facing)
         pdf.image(io.BytesIO(map_svg(figure)), x=x, y=top + 6, w=MAP_WIDTH_MM)
     below_maps = top + 6 + map_height + 2
     pdf.set_font(FONT, "", 8)
@@ -186,7 +197,9 @@ def summary_pdf(
     pdf.multi_cell(
         MAP_WIDTH_MM * min(len(maps), 2) + (6 if len(maps) > 1 else 0),
         4,
-        "Front view: the patient's right side is on your left. Units at each injected site.",
+        gettext(
+            "Front view: the patient's right side is on your left. Units at each injected site."
+        ),
     )
     after_maps = pdf.get_y()
 
@@ -199,8 +212,8 @@ def summary_pdf(
         pdf.set_xy(pdf.l_margin, after_maps + 3)
     width = pdf.w - pdf.r_margin - pdf.l_margin
     pdf.set_font(FONT, "B", 10)
-    pdf.cell(0, 6, "Totals per product and side", new_x="LMARGIN", new_y="NEXT")
-    total_rows = [("Product", "Right", "Left", "Total")] + [
+    pdf.cell(0, 6, gettext("Totals per product and side"), new_x="LMARGIN", new_y="NEXT")
+    total_rows = [(gettext("Product"), gettext("Right"), gettext("Left"), gettext("Total"))] + [
         (t["product"], _units(t["right"]), _units(t["left"]), _units(t["total"]))
         for t in words["totals"]
     ]
@@ -209,15 +222,18 @@ def summary_pdf(
     )
     pdf.ln(3)
     pdf.set_font(FONT, "B", 10)
-    pdf.cell(0, 6, "Sites", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 6, gettext("Sites"), new_x="LMARGIN", new_y="NEXT")
+    sides = {"Right": gettext("Right"), "Left": gettext("Left")}
     if beside:
-        site_rows = [("Muscle", "Side", "Units")] + [
-            (s["muscle"], s["side"], _units(s["units"])) for s in words["sites"]
+        site_rows = [(gettext("Muscle"), gettext("Side"), gettext("Units"))] + [
+            (s["muscle"], sides.get(s["side"], s["side"]), _units(s["units"]))
+            for s in words["sites"]
         ]
         site_widths: tuple[float, ...] = (width * 0.6, width * 0.18, width * 0.22)
     else:
-        site_rows = [("Muscle", "Side", "Product", "Units")] + [
-            (s["muscle"], s["side"], s["product"], _units(s["units"])) for s in words["sites"]
+        site_rows = [(gettext("Muscle"), gettext("Side"), gettext("Product"), gettext("Units"))] + [
+            (s["muscle"], sides.get(s["side"], s["side"]), s["product"], _units(s["units"]))
+            for s in words["sites"]
         ]
         site_widths = (width * 0.45, width * 0.12, width * 0.3, width * 0.13)
     pdf.grid(site_rows, widths=site_widths, numeric=(len(site_rows[0]) - 1,))
@@ -226,64 +242,85 @@ def summary_pdf(
         pdf.set_x(15)
     pdf.set_y(max(pdf.get_y(), after_maps) + 2)
 
-    pdf.heading("Next injection")
+    pdf.heading(gettext("Next injection"))
     sched = summary.schedule
     if sched.next_due_on is None:
-        pdf.line_text("No next injection is due (none recorded, or stopped after surgery).")
-    elif sched.earliest_allowed_on and sched.earliest_allowed_on < sched.next_due_on:
         pdf.line_text(
-            f"Due on {_day(sched.next_due_on)}, not before {_day(sched.earliest_allowed_on)}."
+            gettext("No next injection is due (none recorded, or stopped after surgery).")
         )
     else:
-        pdf.line_text(f"Due on {_day(sched.next_due_on)}.")
+        due = f"{gettext('Due on')} {_day(sched.next_due_on)}"
+        if sched.earliest_allowed_on and sched.earliest_allowed_on < sched.next_due_on:
+            due += gettext(", not before %(date)s") % {"date": _day(sched.earliest_allowed_on)}
+        pdf.line_text(f"{due}.")
 
-    pdf.heading("Cycle history (newest first)")
+    pdf.heading(gettext("Cycle history (newest first)"))
     cycles = words["cycles"]
-    cycle_rows = [("Injected", "Product", "Right", "Left", "Total", "Effect lasted")] + [
+    this_visit = gettext("(this visit)")
+    cycle_rows = [
         (
-            c["injected_on"].isoformat() + (" (this visit)" if c["this_visit"] else ""),
+            gettext("Injected"),
+            gettext("Product"),
+            gettext("Right"),
+            gettext("Left"),
+            gettext("Total"),
+            gettext("Effect lasted"),
+        )
+    ] + [
+        (
+            _day(c["injected_on"]) + (f" {this_visit}" if c["this_visit"] else ""),
             c["product"],
             _units(c["right"]),
             _units(c["left"]),
             _units(c["total"]),
-            f"{c['effect_days']} days" if c["effect_days"] is not None else "\u2013",
+            ngettext("%(num)d day", "%(num)d days", c["effect_days"]) % {"num": c["effect_days"]}
+            if c["effect_days"] is not None
+            else "\u2013",
         )
         for c in cycles[:CYCLES_SHOWN]
     ]
     pdf.grid(cycle_rows, widths=(44, 52, 20, 20, 20, 24), numeric=(2, 3, 4))
     more = (
-        f" The newest {CYCLES_SHOWN} of {len(cycles)} sessions; the patient's page shows all."
+        " "
+        + gettext("The newest %(shown)s of %(count)s sessions; the patient's page shows all.")
+        % {"shown": CYCLES_SHOWN, "count": len(cycles)}
         if len(cycles) > CYCLES_SHOWN
         else ""
     )
     pdf.ln(1)
     pdf.line_text(
-        "Effect lasted: from the start of the effect (or the injection) to its wearing off; "
-        f"\u2013 where that was not recorded.{more}",
+        gettext(
+            "Effect lasted: from the start of the effect (or the injection) to its wearing off; "
+            "\u2013 where that was not recorded."
+        )
+        + more,
         size=8.5,
     )
 
     if pdf.will_page_break(60):  # the measures and their note stay on one page
         pdf.add_page()
-    pdf.heading("Latest video measures (estimates)")
+    pdf.heading(f"{gettext('Latest video measures')} ({gettext('estimates')})")
     video = summary.video
     if video is None:
-        pdf.line_text("No video analysed yet.")
+        pdf.line_text(gettext("No video analysed yet."))
     else:
+        seen_side = (video.affected_side or "not determined").capitalize()
         estimate = [
-            ("Recorded", video.recorded_on.isoformat()),
-            ("Spasms per minute (estimate)", f"{video.spasms_per_min:.1f}"),
+            (gettext("Recorded"), _day(video.recorded_on)),
+            (gettext("Spasms per minute (estimate)"), f"{video.spasms_per_min:.1f}"),
             (
-                "Time the affected eye was mostly closed (estimate)",
+                gettext("Time the affected eye was mostly closed by spasms (estimate)"),
                 f"{video.pct_time_affected_eye_half_closed:.0f} %",
             ),
-            ("Affected side seen on video", (video.affected_side or "not determined").capitalize()),
+            (gettext("Affected side seen on video"), gettext(seen_side)),
         ]
         if video.jankovic_total_estimate is not None:
-            estimate.append(("Jankovic total (estimate)", str(video.jankovic_total_estimate)))
+            jankovic = str(video.jankovic_total_estimate)
+            estimate.append((gettext("Jankovic total (estimate)"), jankovic))
         if video.smc_grade_estimate is not None:
-            estimate.append(("SMC grade (estimate)", str(video.smc_grade_estimate)))
-        pdf.grid([("Measure", "Value"), *estimate], widths=(110, 40), numeric=(1,))
+            estimate.append((gettext("SMC grade (estimate)"), str(video.smc_grade_estimate)))
+        grid = [(gettext("Measure"), gettext("Value")), *estimate]
+        pdf.grid(grid, widths=(110, 40), numeric=(1,))
         pdf.ln(1)
-        pdf.line_text(ESTIMATE_NOTE, size=8.5, style="I")
+        pdf.line_text(gettext(ESTIMATE_NOTE), size=8.5, style="I")
     return bytes(pdf.output())
