@@ -23,6 +23,7 @@ from tests.clinic.api.conftest import TODAY, World
 from tests.clinic.web.conftest import log_in, text_of
 from tests.clinic.web.test_diary import LATEST, _field_error, _post, sessions
 from tests.clinic.web.test_record_forms import error_of
+from tests.clinic.web.test_video_pages import upload
 from tests.clinic.web.test_visit_summary import _pdf_text as pdf_text
 from tests.clinic.web.test_visit_summary import _summary_url as summary_url
 from tests.clinic.web.test_visit_summary import visit
@@ -318,3 +319,22 @@ def test_a_wrong_choice_of_two_videos_is_explained_in_spanish(
     assert response.status_code == 422
     assert "Elija un vídeo de la lista." in text_of(response.text)
     assert "Choose a video" not in text_of(response.text)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "El archivo está vacío"),
+        (b"only text, not a video" * 20, "No es un vídeo en un formato admitido"),
+    ],
+    ids=["empty", "text"],
+)
+def test_a_refused_video_is_explained_in_spanish(
+    client: TestClient, world: World, content: bytes, message: str
+) -> None:
+    token = log_in(client, "patient_p1")
+    spanish(client)
+    response = upload(client, "/me/videos", content, token=token, recorded_on="2026-06-01")
+    assert response.status_code == 422
+    error = re.search(r'<p class="error" id="file-error">([^<]+)</p>', response.text)
+    assert error is not None and error.group(1).startswith(message)

@@ -23,6 +23,7 @@ from hemispasm.clinic.api.upload_form import StreamedForm
 from hemispasm.clinic.services.actor import Actor
 from hemispasm.clinic.services.stored_files import FileTooLargeError, IncomingFile
 from hemispasm.clinic.web.pages import CSRF_FIELD, actor_with_form_token
+from hemispasm.clinic.web.refusals import refusal_text
 from hemispasm.errors import ClinicalDataError
 
 Place = TypeVar("Place")
@@ -88,7 +89,7 @@ async def receive_form_upload(
             await run_in_threadpool(identify, form.fields.get(CSRF_FIELD, ""))
         field = getattr(exc, "field", "file")
         shown = field if field in fields else "file"
-        message = str(exc).removeprefix(f"{field}: ")
+        message = refusal_text(str(exc).removeprefix(f"{field}: "))
         return Refused(
             who["actor"],
             who["place"],
