@@ -74,6 +74,10 @@ def test_the_language_link_switches_the_page_and_keeps_the_choice(
     assert page.locator("h1").inner_text().startswith("Espasmo hemifacial")
     page.goto(server.url + "/login")  # the choice is kept for the next page
     assert page.get_by_role("button", name="Iniciar sesión").count() == 1
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        check_page(page, f"es-{width}-login")
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.get_by_role("navigation", name="Idioma").get_by_role("link", name="English").click()
     page.wait_for_url(re.compile(r"/login"))
     assert page.locator("html").get_attribute("lang") == "en"

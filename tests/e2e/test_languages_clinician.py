@@ -44,10 +44,21 @@ def clinician_pages(server: Server) -> dict[str, str]:
     session = session_url(server)
     report, compare = imported_videos(server)
     return {
+        "worklist": server.url + "/worklist",
+        "worklist-search": server.url + "/worklist?q=E2E",
+        "patient-new": server.url + "/patients/new",
+        "csv-import": server.url + "/patients/import-csv",
         "patient": patient,
+        "patient-edit": patient + "/edit",
+        "diagnosis-new": patient + "/diagnoses/new",
         "side-effect-new": patient + "/adverse-events/new",
         "assessment-new": patient + "/assessments/new",
+        "mri-new": patient + "/mri-studies/new",
+        "surgery-new": patient + "/surgeries/new",
         "session-new": patient + "/sessions/new",
+        "session-edit": session + "/edit",
+        "visit-summary": session + "/summary",
+        "videos": f"{server.url}/patients/{server.patients['2']}/videos",
         "session": session,
         "session-print": session + "/print",
         "dose-history": patient + "/dose-history",
