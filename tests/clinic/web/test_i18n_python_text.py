@@ -23,7 +23,7 @@ from tests.clinic.api.conftest import TODAY, World
 from tests.clinic.web.conftest import log_in, text_of
 from tests.clinic.web.test_diary import LATEST, _field_error, _post, sessions
 from tests.clinic.web.test_record_forms import error_of
-from tests.clinic.web.test_video_pages import upload
+from tests.clinic.web.test_video_pages import add_analysis, add_session, upload
 from tests.clinic.web.test_visit_summary import _pdf_text as pdf_text
 from tests.clinic.web.test_visit_summary import _summary_url as summary_url
 from tests.clinic.web.test_visit_summary import visit
@@ -338,3 +338,21 @@ def test_a_refused_video_is_explained_in_spanish(
     assert response.status_code == 422
     error = re.search(r'<p class="error" id="file-error">([^<]+)</p>', response.text)
     assert error is not None and error.group(1).startswith(message)
+
+
+def test_a_patients_video_report_and_comparison_read_in_spanish(
+    client: TestClient, world: World
+) -> None:
+    add_session(client, world, "2026-03-01")
+    first = add_analysis(client, world, "2026-04-01")
+    second = add_analysis(client, world, "2026-05-01")
+    log_in(client, "patient_p1")
+    spanish(client)
+    report = text_of(client.get(f"/me/videos/{first}").text)
+    for words in ("31 días después de la inyección del 1 mar 2026", "Ojo: espasmos por minuto"):
+        assert words in report
+    assert "Eye: spasms per minute" not in report and "after the injection" not in report
+    compared = text_of(client.get(f"/me/videos/compare?a={first}&b={second}").text)
+    for words in ("Qué cambió, y en qué sentido", "sin cambio claro", "Cada medida de los"):
+        assert words in compared
+    assert "no clear change" not in compared and "What changed" not in compared

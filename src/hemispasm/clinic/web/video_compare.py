@@ -16,18 +16,25 @@ from typing import Any
 import numpy as np
 
 from hemispasm.clinic.domain.corrections import ReviewedEvent
+from hemispasm.clinic.web.i18n import N_
 from hemispasm.clinic.web.video_events import polylines
 from hemispasm.clinic.web.video_report import MEASURES, ROMAN, Measure
 from hemispasm.report.contract import AnalysisResult
 from hemispasm.report.labels import METRICS
 
-BETTER, WORSE, NO_CLEAR_CHANGE, NOT_RATED = "better", "worse", "no clear change", "not rated"
+BETTER, WORSE, NO_CLEAR_CHANGE, NOT_RATED = (
+    N_("better"),
+    N_("worse"),
+    N_("no clear change"),
+    N_("not rated"),
+)
+CANNOT_TELL = N_("cannot tell")
 CLEAR_SHARE = 0.2
 """A change counts when it is at least this share of the earlier value (and the floor below)."""
-BLINKS_LABEL = "Blinks per minute (both eyes)"
+BLINKS_LABEL = N_("Blinks per minute (both eyes)")
 NOT_RATED_LABELS = frozenset({BLINKS_LABEL, METRICS["usable_duration_s"].label})
 """Measures that are not a sign of the spasms: blinking, and how much video could be used."""
-RULE_TEXT = (
+RULE_TEXT = N_(
     "Every measure of the spasms is better when it is lower: fewer spasms, shorter ones, the eye "
     "less often closed, a lower grade. A change is called clear when it is at least a fifth of "
     "the earlier value and at least 1 spasm per minute, 2 percentage points or 0.5 s; for a grade, "
@@ -72,7 +79,7 @@ def direction(before: float | None, after: float | None, rule: ChangeRule | None
     if rule is None:
         return NOT_RATED
     if before is None or after is None:
-        return "cannot tell"
+        return CANNOT_TELL
     diff = after - before
     if abs(diff) < max(rule.floor, rule.share * abs(before)):
         return NO_CLEAR_CHANGE

@@ -13,7 +13,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from hemispasm.clinic.domain.vocab import AnalysisSource
-from hemispasm.clinic.web.i18n import format_day
+from hemispasm.clinic.web.i18n import N_, format_day, gettext, ngettext
 from hemispasm.clinic.web.video_timeline import SIDES, timeline
 from hemispasm.report.contract import AnalysisResult, Source
 from hemispasm.report.labels import (
@@ -93,7 +93,7 @@ def cycle_of(recorded_on: date, session_dates: Sequence[date]) -> Cycle:
     )
 
 
-SAME_DAY = "recorded on the day of an injection, before it"
+SAME_DAY = N_("recorded on the day of an injection, before it")
 
 
 def cycle_texts(cycle: Cycle) -> dict[str, str]:
@@ -102,23 +102,32 @@ def cycle_texts(cycle: Cycle) -> dict[str, str]:
     last = cycle.last_injection_on
     days = cycle.days_since
     since = (
-        f"{days} day{'s' if days != 1 else ''} after the injection of {format_day(last)}"
+        ngettext(
+            "%(num)d day after the injection of %(date)s",
+            "%(num)d days after the injection of %(date)s",
+            days or 0,
+        )
+        % {"num": days or 0, "date": format_day(last)}
         if last is not None
         else ""
     )
+    same_day = gettext(SAME_DAY)
     if cycle.injected_that_day:
-        sentence = f"{SAME_DAY[:1].upper()}{SAME_DAY[1:]}" + (
-            f"; {since}" if since else "; no earlier injection recorded"
+        sentence = f"{same_day[:1].upper()}{same_day[1:]}; " + (
+            since or gettext("no earlier injection recorded")
         )
     else:
         sentence = (
-            since[:1].upper() + since[1:] if since else "No injection recorded before this video"
+            since[:1].upper() + since[1:]
+            if since
+            else gettext("No injection recorded before this video")
         )
+    injected = gettext("injected %(date)s") % {"date": format_day(last)}
     return {
         "sentence": sentence,
         "days": MISSING if days is None else str(days),
-        "since_note": f"injected {format_day(last)}" if last else "none recorded before",
-        "same_day_note": SAME_DAY if cycle.injected_that_day else "",
+        "since_note": injected if last else gettext("none recorded before"),
+        "same_day_note": same_day if cycle.injected_that_day else "",
     }
 
 
@@ -147,10 +156,10 @@ def side_measures(result: Result, side: str) -> dict[str, float | int | None]:
 
 
 SIDE_ROWS = (
-    ("Eye: spasms per minute", "eye_per_min", 1, ""),
-    ("Eye: spasms", "eye_spasms", -1, ""),
-    ("Mouth corner: spasms per minute", "mouth_per_min", 1, ""),
-    ("Mouth corner: spasms", "mouth_spasms", -1, ""),
+    (N_("Eye: spasms per minute"), "eye_per_min", 1, ""),
+    (N_("Eye: spasms"), "eye_spasms", -1, ""),
+    (N_("Mouth corner: spasms per minute"), "mouth_per_min", 1, ""),
+    (N_("Mouth corner: spasms"), "mouth_spasms", -1, ""),
     (METRICS["tonic_spasm_count"].label, "tonic", -1, ""),
     (METRICS["longest_spasm_s"].label, "longest_s", 2, "s"),
 )
@@ -179,9 +188,11 @@ class Measure:
         if a is None or b is None:
             return MISSING
         if isinstance(a, str) or isinstance(b, str):
-            return "no change" if a == b else f"{a} to {b}"
+            if a == b:
+                return gettext("no change")
+            return gettext("%(before)s to %(after)s") % {"before": a, "after": b}
         diff = b - a
-        unit = "percentage points" if self.unit == "%" else self.unit
+        unit = gettext("percentage points") if self.unit == "%" else self.unit
         text = f"{diff:+.{self.decimals}f}{NBSP + unit if unit else ''}"
         if self.relative and a > 0:
             text += f" ({100.0 * diff / a:+.0f}{NBSP}%)"
@@ -210,15 +221,17 @@ def _tonic_per_min(r: Result) -> float | None:
 
 MEASURES: tuple[Measure, ...] = (
     Measure(METRICS["spasms_per_min"].label, _metric("spasms_per_min"), relative=True),
-    Measure("Blinks per minute (both eyes)", _metric("blinks_per_min"), relative=True),
+    Measure(N_("Blinks per minute (both eyes)"), _metric("blinks_per_min"), relative=True),
     Measure(PCT_CLOSED.label, _metric("pct_time_affected_eye_half_closed"), unit="%"),
-    Measure("Left eye: spasms per minute", _side("left", "eye_per_min"), relative=True),
-    Measure("Right eye: spasms per minute", _side("right", "eye_per_min"), relative=True),
-    Measure("Left mouth corner: spasms per minute", _side("left", "mouth_per_min"), relative=True),
+    Measure(N_("Left eye: spasms per minute"), _side("left", "eye_per_min"), relative=True),
+    Measure(N_("Right eye: spasms per minute"), _side("right", "eye_per_min"), relative=True),
     Measure(
-        "Right mouth corner: spasms per minute", _side("right", "mouth_per_min"), relative=True
+        N_("Left mouth corner: spasms per minute"), _side("left", "mouth_per_min"), relative=True
     ),
-    Measure("Tonic (sustained) spasms per minute", _tonic_per_min, relative=True),
+    Measure(
+        N_("Right mouth corner: spasms per minute"), _side("right", "mouth_per_min"), relative=True
+    ),
+    Measure(N_("Tonic (sustained) spasms per minute"), _tonic_per_min, relative=True),
     Measure(METRICS["longest_spasm_s"].label, _metric("longest_spasm_s"), 2, "s"),
     Measure(f"{GRADE_LABELS['jankovic_total']}, estimate (0-8)", _jankovic_total, 0),
     Measure(f"{GRADE_LABELS['smc_grade']}, estimate (I-IV)", _smc_grade, 0),
@@ -272,13 +285,13 @@ def _more_rows(result: Result) -> list[tuple[str, str, str]]:
 
 def _source_rows(source: Source) -> list[tuple[str, str]]:
     return [
-        ("File", source.file or MISSING),
-        ("Duration", fmt(source.duration_s, 1, "s")),
-        ("Frames", str(source.frames)),
-        ("Frame rate", fmt(source.fps_nominal, 2, "fps")),
-        ("Resolution", picture_size(source.width, source.height)),
-        ("Mirrored (selfie) video", mirrored_text(source.mirrored)),
-        ("Container / codec", f"{source.container or '?'} / {source.codec or '?'}"),
+        (N_("File"), source.file or MISSING),
+        (N_("Duration"), fmt(source.duration_s, 1, "s")),
+        (N_("Frames"), str(source.frames)),
+        (N_("Frame rate"), fmt(source.fps_nominal, 2, "fps")),
+        (N_("Resolution"), picture_size(source.width, source.height)),
+        (N_("Mirrored (selfie) video"), mirrored_text(source.mirrored)),
+        (N_("Container / codec"), f"{source.container or '?'} / {source.codec or '?'}"),
         ("SHA-256", source.sha256),
     ]
 
