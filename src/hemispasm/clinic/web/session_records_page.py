@@ -20,7 +20,9 @@ from hemispasm.clinic.api.schemas.common import MAX_ID
 from hemispasm.clinic.domain.vials import ConsentKind, Vial
 from hemispasm.clinic.services import session_records as svc
 from hemispasm.clinic.services.actor import Actor
+from hemispasm.clinic.web.i18n import N_, gettext
 from hemispasm.clinic.web.pages import ClinicianActor, FormDep, PageRoute
+from hemispasm.clinic.web.refusals import refusal_text
 from hemispasm.clinic.web.session_pages import session_page
 from hemispasm.clinic.web.session_records_view import PENDING, RecordsForm
 from hemispasm.errors import ClinicalDataError
@@ -41,12 +43,14 @@ def _text(form: FormDep, name: str) -> str:
 def _number(form: RecordsForm, name: str, words: str) -> float | None:
     text = form.values[name].replace(",", ".")
     if not text:
-        form.errors[name] = f"Enter {words}."
+        form.errors[name] = gettext("Enter %(what)s.") % {"what": gettext(words)}
         return None
     try:
         value = float(text)
     except ValueError:
-        form.errors[name] = f"Enter {words} as a number, such as 2.5."
+        form.errors[name] = gettext("Enter %(what)s as a number, such as 2.5.") % {
+            "what": gettext(words)
+        }
         return None
     return value
 
@@ -56,7 +60,9 @@ def _date(form: RecordsForm, name: str, words: str) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        form.errors[name] = f"Enter {words} as a date, such as 2027-01-31."
+        form.errors[name] = gettext("Enter %(what)s as a date, such as 2027-01-31.") % {
+            "what": gettext(words)
+        }
         return None
 
 
@@ -66,7 +72,7 @@ def _field_of(exc: ClinicalDataError) -> str:
 
 
 def _message_of(exc: ClinicalDataError) -> str:
-    text = str(exc).removeprefix(f"{exc.field}: ")
+    text = refusal_text(str(exc).removeprefix(f"{exc.field}: "))
     return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
 
@@ -97,14 +103,14 @@ def add_vial_form(
 ) -> Response:
     """Add one vial to the session's record."""
     form = RecordsForm("vial", {name: _text(form_data, name) for name in VIAL_FIELDS})
-    vial_units = _number(form, "vial_units", "the units in the vial")
+    vial_units = _number(form, "vial_units", N_("the units in the vial"))
     if not form.values["lot"]:
-        form.errors["lot"] = "Enter the lot number printed on the vial."
+        form.errors["lot"] = gettext("Enter the lot number printed on the vial.")
     elif len(form.values["lot"]) > 64:
-        form.errors["lot"] = "Enter at most 64 characters."
-    expiry_on = _date(form, "expiry_on", "the expiry date")
-    diluent_ml = _number(form, "diluent_ml", "the saline added, in mL")
-    drawn = _number(form, "units_drawn_up", "the units drawn up")
+        form.errors["lot"] = gettext("Enter at most %(count)s characters.") % {"count": 64}
+    expiry_on = _date(form, "expiry_on", N_("the expiry date"))
+    diluent_ml = _number(form, "diluent_ml", N_("the saline added, in mL"))
+    drawn = _number(form, "units_drawn_up", N_("the units drawn up"))
     if form.errors or None in (vial_units, expiry_on, diluent_ml, drawn):
         return _refused(request, actor, db, patient_id, session_id, form)
     vial = Vial(vial_units, diluent_ml, drawn, form.values["lot"], expiry_on)  # type: ignore[arg-type]
@@ -141,13 +147,13 @@ def consent_form(
 ) -> Response:
     """Record the patient's consent to the session (replacing an earlier record of it)."""
     form = RecordsForm("consent", {name: _text(form_data, name) for name in CONSENT_FIELDS})
-    consented_on = _date(form, "consented_on", "the date of the consent")
+    consented_on = _date(form, "consented_on", N_("the date of the consent"))
     try:
         kind = ConsentKind(form.values["kind"])
     except ValueError:
-        form.errors["kind"] = "Choose how the patient consented."
+        form.errors["kind"] = gettext("Choose how the patient consented.")
     if len(form.values["notes"]) > 500:
-        form.errors["notes"] = "Enter at most 500 characters."
+        form.errors["notes"] = gettext("Enter at most %(count)s characters.") % {"count": 500}
     if form.errors or consented_on is None:
         return _refused(request, actor, db, patient_id, session_id, form)
     consent = svc.Consent(consented_on, kind, form.values["notes"] or None)

@@ -17,6 +17,7 @@ from hemispasm.clinic.services.actor import Actor
 from hemispasm.clinic.services.corrections import get_review
 from hemispasm.clinic.services.report_files import TimeseriesError, read_series
 from hemispasm.clinic.settings import Settings
+from hemispasm.clinic.web.i18n import gettext
 from hemispasm.clinic.web.video_compare import (
     RULE_TEXT,
     key_event,
@@ -44,7 +45,7 @@ def compare_side(
         "video_url": None,
     }
     if not review.may_correct:
-        return side | {"note": "The traces, frames and videos are shown to the clinic."}
+        return side | {"note": gettext("The traces, frames and videos are shown to the clinic.")}
     spasms = [
         (e.current.start_s, e.current.end_s)
         for e in review.events
@@ -55,7 +56,9 @@ def compare_side(
         try:
             series = read_series(files.timeseries)
         except TimeseriesError as exc:
-            note = f"The per-frame data cannot be read ({exc}), so no trace is drawn."
+            note = gettext(
+                "The per-frame data cannot be read (%(reason)s), so no trace is drawn."
+            ) % {"reason": exc}
         else:
             m = series.measurements
             side["trace"] = recording_trace(
@@ -67,7 +70,7 @@ def compare_side(
                 spasms=spasms,
             )
     else:
-        note = "This analysis was stored without its per-frame data: no trace to draw."
+        note = gettext("This analysis was stored without its per-frame data: no trace to draw.")
     strongest = key_event(review.events)
     if files.video is not None:
         side["video_url"] = f"{place.base}/{row.id}/video"

@@ -26,6 +26,7 @@ from hemispasm.clinic.services.report_files import TimeseriesError, read_series
 from hemispasm.clinic.services.treatment import session_dates
 from hemispasm.clinic.services.videos import VIDEO_ANALYSES
 from hemispasm.clinic.settings import Settings
+from hemispasm.clinic.web.i18n import gettext
 from hemispasm.clinic.web.pages import PageActor, PageRoute, render
 from hemispasm.clinic.web.video_events import (
     KIND_CHOICES,
@@ -124,13 +125,15 @@ def _frames_note(files: svc.ReportFiles) -> str:
     if files.video is not None:
         return ""
     if files.video_deleted:
-        return (
+        return gettext(
             "The video was deleted after its analysis (this clinic keeps only the results), so "
             "no frames can be shown."
         )
     if files.video_name is None:
-        return "This analysis was stored as a result file, without its video: no frames to show."
-    return "The stored video is missing from the data folder, so no frames can be shown."
+        return gettext(
+            "This analysis was stored as a result file, without its video: no frames to show."
+        )
+    return gettext("The stored video is missing from the data folder, so no frames can be shown.")
 
 
 # --- the page ---------------------------------------------------------------------------------
