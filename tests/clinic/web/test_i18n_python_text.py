@@ -349,7 +349,12 @@ def test_a_patients_video_report_and_comparison_read_in_spanish(
     log_in(client, "patient_p1")
     spanish(client)
     report = text_of(client.get(f"/me/videos/{first}").text)
-    for words in ("31 días después de la inyección del 1 mar 2026", "Ojo: espasmos por minuto"):
+    for words in (
+        "31 días después de la inyección del 1 mar 2026",
+        "Ojo: espasmos por minuto",
+        "Comisura izquierda de la boca",  # a lane of the time line
+        "Espasmo, izquierdo, de 1.81 a 1.99 s",  # an event's title on it
+    ):
         assert words in report
     assert "Eye: spasms per minute" not in report and "after the injection" not in report
     compared = text_of(client.get(f"/me/videos/compare?a={first}&b={second}").text)

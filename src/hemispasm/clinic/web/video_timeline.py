@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from hemispasm.clinic.web.i18n import N_, gettext
 from hemispasm.report.contract import AnalysisResult
 
 SIDES = ("left", "right")
@@ -16,12 +17,18 @@ SIDES = ("left", "right")
 
 TIMELINE = {"width": 1000, "label_w": 195, "lane_h": 30, "top": 8}
 LANES = (
-    ("left-eye", "Left eye"),
-    ("left-mouth", "Left mouth corner"),
-    ("right-eye", "Right eye"),
-    ("right-mouth", "Right mouth corner"),
-    ("blink", "Blinks (both eyes)"),
+    ("left-eye", N_("Left eye")),
+    ("left-mouth", N_("Left mouth corner")),
+    ("right-eye", N_("Right eye")),
+    ("right-mouth", N_("Right mouth corner")),
+    ("blink", N_("Blinks (both eyes)")),
 )
+EVENT_TITLES = {
+    ("blink", None): N_("Blink, %(start)s to %(end)s s"),
+    ("spasm", "left"): N_("Spasm, left, %(start)s to %(end)s s"),
+    ("spasm", "right"): N_("Spasm, right, %(start)s to %(end)s s"),
+}
+"""An event's title on the time line (a blink whatever side it names)."""
 TICK_STEPS_S = (1, 2, 5, 10, 15, 30, 60, 120, 300)
 
 
@@ -43,9 +50,13 @@ def timeline(result: AnalysisResult) -> dict[str, Any]:
         lanes = ["blink"] if e.kind == "blink" else []
         if e.kind == "spasm" and e.side in SIDES:
             lanes = [f"{e.side}-eye"] + ([f"{e.side}-mouth"] if "mouth" in e.regions else [])
-        what = "Blink" if e.kind == "blink" else f"Spasm, {e.side}"
-        tonic = ", tonic" if e.tonic else ""
-        title = f"{what}, {e.start_s:.2f} to {e.end_s:.2f} s{tonic}"
+        span = {"start": f"{e.start_s:.2f}", "end": f"{e.end_s:.2f}"}
+        sentence = EVENT_TITLES.get(("blink", None) if e.kind == "blink" else (e.kind, e.side))
+        if sentence is None:  # a side the time line has no lane for, as the result names it
+            title = f"{e.kind.capitalize()}, {e.side}, {span['start']} to {span['end']} s"
+        else:
+            title = gettext(sentence) % span
+        title += gettext(", tonic") if e.tonic else ""
         for lane in lanes:
             bars.append(
                 {
@@ -70,7 +81,7 @@ def timeline(result: AnalysisResult) -> dict[str, Any]:
         "top": top,
         "bottom": bottom,
         "lanes": [
-            {"label": label, "y": lane_y[key], "mid": lane_y[key] + lane_h / 2 + 5}
+            {"label": gettext(label), "y": lane_y[key], "mid": lane_y[key] + lane_h / 2 + 5}
             for key, label in LANES
         ],
         "bars": bars,
