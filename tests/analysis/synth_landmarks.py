@@ -81,6 +81,7 @@ def make_landmarks(
     cheek_left: Curve = 0.0,
     cheek_right: Curve = 0.0,
     gaze: Curve = 0.0,
+    gaze_up: Curve = 0.0,
     yaw_deg: Curve = 0.0,
     pitch_deg: Curve = 0.0,
     roll_deg: Curve = 0.0,
@@ -94,7 +95,8 @@ def make_landmarks(
 
     Closures are the fraction of the lid gap closed (0 open, 1 shut); mouth and cheek movements are
     in inter-ocular distances, up and out (mouth) or up (cheek); ``gaze`` moves both irises
-    sideways, in inter-ocular distances (the eyes looking elsewhere); angles in degrees.
+    sideways and ``gaze_up`` moves them up (negative: down), in inter-ocular distances (the eyes
+    looking elsewhere); angles in degrees.
     """
     n = t.size
     pts = np.repeat(FACE[None], n, axis=0)
@@ -111,6 +113,7 @@ def make_landmarks(
     for side, curve in (("left", cheek_left), ("right", cheek_right)):
         pts[:, list(CHEEK[side]), 1] -= (_eval(curve, t) * IOD)[:, None]
     pts[:, 468:478, 0] += (_eval(gaze, t) * IOD)[:, None]
+    pts[:, 468:478, 1] -= (_eval(gaze_up, t) * IOD)[:, None]
     yaw, pitch, roll = (_eval(c, t) for c in (yaw_deg, pitch_deg, roll_deg))
     scale = _eval(zoom, t)
     dx, dy = (_eval(c, t) for c in shift_px)

@@ -65,6 +65,11 @@ FALLBACK_BLINK_PEAK = 0.6
 """An eye's typical complete-blink closure (as FaceMesh reads it) when the video has too few
 clear blinks to learn it."""
 
+LAGGING_EYE_MIN_RATIO = 0.2
+"""A lagging eye's brief closure makes a blink only if it rose at least this fraction of the
+leading eye's rise (FaceMesh reads a real blink's weaker eye down to about 0.35-0.4 of the other;
+the other eye's flicker while one lid shuts alone reads about a tenth)."""
+
 
 @dataclass(frozen=True)
 class _Context:
@@ -81,7 +86,8 @@ class _Context:
     lag_tol_s: float
     fps: float
     z: RegionZ
-    gaze: dict[Side, tuple[np.ndarray, np.ndarray]] | None
+    gaze_y: dict[Side, np.ndarray] | None
+    """Each iris's up-down position in its eye (eye widths)."""
     lids: dict[Side, tuple[np.ndarray, np.ndarray]] | None
     """Each eye's (aperture, upper-lid height), both over its width."""
 
@@ -130,14 +136,14 @@ def detect_events(
     held = tuple(e for e in episodes if e.held)
     evidence = {e: _evidence(ctx, e, params) for e in episodes + faint}
     moved = {
-        e: _other_moved(ctx, ev, params) or _other_began(e, ev, episodes + faint, ctx)
+        e: _other_moved(ctx, ev, params) or _other_began(e, ev, episodes + faint, ctx, params)
         for e, ev in evidence.items()
     }
     count_spasms = ctx.fps >= params.min_spasm_fps
 
     events: list[Event] = []
     used: set[Episode] = set()
-    for left, right in _pairs(brief, moved, ctx):
+    for left, right in _pairs(brief, moved, evidence, ctx):
         used |= {left, right}
         speed = max(evidence[left].closing_speed_per_s, evidence[right].closing_speed_per_s)
         if speed < params.min_closing_speed_per_s:
@@ -249,9 +255,9 @@ def _context(
         lag_tol_s=lag_tol,
         fps=1.0 / dt if dt > 0 else 0.0,
         z=region_z_scores(measurements, params),
-        gaze=None
-        if measurements.gaze_x is None or measurements.gaze_y is None
-        else {s: (measurements.gaze_x.side(s), measurements.gaze_y.side(s)) for s in SIDES},
+        gaze_y=None
+        if measurements.gaze_y is None
+        else {s: measurements.gaze_y.side(s) for s in SIDES},
         lids=None
         if measurements.upper_lid is None
         else {s: (measurements.aperture.side(s), measurements.upper_lid.side(s)) for s in SIDES},
@@ -293,7 +299,7 @@ def _evidence(ctx: _Context, e: Episode, params: AnalysisParams) -> EpisodeEvide
         noise_sd=noise,
         noise_floor=floor,
         lag_tol_s=ctx.lag_tol_s,
-        gaze=ctx.gaze,
+        gaze_y=ctx.gaze_y,
         own_closure=ctx.held[e.side] if e.held and not e.whole else None,
         lids=ctx.lids,
     )
@@ -318,25 +324,42 @@ def _other_moved(ctx: _Context, ev: EpisodeEvidence, params: AnalysisParams) -> 
 
 
 def _other_began(
-    e: Episode, ev: EpisodeEvidence, episodes: tuple[Episode, ...], ctx: _Context
+    e: Episode,
+    ev: EpisodeEvidence,
+    episodes: tuple[Episode, ...],
+    ctx: _Context,
+    params: AnalysisParams,
 ) -> bool:
-    """The other eye began a brief closure of its own while this one was closing, peaking
-    within this one: a blink whose weaker eye lagged (as FaceMesh read it) more than the onset
-    tolerance, not one lid closing alone."""
+    """The other eye began a brief closure of its own while this one was closing (by its peak;
+    for a held closure, by the time it had closed 80 % of the way, as a blink seconds into a
+    tonic spasm is not how it began), peaking
+    within this one, and rose clearly above its own noise and by at least
+    ``LAGGING_EYE_MIN_RATIO`` of this eye's rise: a blink whose weaker eye lagged (as FaceMesh
+    read it) more than the onset tolerance, not one lid closing alone. A flicker of the other eye
+    a few hundredths high while this lid shuts (FaceMesh reading one eye partly from the other)
+    is not that."""
+    until = ev.closed_s if e.held else e.peak_s
+    noise = ctx.thresholds[other_side(e.side)].noise_sd
+    need = max(params.co_move_noise_k * noise, LAGGING_EYE_MIN_RATIO * ev.own.rise, 0.02)
     return any(
         o.side != e.side
         and not o.held
-        and ev.onset_s - ctx.lag_tol_s <= o.start_s <= e.peak_s + ctx.lag_tol_s
+        and ev.onset_s - ctx.lag_tol_s <= o.start_s <= until + ctx.lag_tol_s
         and e.start_s <= o.peak_s <= e.end_s
+        and o.peak_closure - ev.other.level_before >= need
         for o in episodes
     )
 
 
 def _pairs(
-    episodes: tuple[Episode, ...], moved: dict[Episode, bool], ctx: _Context
+    episodes: tuple[Episode, ...],
+    moved: dict[Episode, bool],
+    evidence: dict[Episode, EpisodeEvidence],
+    ctx: _Context,
 ) -> list[tuple[Episode, Episode]]:
-    """Left and right episodes that began together and of which at least one saw the other eye
-    move, one-to-one, nearest starts first."""
+    """Left and right episodes that began together and of which the stronger (:func:`_stronger`)
+    saw the other eye move, one-to-one, nearest starts first. The weaker one always sees the
+    stronger move; a lid that shuts while the other eye wobbles a little is not a blink."""
     candidates = []
     for a in episodes:
         if a.side != "left":
@@ -345,7 +368,7 @@ def _pairs(
             if b.side != "right":
                 continue
             lag = abs(a.start_s - b.start_s)
-            if lag <= ctx.lag_tol_s and (moved[a] or moved[b]):
+            if lag <= ctx.lag_tol_s and moved[_stronger(ctx, a, b, evidence)]:
                 candidates.append((lag, a.start_s, a, b))
     candidates.sort(key=lambda c: (c[0], c[1]))
     taken: set[Episode] = set()
@@ -356,6 +379,15 @@ def _pairs(
         taken |= {a, b}
         out.append((a, b))
     return out
+
+
+def _stronger(
+    ctx: _Context, a: Episode, b: Episode, evidence: dict[Episode, EpisodeEvidence]
+) -> Episode:
+    """Of two episodes of opposite eyes, the one that rose more against its own eye's blinks."""
+    ra = evidence[a].own.rise / max(ctx.blink_peak[a.side], 1e-3)
+    rb = evidence[b].own.rise / max(ctx.blink_peak[b.side], 1e-3)
+    return a if ra >= rb else b
 
 
 # --- blinks -------------------------------------------------------------------------------------
@@ -453,6 +485,8 @@ def _lingering(
     for at least ``linger_min_s``. A healthy eye that reopens slowly lingers much lower (10-20 %
     closed, a third of its blink or less), so it is not taken for this."""
     x, y = ev_x.episode, ev_y.episode
+    if not _other_open(ctx, x.side, ev_y.own.level_before, params):
+        return None
     cy, cx = ctx.signal[y.side], ctx.signal[x.side]
     open_y = ev_y.own.level_before + 0.4 * ev_y.own.rise
     later = (ctx.t > y.peak_s) & (ctx.t <= x.end_s) & (np.nan_to_num(cy, nan=1.0) <= open_y)
@@ -495,6 +529,8 @@ def _held_after(
     eye stayed strongly closed for at least ``after_blink_min_s`` once the other eye had
     reopened after that blink; None if it did not."""
     other = other_side(e.side)
+    if not _other_open(ctx, e.side, ev.other.level_before, params):
+        return None
     c_other = np.nan_to_num(ctx.signal[other], nan=1.0)
     first = (ctx.t >= ev.onset_s - ctx.lag_tol_s) & (ctx.t <= ev.onset_s + 0.5)
     if not first.any():
@@ -527,18 +563,24 @@ def _may_be_spasm(
     ctx: _Context, ev: EpisodeEvidence, params: AnalysisParams, *, in_burst: bool = False
 ) -> bool:
     """A one-sided closure counts as a spasm unless it is one that healthy lids make: the other
-    eye's iris moved (the lids follow the eyes when they look elsewhere), the lid came down
-    slowly (a smile or a squint narrowing one eye more than the other), or the closure is
+    eye was itself half shut or more (``max_other_level_fraction``; a face crying or squeezing
+    its eyes), the other eye's iris moved up or down (the lids follow the eyes), the lid came down
+    slowly (a smile or a squint narrowing one eye more than the other: over
+    ``spasm_max_closing_s``, or for a brief closure, at less than
+    ``min_spasm_closing_rate_per_s`` of the eye's own blinks a second), or the closure is
     smaller than ``min_spasm_fraction`` of the eye's own blinks (lids wobble that much when a
     face smiles, laughs or talks), or it was made mostly by the lower lid rising rather than the
     upper lid coming down (``min_upper_lid_share``; a smile narrows the eye from below). A
     closure held half a second or more must also reach ``min_held_spasm_fraction`` of a blink
     (an uneven smile or squint narrows one eye about a third of a blink for seconds), unless it
     came on suddenly (within ``sudden_closing_s``, at ``min_closing_speed_per_s`` or faster)
-    while the other eye stayed well within its own noise: a partial tonic spasm. A closure found
+    while the other eye stayed well within its own noise and at rest (not narrowed a moment
+    before, as in a squint whose two sides set in a little apart): a partial tonic spasm. A closure found
     only on the whole signal (about ``held_window_s`` long) must have closed quickly too.
     ``in_burst`` asks whether it may be one more twitch of a burst (``burst_member_fraction``)."""
     if ev.other_gaze_shift >= params.gaze_shift_max:
+        return False
+    if not _other_open(ctx, ev.episode.side, ev.other.level_before, params):
         return False
     if ev.closing_s > max(params.spasm_max_closing_s, 2.0 / ctx.fps):
         return False
@@ -547,15 +589,25 @@ def _may_be_spasm(
         return False
     if ev.episode.whole and ev.closing_speed_per_s < params.min_closing_speed_per_s:
         return False  # a lid easing down over a third of a second, as when the eyes look away
+    rate = ev.closing_speed_per_s / max(ctx.blink_peak[ev.episode.side], 1e-3)
+    if not ev.episode.held and rate < params.min_spasm_closing_rate_per_s:
+        return False  # a lid sagging a little, slowly, as a face softens or smiles
     sudden = (
         ev.closing_s <= max(params.sudden_closing_s, 1.5 / ctx.fps)
         and ev.closing_speed_per_s >= params.min_closing_speed_per_s
-        and ev.other.rise < 0.5 * _co_move_threshold(ctx, ev, params)
+        and ev.other.rise + ev.other.drift < 0.5 * _co_move_threshold(ctx, ev, params)
     )
     if ev.episode.held and not sudden:
         return ev.own.rise >= params.min_held_spasm_fraction * ctx.blink_peak[ev.episode.side]
     fraction = params.burst_member_fraction if in_burst else params.min_spasm_fraction
     return ev.own.rise >= fraction * ctx.blink_peak[ev.episode.side]
+
+
+def _other_open(ctx: _Context, side: Side, other_level: float, params: AnalysisParams) -> bool:
+    """The eye opposite ``side`` was open (its closure ``other_level`` below
+    ``max_other_level_fraction`` of its blinks'), as hemifacial spasm leaves it."""
+    other = other_side(side)
+    return other_level < params.max_other_level_fraction * ctx.blink_peak[other]
 
 
 def _spasm(ctx: _Context, ev: EpisodeEvidence, params: AnalysisParams) -> Event:

@@ -36,6 +36,11 @@ GAZE_PRE_WINDOW_S = 0.1
 PRE_PERCENTILE = 25.0
 """... as this percentile, so a stray high frame does not lift it."""
 
+RECENT_S = 0.05
+"""The other eye's level before an episode is never read below its lowest closure from this
+long before the onset tolerance up to the onset (s): an eye already narrowing slowly (a smile) is
+judged from where it had got to, while the tail of a blink just before still counts as open."""
+
 RISE_FRACTION = 0.8
 """Closing speed is the rise to this fraction of the peak over the time it took."""
 
@@ -53,6 +58,9 @@ class EyeMotion:
     rise: float
     z: float
     onset_s: float | None
+    drift: float = 0.0
+    """How far ``level_before`` lies above the low percentile of the 0.25 s before: what the eye
+    had narrowed just before (a smile setting in), not counted in ``rise``."""
 
 
 @dataclass(frozen=True)
@@ -70,19 +78,31 @@ class EpisodeEvidence:
     """How much of the eye's narrowing was its upper lid coming down (1: all of it; 0: the lower
     lid rose, as when a smile lifts the cheek); None without the lid signals."""
     other_gaze_shift: float
-    """How far the other eye's iris moved while this eye closed, in eye widths (0 without gaze
-    signals): the eyes looking somewhere else take the lids with them."""
+    """How far the other eye's iris moved up or down while this eye closed, in eye widths (0
+    without gaze signals): the eyes looking somewhere else take the lids with them."""
     onset_s: float
     """Where the episode's sudden closing began (its start, or later when a slow narrowing
     came first)."""
+    closed_s: float
+    """When the sudden closing reached 80 % of its rise (s): the end of the closing movement,
+    which for a held closure may be long before its peak."""
 
 
-def level_before(t: np.ndarray, c: np.ndarray, start_s: float) -> float:
-    """An eye's closure just before ``start_s`` (a low percentile of the preceding 0.25 s)."""
+def level_before(
+    t: np.ndarray, c: np.ndarray, start_s: float, *, floor_span: tuple[float, float] | None = None
+) -> float:
+    """An eye's closure just before ``start_s``: a low percentile of the preceding 0.25 s, or,
+    with ``floor_span``, the eye's lowest closure within that span when that is higher (an eye
+    that was slowly narrowing is judged from where it had got to, not from where it began)."""
     pre = (t >= start_s - PRE_WINDOW_S) & (t < start_s) & np.isfinite(c)
     if pre.sum() == 0:
         return 0.0
-    return float(np.percentile(c[pre], PRE_PERCENTILE))
+    level = float(np.percentile(c[pre], PRE_PERCENTILE))
+    if floor_span is not None:
+        span = (t >= floor_span[0]) & (t <= floor_span[1]) & np.isfinite(c)
+        if span.any():
+            level = max(level, float(c[span].min()))
+    return level
 
 
 def eye_motion(
@@ -93,6 +113,7 @@ def eye_motion(
     window: tuple[float, float],
     noise_sd: float,
     noise_floor: float,
+    floor_span: tuple[float, float] | None = None,
 ) -> EyeMotion:
     """How an eye's closure ``c`` moved in ``window`` relative to its level before ``start_s``.
 
@@ -108,16 +129,21 @@ def eye_motion(
         The eye's frame-to-frame closure noise (standard deviation).
     noise_floor : float
         A rise must exceed the level before by this much to count as the eye's onset.
+    floor_span : (float, float), optional
+        Passed to :func:`level_before`.
     """
-    before = level_before(t, c, start_s)
+    before = level_before(t, c, start_s, floor_span=floor_span)
+    drift = before - level_before(t, c, start_s) if floor_span is not None else 0.0
     inside = (t >= window[0]) & (t <= window[1]) & np.isfinite(c)
     if not inside.any():
-        return EyeMotion(level_before=before, rise=0.0, z=0.0, onset_s=None)
+        return EyeMotion(level_before=before, rise=0.0, z=0.0, onset_s=None, drift=drift)
     values = c[inside]
     rise = max(0.0, float(values.max()) - before)
     above = np.flatnonzero(values - before > noise_floor)
     onset = float(t[inside][above[0]]) if above.size else None
-    return EyeMotion(level_before=before, rise=rise, z=rise / max(noise_sd, 1e-3), onset_s=onset)
+    return EyeMotion(
+        level_before=before, rise=rise, z=rise / max(noise_sd, 1e-3), onset_s=onset, drift=drift
+    )
 
 
 @dataclass(frozen=True)
@@ -161,29 +187,28 @@ def closing(
 
 def gaze_shift(
     t: np.ndarray,
-    gaze: tuple[np.ndarray, np.ndarray],
+    gaze_y: np.ndarray,
     *,
     start_s: float,
     window: tuple[float, float],
 ) -> float:
-    """Largest distance the iris moved in ``window`` from where it was just before ``start_s``
-    (the median of the preceding ``GAZE_PRE_WINDOW_S``, or of the last frame before it), in the
-    units of ``gaze`` (eye widths).
+    """Largest distance the iris moved up or down in ``window`` from where it was just before
+    ``start_s`` (the median of the preceding ``GAZE_PRE_WINDOW_S``, or of the last frame before
+    it), in the units of ``gaze_y`` (eye widths, along the face's up-down axis).
 
-    The reference is taken close to ``start_s``: a look elsewhere that ended before the lid began
-    to move did not take the lid with it.
+    Only the vertical movement counts: the upper lid follows the eye up and down (a look down
+    lowers it), but not sideways, and FaceMesh shifts one iris sideways when the other eye
+    shuts. The reference is taken close to ``start_s``: a look elsewhere that ended before the
+    lid began to move did not take the lid with it.
     """
-    gx, gy = gaze
-    known = np.isfinite(gx) & np.isfinite(gy)
+    known = np.isfinite(gaze_y)
     before = np.flatnonzero((t >= start_s - PRE_WINDOW_S) & (t < start_s) & known)
     inside = (t >= window[0]) & (t <= window[1]) & known
     if before.size == 0 or not inside.any():
         return 0.0
     recent = before[t[before] >= start_s - GAZE_PRE_WINDOW_S]
     pre = recent if recent.size else before[-1:]
-    dx = gx[inside] - np.median(gx[pre])
-    dy = gy[inside] - np.median(gy[pre])
-    return float(np.max(np.hypot(dx, dy)))
+    return float(np.max(np.abs(gaze_y[inside] - np.median(gaze_y[pre]))))
 
 
 def upper_lid_share(
@@ -215,7 +240,7 @@ def episode_evidence(
     noise_sd: dict[Side, float],
     noise_floor: dict[Side, float],
     lag_tol_s: float,
-    gaze: dict[Side, tuple[np.ndarray, np.ndarray]] | None = None,
+    gaze_y: dict[Side, np.ndarray] | None = None,
     own_closure: np.ndarray | None = None,
     lids: dict[Side, tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> EpisodeEvidence:
@@ -262,9 +287,10 @@ def episode_evidence(
         window=(onset - lag_tol_s, how.to_s + lag_tol_s),
         noise_sd=noise_sd[other],
         noise_floor=noise_floor[other],
+        floor_span=(onset - lag_tol_s - RECENT_S, onset),
     )
     window = (onset - lag_tol_s, how.to_s + lag_tol_s)
-    shift = 0.0 if gaze is None else gaze_shift(t, gaze[other], start_s=window[0], window=window)
+    shift = 0.0 if gaze_y is None else gaze_shift(t, gaze_y[other], start_s=window[0], window=window)
     share = None if lids is None else upper_lid_share(t, *lids[side], start_s=onset, end_s=how.to_s)
     return EpisodeEvidence(
         episode=episode,
@@ -275,6 +301,7 @@ def episode_evidence(
         upper_lid_share=share,
         other_gaze_shift=shift,
         onset_s=onset,
+        closed_s=how.to_s,
     )
 
 

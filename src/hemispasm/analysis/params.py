@@ -50,6 +50,7 @@ _BOUNDS: dict[str, tuple[float | None, float | None, bool, bool]] = {
     "co_move_noise_k": (0.0, None, False, True),
     "co_move_min_ratio": (0.0, 1.0, False, False),
     "min_closing_speed_per_s": (0.0, None, True, True),
+    "min_spasm_closing_rate_per_s": (0.0, None, True, True),
     "gaze_shift_max": (0.0, None, False, True),
     "min_spasm_fraction": (0.0, 1.0, True, False),
     "min_held_spasm_fraction": (0.0, 1.0, True, False),
@@ -57,6 +58,7 @@ _BOUNDS: dict[str, tuple[float | None, float | None, bool, bool]] = {
     "sudden_closing_s": (0.0, None, True, True),
     "burst_member_on_k": (1.0, None, True, True),
     "min_upper_lid_share": (0.0, 1.0, True, True),
+    "max_other_level_fraction": (0.0, 1.0, False, True),
     "after_blink_min_s": (0.0, None, False, True),
     "linger_min_s": (0.0, None, False, True),
     "after_blink_min_level": (0.0, 1.0, False, False),
@@ -179,8 +181,9 @@ class AnalysisParams:
     blinks at 0.4 of the other's)."""
     gaze_shift_max: float = 0.1
     """A one-sided lid movement is not a spasm when the other eye's iris moved this far or more
-    (eye widths) in the same moment: the lids follow the eyes when they look elsewhere, and
-    FaceMesh often reads that in one lid only. During a spasm the other eye stays where it was."""
+    (eye widths) up or down in the same moment: the lids follow the eyes when they look up or
+    down, and FaceMesh often reads that in one lid only. A sideways glance does not move the
+    lids, so it excuses nothing. During a spasm the other eye stays where it was."""
     min_spasm_fraction: float = 0.2
     """A one-sided closure smaller than this fraction of the eye's typical complete blink (as
     FaceMesh reads both) is not counted as a spasm. FaceMesh reads a lid closed a third of the
@@ -201,14 +204,25 @@ class AnalysisParams:
     burst_member_on_k: float = 1.5
     """... and it need rise only this many times the eye's rest threshold rather than to the
     start threshold (at 15-18 fps a short twitch is one frame and reads low)."""
-    min_upper_lid_share: float = 0.4
+    min_upper_lid_share: float = 0.25
     """A one-sided closure is a spasm only if its upper lid made at least this share of the
-    narrowing: orbicularis oculi shuts the eye from above, while a smile raises the cheek and
-    narrows the eye from below."""
+    narrowing: a smile raises the cheek and narrows the eye almost wholly from below, while
+    orbicularis oculi brings the upper lid down (and lifts the lower one too, so that a spasm
+    read on real faces may owe only a third of its narrowing to the upper lid)."""
+    max_other_level_fraction: float = 0.5
+    """A one-sided closure is a spasm only if the other eye was then open, closed less than this
+    fraction of its own typical blink: hemifacial spasm leaves the other eye at rest, while a
+    face that cries or squeezes both eyes half shut moves one lid more than the other."""
     min_closing_speed_per_s: float = 1.5
     """A blink closes quickly: from 20 % to 80 % of its rise at this many closure units per second
     or faster (real blinks: 3 or more). Both lids drifting down together more slowly (a smile,
     a squint, looking down) is not a blink."""
+    min_spasm_closing_rate_per_s: float = 1.8
+    """A brief one-sided closure is a spasm only if it closed from 20 % to 80 % of its rise at
+    this many of the eye's own blink heights a second or faster: on real faces a lid sagging a
+    fifth to a third of a blink as the face softens or smiles closes at 1.0-1.4, while twitches
+    put into real video close at 2.2 or more. (Read against the eye's blink, so that an eye
+    FaceMesh reads weakly is not held to a faster absolute speed.)"""
     after_blink_min_s: float = 0.4
     """After a blink, an eye that stays strongly closed this long once the other eye has reopened
     has a spasm set off by the blink (s) ..."""
