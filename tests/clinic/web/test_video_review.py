@@ -267,3 +267,16 @@ def test_a_patient_cannot_download_the_labels(
     log_in(client, "patient_p1")
     sent = client.get(f"{report(*analysis)}/labels.json", params={"condition": "hfs"})
     assert sent.status_code == 403
+
+
+def test_the_review_speaks_the_clinicians_language(
+    client: TestClient, world: World, analysis: tuple[int, int]
+) -> None:
+    log_in(client, "clinician_a")
+    client.cookies.set("lang", "es")
+    text = text_of(client.get(report(*analysis)).text)
+    for words in ("#3 Espasmo, ojo izquierdo", "sin revisar", "¿Es un espasmo del ojo izquierdo?"):
+        assert words in text
+    for words in ("El ojo del suceso", "Justo antes", "Parpadeo"):
+        assert words in text
+    assert "Is this a spasm" not in text and "Spasm, left eye" not in text

@@ -22,6 +22,7 @@ from hemispasm.clinic.domain.corrections import (
     ReviewedEvent,
     event_from_json,
 )
+from hemispasm.clinic.web.i18n import N_, gettext
 from hemispasm.clinic.web.video_report import MEASURES, fmt
 from hemispasm.report.contract import AnalysisResult
 from hemispasm.report.labels import MISSING, NBSP, side_name
@@ -32,30 +33,34 @@ TRACE_MARGIN_S = 1.0
 TRACE_TOP = 1.0
 TRACE_BOTTOM = -0.1
 EVENT_TYPES_TEXT = {
-    "twitch": "twitch (one brief closure)",
-    "partial": "partial (the lid part way down)",
-    "burst": "burst (twitches in a row)",
-    "tonic": "tonic (held a second or more)",
-    "complete": "complete (the lids met)",
-    "incomplete": "incomplete (the lids did not meet)",
+    "twitch": N_("twitch (one brief closure)"),
+    "partial": N_("partial (the lid part way down)"),
+    "burst": N_("burst (twitches in a row)"),
+    "tonic": N_("tonic (held a second or more)"),
+    "complete": N_("complete (the lids met)"),
+    "incomplete": N_("incomplete (the lids did not meet)"),
 }
 STATE_TEXT = {
-    None: "not reviewed",
-    CorrectionAction.CONFIRM: "confirmed",
-    CorrectionAction.REJECT: "rejected",
-    CorrectionAction.RELABEL: "relabelled",
-    CorrectionAction.ADD: "added",
+    None: N_("not reviewed"),
+    CorrectionAction.CONFIRM: N_("confirmed"),
+    CorrectionAction.REJECT: N_("rejected"),
+    CorrectionAction.RELABEL: N_("relabelled"),
+    CorrectionAction.ADD: N_("added"),
 }
 ACTION_TEXT = {
-    CorrectionAction.CONFIRM: "Confirmed",
-    CorrectionAction.REJECT: "Rejected",
-    CorrectionAction.RELABEL: "Relabelled",
-    CorrectionAction.ADD: "Added",
+    CorrectionAction.CONFIRM: N_("Confirmed"),
+    CorrectionAction.REJECT: N_("Rejected"),
+    CorrectionAction.RELABEL: N_("Relabelled"),
+    CorrectionAction.ADD: N_("Added"),
 }
-KIND_CHOICES = (("spasm", "Spasm"), ("blink", "Blink"))
-SIDE_CHOICES = (("left", "Left eye"), ("right", "Right eye"), ("both", "Both eyes (a blink)"))
+KIND_CHOICES = (("spasm", N_("Spasm")), ("blink", N_("Blink")))
+SIDE_CHOICES = (
+    ("left", N_("Left eye")),
+    ("right", N_("Right eye")),
+    ("both", N_("Both eyes (a blink)")),
+)
 TYPE_CHOICES = (
-    ("", "Not given"),
+    ("", N_("Not given")),
     *((t, EVENT_TYPES_TEXT[t]) for t in SPASM_TYPES),
     *((t, EVENT_TYPES_TEXT[t]) for t in BLINK_TYPES),
 )
@@ -86,17 +91,31 @@ def polylines(
     return out
 
 
+SPASM_OF = {"left": N_("Spasm, left eye"), "right": N_("Spasm, right eye")}
+QUESTIONS = {
+    ("blink", False): N_("Is this a blink of both eyes?"),
+    ("blink", True): N_("Rejected. Was it a blink of both eyes after all?"),
+    ("left", False): N_("Is this a spasm of the left eye?"),
+    ("left", True): N_("Rejected. Was it a spasm of the left eye after all?"),
+    ("right", False): N_("Is this a spasm of the right eye?"),
+    ("right", True): N_("Rejected. Was it a spasm of the right eye after all?"),
+}
+"""The question the review asks of an event (a spasm by its side)."""
+
+
 def what(kind: str, side: str) -> str:
-    """ "Spasm, left eye", "Blink, both eyes"."""
+    """ "Spasm, left eye", "Blink, both eyes", in the page's language."""
     if kind == "blink":
-        return "Blink, both eyes"
-    return f"Spasm, {side} eye" if side in ("left", "right") else f"Spasm, {side_name(side)}"
+        return gettext("Blink, both eyes")
+    if side in ("left", "right"):
+        return gettext(SPASM_OF[side])
+    return f"Spasm, {side_name(side)}"
 
 
 def event_text(event: Event | Mapping[str, Any] | None) -> str:
     """An event in a few words, for the history of corrections; "left out" for none."""
     if event is None:
-        return "left out (rejected)"
+        return gettext("left out (rejected)")
     e = event if isinstance(event, Event) else event_from_json(event)
     kind_type = f" ({e.type})" if e.type else ""
     return f"{what(e.kind, e.side)}{kind_type}, {e.start_s:.2f}–{e.end_s:.2f}{NBSP}s"
@@ -153,10 +172,16 @@ def trace(
         "peak_x": x(min(max(event.peak_s, t0), t1)),
         "grid": [{"y": y(level), "label": f"{level:g}"} for level in (0.0, 0.5, 1.0)],
         "ticks": ticks,
-        "summary": (
-            f"Closure of both eyes from {t0:.1f} to {t1:.1f} s; the event is shaded from "
-            f"{event.start_s:.2f} to {event.end_s:.2f} s"
-        ),
+        "summary": gettext(
+            "Closure of both eyes from %(start)s to %(end)s s; the event is shaded from "
+            "%(event_start)s to %(event_end)s s"
+        )
+        % {
+            "start": f"{t0:.1f}",
+            "end": f"{t1:.1f}",
+            "event_start": f"{event.start_s:.2f}",
+            "event_end": f"{event.end_s:.2f}",
+        },
     }
 
 
@@ -168,33 +193,43 @@ def evidence_text(evidence: Evidence | None) -> list[tuple[str, str]]:
     if evidence is None:
         return []
     lag = evidence.onset_lag_s
+    if lag is None:
+        onset = gettext("the other eye did not move")
+    else:
+        started = {
+            1: N_("the other eye started %(seconds)s later"),
+            -1: N_("the other eye started %(seconds)s earlier"),
+            0: N_("the other eye started %(seconds)s at the same time"),
+        }[(lag > 0) - (lag < 0)]
+        onset = gettext(started) % {"seconds": f"{abs(lag):.2f}{NBSP}s"}
     return [
         (
-            "The event's eye",
-            f"rose {evidence.closing_rise:.2f} in closure, {evidence.closing_z:.1f} times its "
-            "own frame-to-frame noise",
+            gettext("The event's eye"),
+            gettext("rose %(rise)s in closure, %(z)s times its own frame-to-frame noise")
+            % {"rise": f"{evidence.closing_rise:.2f}", "z": f"{evidence.closing_z:.1f}"},
         ),
         (
-            "The other eye",
-            f"rose {evidence.other_rise:.2f} ({evidence.other_z:.1f} times its noise); in this "
-            f"video's blinks it rises about {evidence.expected_other_rise:.2f} when the first "
-            "eye rises as much",
+            gettext("The other eye"),
+            gettext(
+                "rose %(rise)s (%(z)s times its noise); in this video's blinks it rises about "
+                "%(expected)s when the first eye rises as much"
+            )
+            % {
+                "rise": f"{evidence.other_rise:.2f}",
+                "z": f"{evidence.other_z:.1f}",
+                "expected": f"{evidence.expected_other_rise:.2f}",
+            },
         ),
-        (
-            "Onset",
-            "the other eye did not move"
-            if lag is None
-            else f"the other eye started {abs(lag):.2f}{NBSP}s "
-            + ("later" if lag > 0 else "earlier" if lag < 0 else "at the same time"),
-        ),
+        (gettext("Onset"), onset),
     ]
 
 
 def _question(e: Event, *, rejected: bool) -> str:
-    what_it_is = "a blink of both eyes" if e.kind == "blink" else f"a spasm of the {e.side} eye"
-    if rejected:
-        return f"Rejected. Was it {what_it_is} after all?"
-    return f"Is this {what_it_is}?"
+    question = QUESTIONS.get(("blink" if e.kind == "blink" else e.side, rejected))
+    if question is not None:
+        return gettext(question)
+    what_it_is = f"a spasm of the {e.side} eye"
+    return f"Rejected. Was it {what_it_is} after all?" if rejected else f"Is this {what_it_is}?"
 
 
 def event_view(
@@ -209,7 +244,7 @@ def event_view(
     detected = item.detected
     confidence = MISSING
     if item.state in (CorrectionAction.CONFIRM, CorrectionAction.RELABEL, CorrectionAction.ADD):
-        confidence = "sure (reviewed)"
+        confidence = gettext("sure (reviewed)")
     elif detected is not None and detected.confidence is not None:
         confidence = f"{100 * detected.confidence:.0f}{NBSP}%"
     url = f"{base_url}/events/{item.key}"
@@ -225,14 +260,14 @@ def event_view(
         "what": what(e.kind, e.side),
         "question": _question(e, rejected=item.state is CorrectionAction.REJECT),
         "side_class": e.side if e.kind == "spasm" else "blink",
-        "type": EVENT_TYPES_TEXT.get(e.type or "", MISSING),
+        "type": gettext(EVENT_TYPES_TEXT.get(e.type or "", MISSING)),
         "confidence": confidence,
         "start": fmt(e.start_s, 2, "s"),
         "end": fmt(e.end_s, 2, "s"),
         "duration": fmt(e.end_s - e.start_s, 2, "s"),
         "peak_closure": fmt(e.peak_closure, 2) if math.isfinite(e.peak_closure) else MISSING,
         "state": item.state.value if item.state else "unreviewed",
-        "state_text": STATE_TEXT[item.state],
+        "state_text": gettext(STATE_TEXT[item.state]),
         "rejected": item.state is CorrectionAction.REJECT,
         "added": detected is None,
         "detected_as": event_text(detected) if changed and detected is not None else "",
@@ -242,13 +277,14 @@ def event_view(
         "frames": [
             {
                 "url": f"{url}/frames/{moment}.jpg",
-                "label": label,
-                "alt": f"Video frame {label.lower()} of event {item.number}",
+                "label": gettext(label),
+                "alt": gettext("Video frame %(moment)s of event %(number)s")
+                % {"moment": gettext(label).lower(), "number": item.number},
             }
             for moment, label in (
-                ("before", "Just before"),
-                ("peak", "At the peak"),
-                ("after", "Just after"),
+                ("before", N_("Just before")),
+                ("peak", N_("At the peak")),
+                ("after", N_("Just after")),
             )
         ]
         if frames
@@ -278,16 +314,20 @@ def corrected_view(
     counts = {a: sum(r.state is a for r in reviewed) for a in CorrectionAction}
     unreviewed = sum(r.state is None for r in reviewed)
     return {
-        "by": by or "a former user",
+        "by": by or gettext("a former user"),
         "on": at.date().isoformat(),
         "rows": [
             {
-                "label": "Affected side",
+                "label": gettext("Affected side"),
                 "detected": side_name(detected.affected_side),
                 "corrected": side_name(corrected.affected_side),
             },
             *(
-                {"label": m.label, "detected": m.text(detected), "corrected": m.text(corrected)}
+                {
+                    "label": gettext(m.label),
+                    "detected": m.text(detected),
+                    "corrected": m.text(corrected),
+                }
                 for m in MEASURES
             ),
         ],
@@ -309,7 +349,7 @@ def history_rows(history: Sequence[Any], numbers: Mapping[str, str]) -> list[dic
             "at": c.at.strftime("%Y-%m-%d %H:%M UTC"),
             "by": c.by,
             "event": numbers.get(c.key, c.key),
-            "action": ACTION_TEXT[c.action],
+            "action": gettext(ACTION_TEXT[c.action]),
             "was": "—" if c.action is CorrectionAction.ADD else event_text(c.before),
             "became": event_text(c.after),
         }
