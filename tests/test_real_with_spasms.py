@@ -2,9 +2,9 @@
 videos of healthy faces, one eye's spasms drawn on from that eye's own blinks.
 
 Development seeds 3 and 4 (one side each) at each video's own frame rate. The bars are floors
-under what was measured when the test was written (pooled spasm F1 0.875: 14 found, 4 missed,
-none false; every blink kept), not the issue's 0.95: see the README's accuracy section for the
-full table and the held-back seeds.
+under what was measured (pooled spasm F1 0.875 when the test was written: 14 found, 4 missed,
+none false; 0.971 after the decision changes of 2026-12-07: 17 found, 1 missed, none false;
+every blink kept): see the README's accuracy section for the full table and the held-back seeds.
 """
 
 from __future__ import annotations
@@ -63,7 +63,8 @@ def _f1(m: int, f: int, x: int) -> float:
 def test_spasms_put_into_real_faces_are_found(counts):
     assert counts["videos"][0] >= 2
     assert counts["spasm"][0] + counts["spasm"][2] >= 8  # there is something to find
-    assert _f1(*counts["spasm"]) >= 0.8, counts
+    assert _f1(*counts["spasm"]) >= 0.9, counts
+    assert counts["spasm"][1] <= 1, counts  # false spasms
 
 
 def test_no_spasm_is_reported_on_the_eye_that_had_none(counts):

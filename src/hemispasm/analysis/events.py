@@ -567,7 +567,8 @@ def _may_be_spasm(
     its eyes), the other eye's iris moved up or down (the lids follow the eyes), the lid came down
     slowly (a smile or a squint narrowing one eye more than the other: over
     ``spasm_max_closing_s``, or for a brief closure, at less than
-    ``min_spasm_closing_rate_per_s`` of the eye's own blinks a second), or the closure is
+    ``min_spasm_closing_rate_per_s`` of the eye's own blinks a second, even as one more twitch of
+    a burst: a real face's sag beside a spasm is not one), or the closure is
     smaller than ``min_spasm_fraction`` of the eye's own blinks (lids wobble that much when a
     face smiles, laughs or talks), or it was made mostly by the lower lid rising rather than the
     upper lid coming down (``min_upper_lid_share``; a smile narrows the eye from below). A
