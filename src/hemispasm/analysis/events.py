@@ -576,9 +576,10 @@ def _may_be_spasm(
     (an uneven smile or squint narrows one eye about a third of a blink for seconds), unless it
     came on suddenly (within ``sudden_closing_s``, at ``min_closing_speed_per_s`` or faster)
     while the other eye stayed well within its own noise and at rest (not narrowed a moment
-    before, as in a squint whose two sides set in a little apart): a partial tonic spasm. A closure found
-    only on the whole signal (about ``held_window_s`` long) must have closed quickly too.
-    ``in_burst`` asks whether it may be one more twitch of a burst (``burst_member_fraction``)."""
+    before, as in a squint whose two sides set in a little apart): a partial tonic spasm. A
+    closure found only on the whole signal (about ``held_window_s`` long) must have closed
+    quickly too. ``in_burst`` asks whether it may be one more twitch of a burst
+    (``burst_member_fraction``)."""
     if ev.other_gaze_shift >= params.gaze_shift_max:
         return False
     if not _other_open(ctx, ev.episode.side, ev.other.level_before, params):

@@ -290,7 +290,9 @@ def episode_evidence(
         floor_span=(onset - lag_tol_s - RECENT_S, onset),
     )
     window = (onset - lag_tol_s, how.to_s + lag_tol_s)
-    shift = 0.0 if gaze_y is None else gaze_shift(t, gaze_y[other], start_s=window[0], window=window)
+    shift = (
+        0.0 if gaze_y is None else gaze_shift(t, gaze_y[other], start_s=window[0], window=window)
+    )
     share = None if lids is None else upper_lid_share(t, *lids[side], start_s=onset, end_s=how.to_s)
     return EpisodeEvidence(
         episode=episode,
