@@ -27,7 +27,6 @@ from hemispasm.report.labels import (
     PARAM_LABELS,
     blinks_note,
     closed_level_note,
-    count_of,
     event_row,
     grade_row,
     mirrored_text,
@@ -37,6 +36,7 @@ from hemispasm.report.labels import (
     regions_text,
     shut_percent,
     side_label,
+    spasms_note,
     tonic_note,
     usable_of,
 )
@@ -74,7 +74,7 @@ def _metric_rows(result: AnalysisResult) -> list[Row]:
     return [
         _row("affected_side", side_label(result.affected_side)),
         _row("usable_duration_s", usable_of(mt.usable_duration_s, result.source.duration_s)),
-        _row("spasms_per_min", number(mt.spasms_per_min), count_of(mt.spasm_count, "spasm")),
+        _row("spasms_per_min", number(mt.spasms_per_min), spasms_note(mt.spasm_count)),
         _row("blinks_per_min", number(mt.blinks_per_min), blinks_note(mt.blink_count)),
         _row(
             "pct_time_affected_eye_half_closed",

@@ -15,16 +15,19 @@ import sys
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import extract_from_dir, extract_from_file
 from babel.messages.pofile import read_po, write_po
 
 from hemispasm.clinic.domain.schedule import DueStatus
 from hemispasm.clinic.web.chart_measures import CLOSED, JANKOVIC, RATING, SPASMS
 from hemispasm.clinic.web.i18n import DEFAULT_LOCALE, DOMAIN, LOCALE_DIR, SUPPORTED_LOCALES
 from hemispasm.clinic.web.video_timeline import SIDES
-from hemispasm.report.labels import PCT_CLOSED, side_name
+from hemispasm.report import labels as report_labels
+from hemispasm.report.labels import side_name
 
 WEB_DIR = Path(__file__).resolve().parent
+REPORT_WORDS = Path(report_labels.__file__)
+"""The video report's words, shared with the standalone report.html (marked there too)."""
 METHODS = [("templates/**.html", "jinja2.ext:babel_extract"), ("*.py", "python")]
 KEYWORDS = {
     "_": None,
@@ -45,6 +48,13 @@ def extract_catalog(web_dir: Path = WEB_DIR) -> Catalog:
     )
     for filename, lineno, message, comments, context in found:
         catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
+    if web_dir == WEB_DIR:
+        report = extract_from_file(
+            "python", str(REPORT_WORDS), keywords=KEYWORDS, strip_comment_tags=True
+        )
+        for lineno, message, comments, context in report:
+            where = [(f"report/{REPORT_WORDS.name}", lineno)]
+            catalog.add(message, None, where, auto_comments=comments, context=context)
     for table, words in _vocabulary_words():
         for word in words:
             if word not in catalog:
@@ -54,12 +64,11 @@ def extract_catalog(web_dir: Path = WEB_DIR) -> Catalog:
 
 def _vocabulary_words() -> list[tuple[str, list[str]]]:
     """Words kept outside the web modules, or made from values, that pages translate as they
-    show them: the chart's measures, the due statuses, the report's labels, the sides. (The
+    show them: the chart's measures, the due statuses, the sides. (The
     vocabularies' words in ``vocab_labels`` are marked with ``N_`` and extracted like the rest.)"""
     return [
         ("chart_measures", [m.label for m in (RATING, JANKOVIC, SPASMS, CLOSED)]),
         ("DueStatus", [status.value.replace("_", " ") for status in DueStatus]),
-        ("report.labels", [PCT_CLOSED.label]),
         ("sides", [side_name(side) for side in (*SIDES, "both", None)]),
     ]
 

@@ -3,7 +3,8 @@
 Pure: a stored ``hemispasm.analysis/1`` result (typed, ``report.contract``) and a few facts of
 its record in, text for the templates out; no database, no request. The words come from
 ``report.labels``, so the app's report pages and the standalone report.html name and explain
-things alike; the events on a time line are ``video_timeline``'s."""
+things alike, here in the reader's language (``gettext``); the events on a time line are
+``video_timeline``'s."""
 
 from __future__ import annotations
 
@@ -27,7 +28,6 @@ from hemispasm.report.labels import (
     blinks_note,
     closed_level_note,
     closed_level_short,
-    count_of,
     event_row,
     grade_row,
     mirrored_text,
@@ -36,6 +36,7 @@ from hemispasm.report.labels import (
     picture_size,
     regions_text,
     side_name,
+    spasms_note,
     tonic_note,
     usable_of,
 )
@@ -233,13 +234,15 @@ MEASURES: tuple[Measure, ...] = (
     ),
     Measure(N_("Tonic (sustained) spasms per minute"), _tonic_per_min, relative=True),
     Measure(METRICS["longest_spasm_s"].label, _metric("longest_spasm_s"), 2, "s"),
-    Measure(f"{GRADE_LABELS['jankovic_total']}, estimate (0-8)", _jankovic_total, 0),
-    Measure(f"{GRADE_LABELS['smc_grade']}, estimate (I-IV)", _smc_grade, 0),
+    Measure(N_("Jankovic total, estimate (0-8)"), _jankovic_total, 0),
+    Measure(N_("SMC grade, estimate (I-IV)"), _smc_grade, 0),
     Measure(METRICS["usable_duration_s"].label, _metric("usable_duration_s"), 0, "s"),
 )
 
 
 # --- one analysis as the report page shows it ---------------------------------------------------
+
+AFFECTED_SIDE = METRICS["affected_side"]
 
 
 def _sides_table(result: Result) -> dict[str, Any]:
@@ -267,18 +270,28 @@ def _more_rows(result: Result) -> list[tuple[str, str, str]]:
         (
             "longest_tonic_spasm_s",
             fmt(metrics.longest_tonic_spasm_s, 2, "s"),
-            tonic_note(metrics.tonic_spasm_count, tonic_min_s),
+            tonic_note(metrics.tonic_spasm_count, tonic_min_s, gettext=gettext),
         ),
-        ("region_involvement", regions_text(metrics.region_involvement, space=NBSP), None),
+        (
+            "region_involvement",
+            regions_text(metrics.region_involvement, space=NBSP, gettext=gettext),
+            None,
+        ),
         ("asymmetry_index", fmt(metrics.asymmetry_index, 2), None),
         (
             "usable_duration_s",
-            usable_of(metrics.usable_duration_s, result.source.duration_s, space=NBSP),
+            usable_of(
+                metrics.usable_duration_s, result.source.duration_s, space=NBSP, gettext=gettext
+            ),
             None,
         ),
     ]
     return [
-        (METRICS[key].label, value, METRICS[key].note if note is None else note)
+        (
+            gettext(METRICS[key].label),
+            value,
+            (gettext(METRICS[key].note) if METRICS[key].note else "") if note is None else note,
+        )
         for key, value, note in rows
     ]
 
@@ -290,7 +303,7 @@ def _source_rows(source: Source) -> list[tuple[str, str]]:
         (N_("Frames"), str(source.frames)),
         (N_("Frame rate"), fmt(source.fps_nominal, 2, "fps")),
         (N_("Resolution"), picture_size(source.width, source.height)),
-        (N_("Mirrored (selfie) video"), mirrored_text(source.mirrored)),
+        (N_("Mirrored (selfie) video"), mirrored_text(source.mirrored, gettext=gettext)),
         (N_("Container / codec"), f"{source.container or '?'} / {source.codec or '?'}"),
         ("SHA-256", source.sha256),
     ]
@@ -319,10 +332,15 @@ def report_view(
             peak_closure=e.peak_closure,
             tonic=e.tonic,
             regions=e.regions,
+            side_text=_side_words,
+            gettext=gettext,
         )
         for i, e in enumerate(result.events, start=1)
     ]
-    grades = [grade_row(name, g.value, g.scale, g.rule) for name, g in result.grades.estimates()]
+    grades = [
+        {**grade_row(name, g.value, g.scale, g.rule), "name": gettext(GRADE_LABELS.get(name, name))}
+        for name, g in result.grades.estimates()
+    ]
     return {
         "id": analysis_id,
         "url": url,
@@ -330,16 +348,16 @@ def report_view(
         "notes": notes or "",
         "injection": cycle_texts(cycle),
         "affected_side": side_name(result.affected_side),
-        "affected_side_note": METRICS["affected_side"].note,
+        "affected_side_note": gettext(AFFECTED_SIDE.note),
         "affected_side_reason": result.affected_side_reason,
         "spasms_per_min": fmt(metrics.spasms_per_min),
-        "spasms_note": count_of(metrics.spasm_count, "spasm"),
+        "spasms_note": spasms_note(metrics.spasm_count, ngettext=ngettext),
         "blinks_per_min": fmt(metrics.blinks_per_min),
-        "blinks_note": blinks_note(metrics.blink_count),
+        "blinks_note": blinks_note(metrics.blink_count, ngettext=ngettext),
         "pct_closed": fmt(metrics.pct_time_affected_eye_half_closed, 1, "%"),
-        "pct_closed_label": PCT_CLOSED.label,
-        "closed_short": closed_level_short(closed),
-        "closed_note": closed_level_note(closed),
+        "pct_closed_label": gettext(PCT_CLOSED.label),
+        "closed_short": closed_level_short(closed, gettext=gettext),
+        "closed_note": closed_level_note(closed, gettext=gettext),
         "sides": _sides_table(result),
         "more": _more_rows(result),
         "grades": grades,
@@ -352,12 +370,17 @@ def report_view(
         "source": _source_rows(result.source),
         "software": result.software.model_dump(),
         "params": [
-            (PARAM_LABELS[key], f"{key} = {_param_text(value)}")
+            (gettext(PARAM_LABELS[key]), f"{key} = {_param_text(value)}")
             if key in PARAM_LABELS
             else (key, _param_text(value))
             for key, value in result.params.items()
         ],
     }
+
+
+def _side_words(side: str | None) -> str:
+    """A side in the reader's language."""
+    return gettext(side_name(side))
 
 
 def _param_text(value: Any) -> str:
