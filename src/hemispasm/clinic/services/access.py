@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from hemispasm.clinic.db.models import Patient, User
+from hemispasm.clinic.db.models import InjectionSession, Patient, User
 from hemispasm.clinic.domain.vocab import Reporter, Role
 from hemispasm.clinic.services.actor import Actor
 from hemispasm.clinic.services.audit import Refusal, note_refusal, record_event
@@ -170,3 +170,28 @@ def get_patient_for(
     if audit:
         record_event(db, actor, action, part, entity_id=entity_id, patient_id=patient.id)
     return patient
+
+
+def get_session_for(
+    db: Session, actor: Actor, patient: Patient, session_id: int, *, part: str, action: str
+) -> InjectionSession:
+    """The patient's injection session (not deleted), for a caller already allowed to
+    ``action`` the patient's ``part``; otherwise a refusal, audited as not found.
+
+    Raises
+    ------
+    NotFoundError
+        No such session, another patient's, or deleted.
+    """
+    row = db.get(InjectionSession, session_id)
+    if row is None or row.patient_id != patient.id or row.deleted_at is not None:
+        raise refuse(
+            db,
+            actor,
+            NotFoundError("injection session", session_id),
+            part=part,
+            action=action,
+            patient_id=patient.id,
+            entity_id=session_id,
+        )
+    return row

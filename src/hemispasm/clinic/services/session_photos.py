@@ -23,9 +23,9 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from hemispasm.clinic.db.base import utcnow
-from hemispasm.clinic.db.models import InjectionSession, Patient, SessionPhoto
+from hemispasm.clinic.db.models import Patient, SessionPhoto
 from hemispasm.clinic.domain.photos import MAX_PHOTO_PIXELS, PhotoKind
-from hemispasm.clinic.services.access import get_patient_for, refuse
+from hemispasm.clinic.services.access import get_patient_for, get_session_for, refuse
 from hemispasm.clinic.services.actor import Actor
 from hemispasm.clinic.services.audit import record_event
 from hemispasm.clinic.services.photo_images import CleanPhoto, clean_photo
@@ -57,26 +57,11 @@ class StoredPhoto:
     media_type: str
 
 
-def _session(
-    db: Session, actor: Actor, patient: Patient, session_id: int, *, action: str
-) -> InjectionSession:
-    row = db.get(InjectionSession, session_id)
-    if row is None or row.patient_id != patient.id or row.deleted_at is not None:
-        raise refuse(
-            db,
-            actor,
-            NotFoundError("injection session", session_id),
-            part=PART,
-            action=action,
-            patient_id=patient.id,
-            entity_id=session_id,
-        )
-    return row
-
-
-def _photo(
+def _session_photo(
     db: Session, actor: Actor, patient: Patient, session_id: int, photo_id: int, *, action: str
 ) -> SessionPhoto:
+    """The photo of the patient's session (neither deleted), or a refusal audited as not found."""
+    get_session_for(db, actor, patient, session_id, part=PART, action=action)
     row = db.get(SessionPhoto, photo_id)
     if (
         row is None
@@ -119,7 +104,7 @@ def check_may_attach(db: Session, actor: Actor, patient_id: int, session_id: int
     """
     try:
         patient = get_patient_for(db, actor, patient_id, part=PART, action="create", audit=False)
-        _session(db, actor, patient, session_id, action="create")
+        get_session_for(db, actor, patient, session_id, part=PART, action="create")
     finally:
         db.rollback()
 
@@ -186,7 +171,7 @@ def attach_photo(
     placed: list[tuple[IncomingFile, Path]] = []
     try:
         patient = get_patient_for(db, actor, patient_id, part=PART, action="create", audit=False)
-        _session(db, actor, patient, session_id, action="create")
+        get_session_for(db, actor, patient, session_id, part=PART, action="create")
         relative = stored_path(picture.sha256, clean.kind.extension)
         thumbnail_relative = stored_path(thumbnail.sha256, "jpg")
         placed = [(picture, data_dir / relative), (thumbnail, data_dir / thumbnail_relative)]
@@ -237,7 +222,7 @@ def list_photos(
 ) -> Page:
     """The session's photos, oldest first (their metadata; the pictures are read one by one)."""
     patient = get_patient_for(db, actor, patient_id, part=PART, action="list", entity_id=session_id)
-    _session(db, actor, patient, session_id, action="list")
+    get_session_for(db, actor, patient, session_id, part=PART, action="list")
     where = (SessionPhoto.session_id == session_id, SessionPhoto.deleted_at.is_(None))
     total = db.scalar(select(func.count()).select_from(SessionPhoto).where(*where)) or 0
     rows = db.scalars(
@@ -268,8 +253,7 @@ def get_photo(
 ) -> SessionPhoto:
     """One photo's metadata (an audited read)."""
     patient = get_patient_for(db, actor, patient_id, part=PART, action="read", entity_id=photo_id)
-    _session(db, actor, patient, session_id, action="read")
-    row = _photo(db, actor, patient, session_id, photo_id, action="read")
+    row = _session_photo(db, actor, patient, session_id, photo_id, action="read")
     db.commit()
     return row
 
@@ -302,8 +286,7 @@ def delete_photo(
     patient = get_patient_for(
         db, actor, patient_id, part=PART, action="delete", entity_id=photo_id, audit=False
     )
-    _session(db, actor, patient, session_id, action="delete")
-    row = _photo(db, actor, patient, session_id, photo_id, action="delete")
+    row = _session_photo(db, actor, patient, session_id, photo_id, action="delete")
     record_event(
         db,
         actor,

@@ -28,7 +28,7 @@ from hemispasm.clinic.domain.vials import (
     check_vials,
     wastage,
 )
-from hemispasm.clinic.services.access import get_patient_for, refuse
+from hemispasm.clinic.services.access import get_patient_for, get_session_for, refuse
 from hemispasm.clinic.services.actor import Actor
 from hemispasm.clinic.services.audit import record_event
 from hemispasm.errors import NotFoundError
@@ -73,23 +73,6 @@ class SessionRecords:
     vials: tuple[StoredVial, ...]
     consent: StoredConsent | None
     wastage: Wastage
-
-
-def _session(
-    db: Session, actor: Actor, patient: Patient, session_id: int, *, action: str
-) -> InjectionSession:
-    row = db.get(InjectionSession, session_id)
-    if row is None or row.patient_id != patient.id or row.deleted_at is not None:
-        raise refuse(
-            db,
-            actor,
-            NotFoundError("injection session", session_id),
-            part=PART,
-            action=action,
-            patient_id=patient.id,
-            entity_id=session_id,
-        )
-    return row
 
 
 def _vial_rows(db: Session, session_id: int) -> list[SessionVial]:
@@ -147,7 +130,8 @@ def read_session_records(
 ) -> SessionRecords:
     """The vials, consent and wastage of one session of the patient."""
     patient = get_patient_for(db, actor, patient_id, part=PART, action="read", entity_id=session_id)
-    records = _records(db, _session(db, actor, patient, session_id, action="read"))
+    session = get_session_for(db, actor, patient, session_id, part=PART, action="read")
+    records = _records(db, session)
     db.commit()
     return records
 
@@ -174,7 +158,7 @@ def _for_update(
     patient = get_patient_for(
         db, actor, patient_id, part=PART, action="update", entity_id=session_id, audit=False
     )
-    return patient, _session(db, actor, patient, session_id, action="update")
+    return patient, get_session_for(db, actor, patient, session_id, part=PART, action="update")
 
 
 def _vials_change(

@@ -26,13 +26,12 @@ from hemispasm.clinic.db.models import (
 from hemispasm.clinic.domain.cycles import CycleCourse
 from hemispasm.clinic.domain.visit import ProductTotals, totals_by_product
 from hemispasm.clinic.domain.vocab import InjectionSide, Muscle
-from hemispasm.clinic.services.access import get_patient_for, refuse
+from hemispasm.clinic.services.access import get_patient_for, get_session_for
 from hemispasm.clinic.services.actor import Actor
 from hemispasm.clinic.services.audit import record_event
 from hemispasm.clinic.services.patients import Schedule, patient_schedule
 from hemispasm.clinic.services.timeline import session_totals
 from hemispasm.clinic.services.treatment import INJECTION_SESSIONS
-from hemispasm.errors import NotFoundError
 
 ENTITY = "visit_summary"
 """The audit log's name for what is read or exported."""
@@ -193,17 +192,7 @@ def visit_summary(
     patient = get_patient_for(
         db, actor, patient_id, part=part, action="read", entity_id=session_id, audit=False
     )
-    session = db.get(InjectionSession, session_id)
-    if session is None or session.patient_id != patient.id or session.deleted_at is not None:
-        raise refuse(
-            db,
-            actor,
-            NotFoundError("injection session", session_id),
-            part=part,
-            action=action,
-            patient_id=patient.id,
-            entity_id=session_id,
-        )
+    session = get_session_for(db, actor, patient, session_id, part=part, action=action)
     visit = _visit_sessions(db, patient, session.session_on)
     sites = [
         SiteUnits(product_name(s), site.muscle, site.side, site.units)
