@@ -167,6 +167,7 @@ PagingDep = Annotated[Paging, Depends(paging)]
 # range would otherwise reach the driver and fail there (a 500), not here (a 422 naming it).
 PatientId = Annotated[int, Path(ge=1, le=MAX_ID, description="patient id")]
 RecordId = Annotated[int, Path(ge=1, le=MAX_ID, description="record id")]
+PhotoId = Annotated[int, Path(ge=1, le=MAX_ID, description="photo id")]
 UserId = Annotated[int, Path(ge=1, le=MAX_ID, description="user id")]
 PatientIdQuery = Annotated[int | None, Query(ge=1, le=MAX_ID, description="only this patient")]
 ClinicianIdQuery = Annotated[

@@ -26,6 +26,14 @@ class BodyTooLargeError(HemispasmError):
     """The request body is larger than the server accepts."""
 
 
+class UploadTooLargeError(BodyTooLargeError):
+    """The file sent (a video, a photo) is larger than its limit (413, naming ``file``)."""
+
+    def __init__(self, noun: str, max_bytes: int) -> None:
+        super().__init__(f"file: the {noun} is larger than the limit of {max_bytes} bytes")
+        self.field = "file"
+
+
 STATUS: tuple[tuple[type[HemispasmError], int], ...] = (
     (ClinicalDataError, 422),
     (NotFoundError, 404),

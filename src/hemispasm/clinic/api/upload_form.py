@@ -4,14 +4,15 @@ the upload forms of the pages."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import ClassVar
+from collections.abc import Awaitable, Callable, Iterable
+from typing import ClassVar, TypeVar
 
 from fastapi import Request
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.concurrency import run_in_threadpool
 
+from hemispasm.clinic.api.errors import UploadTooLargeError
 from hemispasm.clinic.services.stored_files import FileTooLargeError, IncomingFile
 from hemispasm.errors import ClinicalDataError
 
@@ -19,6 +20,8 @@ FIELD_MAX_BYTES = 100
 MULTIPART_ALLOWANCE_BYTES = 64 * 1024
 """Room for the multipart boundaries, part headers and the short fields beside the file."""
 FLUSH_BYTES = 1 << 20
+
+T = TypeVar("T")
 
 
 def body_limit(max_file_bytes: int) -> int:
@@ -162,3 +165,19 @@ class PhotoForm(StreamedForm):
     """A session photo's body: the part ``file`` only (``StreamedForm``)."""
 
     noun = "photo"
+
+
+async def receive_upload(
+    request: Request, form: StreamedForm, store: Callable[[IncomingFile], Awaitable[T]]
+) -> T:
+    """Read ``form``'s body from ``request`` and hand its file to ``store`` (an API route's
+    upload); a file over the limit is refused with 413 naming ``file``, and the temporary file
+    is discarded whatever happens."""
+    try:
+        await form.receive(request)
+        assert form.incoming is not None  # receive() refuses a body without the file
+        return await store(form.incoming)
+    except FileTooLargeError as exc:
+        raise UploadTooLargeError(form.noun, exc.max_bytes) from None
+    finally:
+        await run_in_threadpool(form.discard)

@@ -9,14 +9,11 @@ again with the message next to the file field.
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
-from hemispasm.clinic.api.deps import DbDep, PatientId, RecordId, SettingsDep, TodayDep
-from hemispasm.clinic.api.schemas.common import MAX_ID
+from hemispasm.clinic.api.deps import DbDep, PatientId, PhotoId, RecordId, SettingsDep, TodayDep
 from hemispasm.clinic.api.upload_form import PhotoForm, StreamedForm
 from hemispasm.clinic.db.models import SessionPhoto
 from hemispasm.clinic.services import session_photos as svc
@@ -32,7 +29,6 @@ from hemispasm.clinic.web.session_photos_view import MAX_SHOWN, PENDING
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
-PhotoId = Annotated[int, Path(ge=1, le=MAX_ID, description="photo id")]
 BASE = "/patients/{patient_id}/sessions/{session_id}"
 
 

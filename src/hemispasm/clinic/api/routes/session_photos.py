@@ -9,9 +9,9 @@ session, and it is streamed to disk as it arrives (``StreamedForm``), as a video
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -20,14 +20,15 @@ from hemispasm.clinic.api.deps import (
     DbDep,
     PagingDep,
     PatientId,
+    PhotoId,
     RecordId,
     SettingsDep,
 )
-from hemispasm.clinic.api.errors import BodyTooLargeError
-from hemispasm.clinic.api.schemas.common import MAX_ID, Output, Page
-from hemispasm.clinic.api.upload_form import PhotoForm, body_limit
+from hemispasm.clinic.api.schemas.common import Output, Page
+from hemispasm.clinic.api.upload_form import PhotoForm, body_limit, receive_upload
+from hemispasm.clinic.db.models import SessionPhoto
 from hemispasm.clinic.services import session_photos as svc
-from hemispasm.clinic.services.stored_files import FileTooLargeError
+from hemispasm.clinic.services.stored_files import IncomingFile
 from hemispasm.clinic.settings import Settings
 
 router = APIRouter(prefix="/patients/{patient_id}/sessions/{record_id}", tags=["sessions"])
@@ -35,20 +36,10 @@ router = APIRouter(prefix="/patients/{patient_id}/sessions/{record_id}", tags=["
 UPLOAD_PATH_SUFFIX = "/photos"
 """Request paths ending so carry a photo: the app lets their bodies be as large as a photo."""
 
-PhotoId = Annotated[int, Path(ge=1, le=MAX_ID, description="photo id")]
-
 
 def upload_body_limit(settings: Settings) -> int:
-    """The largest request body the photo route accepts."""
+    """The largest request body the photo route accepts (``HEMISPASM_MAX_PHOTO_BYTES``)."""
     return body_limit(settings.max_photo_bytes)
-
-
-class PhotoTooLargeError(BodyTooLargeError):
-    """The photo is larger than ``HEMISPASM_MAX_PHOTO_BYTES`` (413, naming ``file``)."""
-
-    def __init__(self, max_bytes: int) -> None:
-        super().__init__(f"file: the photo is larger than the limit of {max_bytes} bytes")
-        self.field = "file"
 
 
 class PhotoPublic(Output):
@@ -124,23 +115,19 @@ async def attach_photo(
         )
 
     form = PhotoForm(make_incoming, settings.max_photo_bytes)
-    try:
-        await form.receive(request)
-        assert form.incoming is not None  # receive() refuses a body without the file
-        photo = await run_in_threadpool(
+
+    async def store(incoming: IncomingFile) -> SessionPhoto:
+        return await run_in_threadpool(
             svc.attach_photo,
             db,
             actor,
             data_dir=settings.data_dir,
             patient_id=patient_id,
             session_id=record_id,
-            incoming=form.incoming,
+            incoming=incoming,
         )
-    except FileTooLargeError as exc:
-        raise PhotoTooLargeError(exc.max_bytes) from None
-    finally:
-        await run_in_threadpool(form.discard)
-    return PhotoPublic.model_validate(photo)
+
+    return PhotoPublic.model_validate(await receive_upload(request, form, store))
 
 
 @router.get(UPLOAD_PATH_SUFFIX, response_model=Page[PhotoPublic], summary="List a session's photos")

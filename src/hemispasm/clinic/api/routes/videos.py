@@ -21,13 +21,13 @@ from hemispasm.clinic.api.deps import (
     RecordId,
     SettingsDep,
 )
-from hemispasm.clinic.api.errors import BodyTooLargeError
 from hemispasm.clinic.api.schemas.common import Output, Page
-from hemispasm.clinic.api.upload_form import body_limit
+from hemispasm.clinic.api.upload_form import body_limit, receive_upload
 from hemispasm.clinic.api.video_form import VideoForm
-from hemispasm.clinic.db.models import JobState
+from hemispasm.clinic.db.models import AnalysisJob, JobState
 from hemispasm.clinic.jobs.queue import get_queue
 from hemispasm.clinic.services import uploads as svc
+from hemispasm.clinic.services.stored_files import IncomingFile
 from hemispasm.clinic.settings import Settings
 
 router = APIRouter(prefix="/patients/{patient_id}", tags=["videos"])
@@ -37,16 +37,8 @@ UPLOAD_PATH_SUFFIX = "/videos"
 
 
 def upload_body_limit(settings: Settings) -> int:
-    """The largest request body an upload route accepts."""
+    """The largest request body an upload route accepts (``HEMISPASM_MAX_UPLOAD_BYTES``)."""
     return body_limit(settings.max_upload_bytes)
-
-
-class VideoTooLargeError(BodyTooLargeError):
-    """The uploaded video is larger than ``HEMISPASM_MAX_UPLOAD_BYTES`` (413, naming ``file``)."""
-
-    def __init__(self, max_bytes: int) -> None:
-        super().__init__(f"file: the video is larger than the limit of {max_bytes} bytes")
-        self.field = "file"
 
 
 # --- response models ----------------------------------------------------------------------------
@@ -147,26 +139,22 @@ async def upload_video(
         )
 
     form = VideoForm(make_incoming, settings.max_upload_bytes)
-    try:
-        await form.receive(request)
-        assert form.incoming is not None  # receive() refuses a body without the file
+
+    async def store(incoming: IncomingFile) -> AnalysisJob:
         queue = await run_in_threadpool(get_queue, settings)
-        job = await run_in_threadpool(
+        return await run_in_threadpool(
             svc.accept_upload,
             db,
             actor,
             data_dir=settings.data_dir,
             patient_id=patient_id,
-            incoming=form.incoming,
+            incoming=incoming,
             recorded_on=form.recorded_on(),
             mirrored=form.mirrored(),
             enqueue=queue.enqueue,
         )
-    except svc.UploadTooLargeError as exc:
-        raise VideoTooLargeError(exc.max_bytes) from None
-    finally:
-        await run_in_threadpool(form.discard)
-    return JobPublic.model_validate(job)
+
+    return JobPublic.model_validate(await receive_upload(request, form, store))
 
 
 @router.get("/jobs", response_model=Page[JobPublic], summary="List a patient's analysis jobs")
