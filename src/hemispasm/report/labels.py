@@ -192,7 +192,12 @@ def usable_of(
     }
 
 
-REGION_NAMES: Mapping[str, str] = {"brow": N_("brow"), "cheek": N_("cheek"), "mouth": N_("mouth")}
+REGION_NAMES: Mapping[str, str] = {
+    "eye": N_("eye"),
+    "brow": N_("brow"),
+    "cheek": N_("cheek"),
+    "mouth": N_("mouth"),
+}
 """The face regions a spasm may pull, as the reports name them."""
 
 
