@@ -19,6 +19,7 @@ from hemispasm.clinic.web.chart_svg import (
     place_mark_labels,
     svg_timeline,
 )
+from hemispasm.clinic.web.i18n import gettext, using_locale
 
 TODAY = date(2026, 6, 15)
 
@@ -57,18 +58,24 @@ def test_it_refuses_more_than_two_marks() -> None:
         place_mark_labels(((1, "a"), (2, "b"), (3, "c")), left=0, right=WIDTH)
 
 
+@pytest.mark.parametrize("locale", ["en", "es"])
 @pytest.mark.parametrize("due_in_days", [-40, -3, 0, 2, 10, 60])
-def test_no_line_of_the_drawing_enters_the_label_rows(due_in_days: int) -> None:
-    """Today next to the due date (a few days either side, or the same day) as well as far off."""
+def test_no_line_of_the_drawing_enters_the_label_rows(due_in_days: int, locale: str) -> None:
+    """Today next to the due date (a few days either side, or the same day) as well as far off,
+    with the labels in each language's words (as ``_chart.html`` places them)."""
     ratings = [(TODAY - timedelta(days=30 * k), 5.0) for k in range(12)]
     data = build_timeline(
         [], [(RATING, ratings)], today=TODAY, next_due_on=TODAY + timedelta(days=due_in_days)
     )
     assert data is not None
     g = svg_timeline(data)
-    assert g.today_label is not None and g.next_due_label is not None
-    assert _apart(g.today_label, g.next_due_label)
-    lowest_label = max(g.today_label.y, g.next_due_label.y)
+    with using_locale(locale):
+        today_label, due_label = g.mark_labels(gettext("today"), gettext("next due"))
+    assert due_label is not None
+    assert (today_label.text == "today") == (locale == "en")
+    assert _apart(today_label, due_label)
+    assert min(today_label.x, due_label.x) >= 0 and max(today_label.right, due_label.right) <= WIDTH
+    lowest_label = max(today_label.y, due_label.y)
     assert g.mark_top >= lowest_label + 3  # the lines start under the text's descenders
     assert g.top > g.mark_top  # and the injections strip under the lines' start
 

@@ -1,11 +1,12 @@
 """The patient timeline's data: injections, each cycle's effect and the severity measures on dates.
 
 Pure: dates and values in; out come the sessions, the effect bands and the measures aligned on one
-time axis (``build_timeline``), the same numbers as table rows (for screen readers), a summary in
-words, and the data of the interactive chart (``chart_json``, drawn by ``static/charts.js`` with
+time axis (``build_timeline``), the same numbers as table rows (for screen readers), the numbers of
+a summary, and the data of the interactive chart (``chart_json``, drawn by ``static/charts.js`` with
 Chart.js). Beside it: ``chart_measures`` (which measures, and how each is drawn), ``chart_svg``
 (the server-drawn SVG that stands in for the chart without JavaScript) and ``chart_columns`` (a
-column chart of each cycle's effect days). The templates draw them.
+column chart of each cycle's effect days). The templates draw them and put them in words, in the
+page's language (no text is made here, so nothing here needs to know the language).
 """
 
 from __future__ import annotations
@@ -61,14 +62,56 @@ class Effect:
     days: int | None
 
 
+INJECTION = "injection"
+EFFECT_BEGAN = "effect_began"
+EFFECT_WORE_OFF = "effect_wore_off"
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something that happened on a day: ``kind`` is INJECTION, EFFECT_BEGAN or EFFECT_WORE_OFF
+    (with the cycle's effect ``days``, when known); the page puts it in words."""
+
+    kind: str
+    days: int | None = None
+
+
 @dataclass(frozen=True)
 class TableRow:
     """Everything on one day: what happened and each measure's values (aligned to
     ``TimelineData.measures``; a tuple, since a day can hold two ratings)."""
 
     on: date
-    events: tuple[str, ...]
+    events: tuple[Event, ...]
     values: tuple[tuple[float, ...], ...]
+
+
+@dataclass(frozen=True)
+class MeasureSummary:
+    """One measure in the summary: how many values, their range and the latest (as the tables
+    print them)."""
+
+    spec: MeasureSpec
+    count: int
+    lowest: str
+    highest: str
+    latest: str
+    latest_on: date
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The numbers the summary sentence gives: the sessions, the finished cycles' effect days
+    (``cycles`` is 0 when none has worn off) and each measure."""
+
+    sessions: int
+    first_on: date | None
+    last_on: date | None
+    cycles: int
+    shortest_days: int | None
+    longest_days: int | None
+    latest_days: int | None
+    measures: tuple[MeasureSummary, ...]
 
 
 @dataclass(frozen=True)
@@ -87,7 +130,7 @@ class TimelineData:
     """Only the measures with at least one value."""
     rows: tuple[TableRow, ...]
     """One row per day with anything on it, newest first."""
-    summary: str
+    summary: Summary
 
 
 def day_number(on: date) -> int:
@@ -125,14 +168,14 @@ def _effects(cycles: Sequence[CycleCourse], today: date) -> tuple[Effect, ...]:
 def _rows(
     sessions: Sequence[date], effects: Sequence[Effect], measures: Sequence[Measure]
 ) -> tuple[TableRow, ...]:
-    events: dict[date, list[str]] = {}
+    events: dict[date, list[Event]] = {}
     for on in sessions:
-        events.setdefault(on, []).append("Injection")
+        events.setdefault(on, []).append(Event(INJECTION))
     for e in effects:
         if e.onset_known:
-            events.setdefault(e.began_on, []).append("Effect began")
+            events.setdefault(e.began_on, []).append(Event(EFFECT_BEGAN))
         if not e.ongoing:
-            events.setdefault(e.ended_on, []).append(f"Effect wore off ({e.days} days)")
+            events.setdefault(e.ended_on, []).append(Event(EFFECT_WORE_OFF, e.days))
     values: dict[date, list[list[float]]] = {}
     for i, m in enumerate(measures):
         for p in m.points:
@@ -151,29 +194,28 @@ def _rows(
 
 def _summary(
     sessions: Sequence[date], effects: Sequence[Effect], measures: Sequence[Measure]
-) -> str:
-    parts = []
-    if sessions:
-        parts.append(
-            f"{len(sessions)} injection session{'s' if len(sessions) != 1 else ''} "
-            f"from {sessions[0].isoformat()} to {sessions[-1].isoformat()}"
-        )
-    else:
-        parts.append("No injection sessions")
+) -> Summary:
     done = [e.days for e in effects if e.days is not None]
-    if done:
-        parts.append(
-            f"the effect lasted {min(done)} to {max(done)} days in {len(done)} "
-            f"cycle{'s' if len(done) != 1 else ''}, {done[-1]} days in the latest"
-        )
-    for m in measures:
-        values = [p.value for p in m.points]
-        parts.append(
-            f"{m.spec.label}: {len(values)} value{'s' if len(values) != 1 else ''} "
-            f"from {m.spec.format(min(values))} to {m.spec.format(max(values))}, "
-            f"latest {m.spec.format(values[-1])} on {m.points[-1].on.isoformat()}"
-        )
-    return "; ".join(parts) + "."
+    return Summary(
+        sessions=len(sessions),
+        first_on=sessions[0] if sessions else None,
+        last_on=sessions[-1] if sessions else None,
+        cycles=len(done),
+        shortest_days=min(done) if done else None,
+        longest_days=max(done) if done else None,
+        latest_days=done[-1] if done else None,
+        measures=tuple(
+            MeasureSummary(
+                m.spec,
+                len(m.points),
+                m.spec.format(min(p.value for p in m.points)),
+                m.spec.format(max(p.value for p in m.points)),
+                m.spec.format(m.points[-1].value),
+                m.points[-1].on,
+            )
+            for m in measures
+        ),
+    )
 
 
 def build_timeline(

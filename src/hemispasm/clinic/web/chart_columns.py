@@ -1,13 +1,15 @@
 """A small column chart of each finished injection cycle's effect days.
 
 Pure: cycle courses in, the geometry of one column per finished cycle out (``effect_columns``),
-with a summary in words; the template ``_cycles.html`` draws it.
+with the numbers of its summary; the template ``_cycles.html`` draws it and puts it in words, in
+the page's language.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from hemispasm.clinic.domain.cycles import CycleCourse
 
@@ -20,13 +22,13 @@ COLUMNS_LEFT = 36
 
 @dataclass(frozen=True)
 class Column:
-    """One finished cycle: the ``d`` of its column and its label."""
+    """One finished cycle: the ``d`` of its column, its injection and its effect days."""
 
     d: str
     x: float
     top: float
     days: int
-    label: str
+    injected_on: date
 
 
 @dataclass(frozen=True)
@@ -40,9 +42,9 @@ class Columns:
     top: float
     max_days: int
     columns: tuple[Column, ...]
-    first_label: str
-    last_label: str
-    summary: str
+    first_on: date
+    last_on: date
+    """The first and last columns' injections, written under the axis."""
 
 
 def effect_columns(cycles: Sequence[CycleCourse], *, last: int = 16) -> Columns | None:
@@ -69,14 +71,9 @@ def effect_columns(cycles: Sequence[CycleCourse], *, last: int = 16) -> Columns 
                 x=round(cx, 1),
                 top=round(y0, 1),
                 days=d,
-                label=f"injection {c.injected_on.isoformat()}: {d} days",
+                injected_on=c.injected_on,
             )
         )
-    summary = (
-        f"Effect days of the last {len(done)} finished cycles, oldest first: "
-        + ", ".join(str(d) for d in days)
-        + "."
-    )
     return Columns(
         width=COLUMNS_WIDTH,
         height=COLUMNS_HEIGHT,
@@ -85,7 +82,6 @@ def effect_columns(cycles: Sequence[CycleCourse], *, last: int = 16) -> Columns 
         top=COLUMNS_TOP,
         max_days=top_days,
         columns=tuple(columns),
-        first_label=done[0].injected_on.isoformat(),
-        last_label=done[-1].injected_on.isoformat(),
-        summary=summary,
+        first_on=done[0].injected_on,
+        last_on=done[-1].injected_on,
     )

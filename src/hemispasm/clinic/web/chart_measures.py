@@ -12,6 +12,11 @@ from dataclasses import dataclass
 MARKER_SIZE = 4.5
 
 
+def N_(message: str) -> str:
+    """Mark ``message`` for the catalog; the page translates it (no Babel here)."""
+    return message
+
+
 @dataclass(frozen=True)
 class MeasureSpec:
     """How one severity measure is named, scaled and drawn (colour and marker shape together,
@@ -19,9 +24,9 @@ class MeasureSpec:
 
     key: str
     label: str
-    """The full name, for the legend and the table's column."""
+    """The full name, for the legend and the table's column (marked in ``vocab_labels``)."""
     short: str
-    """The axis title."""
+    """The axis title (marked here with ``N_``; pages translate it)."""
     unit: str
     y_max: float | None
     """The top of the scale; None to fit the data."""
@@ -44,16 +49,16 @@ class MeasureSpec:
 
 # Okabe-Ito blue and vermillion, Tol's purple and a dark brown: all at least 3:1 on white.
 RATING = MeasureSpec(
-    "rating", "Own rating (0 none, 10 worst)", "Own rating", "", 10, 0, "#0072B2", "circle"
+    "rating", "Own rating (0 none, 10 worst)", N_("Own rating"), "", 10, 0, "#0072B2", "circle"
 )
 JANKOVIC = MeasureSpec(
-    "jankovic", "Jankovic total (0-8)", "Jankovic", "", 8, 0, "#D55E00", "triangle", (6, 4)
+    "jankovic", "Jankovic total (0-8)", N_("Jankovic"), "", 8, 0, "#D55E00", "triangle", (6, 4)
 )
 SPASMS = MeasureSpec(
     "spasms",
     "Spasms per minute (video estimate)",
-    "Spasms / min",
-    "per min",
+    N_("Spasms / min"),
+    N_("per min"),
     None,
     1,
     "#882E72",
@@ -63,7 +68,7 @@ SPASMS = MeasureSpec(
 CLOSED = MeasureSpec(
     "closed",
     "% of time the affected eye was mostly closed by spasms (video estimate)",
-    "% eye closed",
+    N_("% eye closed"),
     "%",
     100,
     0,

@@ -2,12 +2,14 @@
 
 Pure: a ``chart.TimelineData`` in, the geometry out (``svg_timeline``): where each injection tick,
 effect bar, measure panel, marker, year and the today and next-due marks go. The template
-``_chart.html`` draws it with attributes and classes only (no inline style).
+``_chart.html`` draws it with attributes and classes only (no inline style), and writes its
+tooltips from the dates and effects kept here, in the page's language; the today and next-due
+labels are placed for the words the page gives (``SvgTimeline.mark_labels``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from hemispasm.clinic.web.chart import Effect, TimelineData
@@ -34,14 +36,23 @@ YEAR_LABEL_W = 32
 """A year's label (four digits, font size 12) with its offset from the year's line."""
 TODAY_TEXT = "today"
 NEXT_DUE_TEXT = "next due"
+"""The labels' English words; a page places its own (``SvgTimeline.mark_labels``)."""
 
 
 @dataclass(frozen=True)
 class Tick:
-    """A vertical mark: its x position and label."""
+    """A year's line: its x position and label."""
 
     x: float
     label: str
+
+
+@dataclass(frozen=True)
+class DayMark:
+    """A vertical mark on a day (an injection, today, the next due date): its x and its day."""
+
+    x: float
+    on: date
 
 
 @dataclass(frozen=True)
@@ -85,19 +96,21 @@ def place_mark_labels(
 
 @dataclass(frozen=True)
 class Bar:
-    """A horizontal span: x, width and a label (its tooltip)."""
+    """A horizontal span: x, width and the effect it draws (its tooltip's words)."""
 
     x: float
     width: float
-    label: str
+    effect: Effect
 
 
 @dataclass(frozen=True)
 class Marker:
-    """One value drawn as a shape (``d`` of an SVG path) with its tooltip."""
+    """One value drawn as a shape (``d`` of an SVG path), with its day and the value as the
+    tables print it (its tooltip)."""
 
     d: str
-    label: str
+    on: date
+    value: str
 
 
 @dataclass(frozen=True)
@@ -107,6 +120,8 @@ class Panel:
     top: float
     bottom: float
     label: str
+    short: str
+    """The measure's short name, for the markers' tooltips."""
     max_label: str
     colour: str
     dash: str
@@ -130,20 +145,31 @@ class SvgTimeline:
     bottom: float
     bar_y: float
     bar_height: int
-    ticks: tuple[Tick, ...]
+    ticks: tuple[DayMark, ...]
+    """The injections."""
     bars: tuple[Bar, ...]
     """Finished effects: one bar each."""
     ongoing: tuple[Bar, ...]
     bands: tuple[Bar, ...]
     """Every effect again, as a pale band behind the measure panels."""
     years: tuple[Tick, ...]
-    today: Tick
-    next_due: Tick | None
+    today: DayMark
+    next_due: DayMark | None
     panels: tuple[Panel, ...] = field(default=())
     today_label: MarkLabel | None = None
     next_due_label: MarkLabel | None = None
     mark_top: int = TOP - 4
     """Where the today and next-due lines begin, under their labels."""
+
+    def mark_labels(
+        self, today_text: str, next_due_text: str
+    ) -> tuple[MarkLabel, MarkLabel | None]:
+        """The today and next-due labels placed for these words (the page's language)."""
+        lines = [(self.today.x, today_text)]
+        if self.next_due is not None:
+            lines.append((self.next_due.x, next_due_text))
+        labels = place_mark_labels(tuple(lines), left=0, right=self.width)
+        return labels[0], labels[1] if len(labels) > 1 else None
 
 
 def svg_timeline(data: TimelineData) -> SvgTimeline:
@@ -163,10 +189,7 @@ def svg_timeline(data: TimelineData) -> SvgTimeline:
         y_max = m.y_max
         ys = [round(bottom - min(p.value, y_max) / y_max * (bottom - top), 1) for p in m.points]
         marks = tuple(
-            Marker(
-                marker_path(m.spec.marker, x(p.on), py),
-                f"{m.spec.short} {p.on.isoformat()}: {m.spec.format(p.value)}",
-            )
+            Marker(marker_path(m.spec.marker, x(p.on), py), p.on, m.spec.format(p.value))
             for p, py in zip(m.points, ys, strict=True)
         )
         panels.append(
@@ -174,6 +197,7 @@ def svg_timeline(data: TimelineData) -> SvgTimeline:
                 top=top,
                 bottom=bottom,
                 label=m.spec.label,
+                short=m.spec.short,
                 max_label=f"{y_max:g}",
                 colour=m.spec.colour,
                 dash=" ".join(str(d) for d in m.spec.dash),
@@ -184,17 +208,10 @@ def svg_timeline(data: TimelineData) -> SvgTimeline:
         )
         top = bottom + PANEL_GAP
     last_bottom = panels[-1].bottom if panels else strip_bottom
-    ticks = tuple(Tick(x(on), f"injection {on.isoformat()}") for on in data.sessions)
+    ticks = tuple(DayMark(x(on), on) for on in data.sessions)
 
     def bar(e: Effect) -> Bar:
-        what = "effect" if e.onset_known else "effect (from the injection; onset not reported)"
-        until = "today, not yet worn off" if e.ongoing else e.ended_on.isoformat()
-        days = f": {e.days} days" if e.days is not None else ""
-        return Bar(
-            x(e.began_on),
-            max(1.0, round(x(e.ended_on) - x(e.began_on), 1)),
-            f"{what} {e.began_on.isoformat()} to {until}{days}",
-        )
+        return Bar(x(e.began_on), max(1.0, round(x(e.ended_on) - x(e.began_on), 1)), e)
 
     years = tuple(
         Tick(x(date(year, 1, 1)), str(year))
@@ -203,11 +220,7 @@ def svg_timeline(data: TimelineData) -> SvgTimeline:
         if data.start < date(year, 1, 1) < data.end
     )
     years = tuple(y for y in years if y.x + YEAR_LABEL_W <= WIDTH)
-    lines = [(x(data.today), TODAY_TEXT)]
-    if data.next_due_on:
-        lines.append((x(data.next_due_on), NEXT_DUE_TEXT))
-    labels = place_mark_labels(tuple(lines), left=0, right=WIDTH)
-    return SvgTimeline(
+    drawing = SvgTimeline(
         width=WIDTH,
         height=int(last_bottom + AXIS_HEIGHT),
         left=LEFT,
@@ -222,13 +235,9 @@ def svg_timeline(data: TimelineData) -> SvgTimeline:
         ongoing=tuple(bar(e) for e in data.effects if e.ongoing),
         bands=tuple(bar(e) for e in data.effects),
         years=years,
-        today=Tick(x(data.today), f"today {data.today.isoformat()}"),
-        next_due=(
-            Tick(x(data.next_due_on), f"next due {data.next_due_on.isoformat()}")
-            if data.next_due_on
-            else None
-        ),
+        today=DayMark(x(data.today), data.today),
+        next_due=DayMark(x(data.next_due_on), data.next_due_on) if data.next_due_on else None,
         panels=tuple(panels),
-        today_label=labels[0],
-        next_due_label=labels[1] if len(labels) > 1 else None,
     )
+    today_label, next_due_label = drawing.mark_labels(TODAY_TEXT, NEXT_DUE_TEXT)
+    return replace(drawing, today_label=today_label, next_due_label=next_due_label)

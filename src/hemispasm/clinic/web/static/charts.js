@@ -3,7 +3,9 @@
  * Progressive enhancement: the page works without this file (a server-drawn SVG and a table hold
  * the same data). With it, the SVG is swapped for an interactive chart that opens on the last two
  * years and can show all years. The data come from a <script type="application/json"> block
- * (built by hemispasm.clinic.web.chart.chart_json); x is in days since 1970-01-01.
+ * (built by hemispasm.clinic.web.chart.chart_json); x is in days since 1970-01-01. Its words
+ * (month names, each measure's axis title and unit) come in the page's language from a second
+ * block named by the figure's data-timeline-text; without it they stay English.
  */
 (function () {
   "use strict";
@@ -24,8 +26,31 @@
   var MARK_ROW = 17; /* px: one row of the today / next-due labels (see .tl-mark in diary.css) */
   var MARK_TOP = 2 * MARK_ROW + 2; /* their lines start below both rows */
 
-  function isoDate(day) {
-    return new Date(day * DAY_MS).toISOString().slice(0, 10);
+  /* A date as the pages write it, day, short month name and year: "7 Dec 2026", "7 dic 2026". */
+  function dayText(day, months) {
+    var d = new Date(day * DAY_MS);
+    return d.getUTCDate() + " " + months[d.getUTCMonth()] + " " + d.getUTCFullYear();
+  }
+
+  /* The page's words for the script (see _chart.html), English where a word is missing. */
+  function readText(figure, data) {
+    var text = {};
+    var source = document.getElementById(figure.getAttribute("data-timeline-text") || "");
+    if (source) {
+      try {
+        text = JSON.parse(source.textContent) || {};
+      } catch (err) {
+        text = {};
+      }
+    }
+    var months = text.months && text.months.length === 12 ? text.months : MONTHS;
+    var words = text.measures || {};
+    data.measures.forEach(function (m) {
+      var w = words[m.key] || {};
+      if (w.short) m.short = w.short;
+      if (typeof w.unit === "string") m.unit = w.unit;
+    });
+    return months;
   }
 
   function monthStart(year, month) {
@@ -51,12 +76,12 @@
     return ticks;
   }
 
-  function tickLabel(day, step, first) {
+  function tickLabel(day, step, first, months) {
     var d = new Date(day * DAY_MS);
     var month = d.getUTCMonth();
     if (step >= 12) return String(d.getUTCFullYear());
-    if (month === 0 || first) return [MONTHS[month], String(d.getUTCFullYear())];
-    return MONTHS[month];
+    if (month === 0 || first) return [months[month], String(d.getUTCFullYear())];
+    return months[month];
   }
 
   function formatValue(measure, value) {
@@ -186,7 +211,7 @@
     });
   }
 
-  function scales(data) {
+  function scales(data, months) {
     var out = {
       x: {
         type: "linear",
@@ -198,7 +223,7 @@
           maxRotation: 0,
           color: TEXT,
           callback: function (value, index, ticks) {
-            return tickLabel(value, ticks[index].step || 1, index === 0);
+            return tickLabel(value, ticks[index].step || 1, index === 0, months);
           }
         },
         grid: { color: "#dde1e7" }
@@ -249,6 +274,7 @@
       return; /* the SVG stays */
     }
     if (!data.measures.length && !data.sessions.length) return;
+    var months = readText(figure, data);
 
     var drawing = figure.querySelector(".tl-svg-wrap");
     holder.hidden = false;
@@ -267,13 +293,13 @@
         layout: { padding: { top: 70, right: 12 } }, /* two rows of mark labels, then the injections */
         interaction: { mode: "nearest", intersect: false, axis: "xy" },
         font: { family: "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif" },
-        scales: scales(data),
+        scales: scales(data, months),
         plugins: {
           legend: { display: false }, /* the figure's caption is the legend, with the shapes */
           tooltip: {
             usePointStyle: true,
             callbacks: {
-              title: function (items) { return items.length ? isoDate(items[0].parsed.x) : ""; },
+              title: function (items) { return items.length ? dayText(items[0].parsed.x, months) : ""; },
               label: function (item) {
                 var m = item.dataset.measure;
                 return m.short + ": " + formatValue(m, item.parsed.y);
